@@ -1,0 +1,165 @@
+"""The events that flow one way through a session: audio → speech → dialogue → assist → ui.
+
+Events are small frozen dataclasses so a stage can hand one to any number of
+readers without copying, and no reader can change what another sees. Times are
+seconds: ``start_s``/``end_s`` are audio time since the session started (the
+same clock for both channels), ``emitted_s`` is the session clock when the event
+was emitted (wall seconds since the audio started at real-time speed), so lag is
+``emitted_s - end_s`` and can be measured from outside the process.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Speaker = Literal["interviewer", "you"]
+SPEAKERS: tuple[Speaker, ...] = ("interviewer", "you")
+
+QuestionKind = Literal[
+    "behavioural", "technical", "situational", "about-you", "logistics", "small-talk"
+]
+
+SAMPLE_RATE = 16_000
+"""Every AudioChunk is mono float32 at this rate, whatever the source."""
+
+_ids = itertools.count(1)
+
+
+def next_id() -> int:
+    """A process-wide increasing id for utterances and questions."""
+    return next(_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """About 30 ms of one channel, mono float32 at 16 kHz.
+
+    ``t0`` is the audio time of the first sample; it increases monotonically per
+    channel, so gaps (a device that stalled) are visible as jumps.
+    """
+
+    channel: Speaker
+    samples: npt.NDArray[np.float32] = field(repr=False)
+    t0: float
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+    @property
+    def t1(self) -> float:
+        return self.t0 + self.duration_s
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """What one speaker said, partial while they speak, final when they stop.
+
+    ``stable`` is the prefix of ``text`` that two successive passes agreed on:
+    later partials and the final never change it, so text on screen does not
+    jump back. ``text[len(stable):]`` is tentative.
+    """
+
+    id: int
+    speaker: Speaker
+    text: str
+    final: bool
+    start_s: float
+    end_s: float
+    emitted_s: float
+    stable: str = ""
+
+    @property
+    def tentative(self) -> str:
+        return self.text[len(self.stable) :]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """The interviewer asked something worth answering.
+
+    ``utterance_id`` ties it to the utterance it came from; a question detected
+    on a stable partial keeps its id when the final arrives.
+    """
+
+    id: int
+    text: str
+    kind: QuestionKind
+    confidence: float
+    utterance_id: int
+    start_s: float
+    end_s: float
+    emitted_s: float
+    speculative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionDelta:
+    """A piece of streamed answer text for a question."""
+
+    question_id: int
+    text: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionDone:
+    question_id: int
+    text: str
+    provider: str
+    model: str
+    emitted_s: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionFailed:
+    """An answer could not be produced; ``reason`` is one line a user can act on."""
+
+    question_id: int
+    reason: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A one-line status message for the user (warning, provider switch, ...)."""
+
+    level: Literal["info", "warning", "error"]
+    message: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """Input level of a channel, for meters and silence warnings (dBFS, RMS)."""
+
+    channel: Speaker
+    dbfs: float
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """The audio is over and every stage has drained."""
+
+    audio_s: float
+    emitted_s: float
+
+
+Event = (
+    Utterance
+    | Question
+    | SuggestionDelta
+    | SuggestionDone
+    | SuggestionFailed
+    | Notice
+    | Level
+    | SessionEnded
+)
