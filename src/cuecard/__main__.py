@@ -1,0 +1,3 @@
+from cuecard.cli import main
+
+main()

@@ -1,0 +1,30 @@
+"""The ``cuecard`` command line: one Typer app, one module per command group.
+
+Heavy imports (the speech model, SDKs, Qt) happen inside commands, so
+``cuecard --help`` stays instant. Exit codes: 0 success, 1 user error with a
+one-line message, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cuecard.cli import assist_cmds, data_cmds, live_cmds, profile_cmds, session_cmds
+
+app = typer.Typer(
+    name="cuecard",
+    help="A private interview copilot: transcribes on your device, answers with your own key.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+session_cmds.register(app)   # demo, replay, config, models
+assist_cmds.register(app)    # ask, doctor, keys
+profile_cmds.register(app)   # profile
+data_cmds.register(app)      # data, privacy
+live_cmds.register(app)      # listen, devices, app
+
+
+def main() -> None:
+    app()
