@@ -118,6 +118,11 @@ class _SoundfileRecording(Recording):
         # libsndfile reports a huge count for streams of unknown length.
         self.duration_s = frames / self.sample_rate if 0 < frames < 2**62 else None
         self._position = 0
+        if frames == 0:
+            self._file.close()
+            raise AudioError(
+                f"{label}: contains no audio samples; was the recording cut off before it began?"
+            )
 
     def read(self, frames: int) -> Block:
         try:
