@@ -179,6 +179,8 @@ class FileSource:
             for feed in self._feeds:
                 feed.close()
             raise
+        present = {s for feed in self._feeds for s in feed.speakers}
+        self._speakers = tuple(s for s in SPEAKERS if s in present)
         self._gen: AsyncGenerator[AudioChunk, None] | None = None
         self._closed = False
 
@@ -200,8 +202,7 @@ class FileSource:
     @property
     def speakers(self) -> tuple[Speaker, ...]:
         """The channels this source yields, in SPEAKERS order."""
-        present = {s for feed in self._feeds for s in feed.speakers}
-        return tuple(s for s in SPEAKERS if s in present)
+        return self._speakers
 
     @property
     def duration_s(self) -> float | None:
@@ -243,9 +244,10 @@ class FileSource:
 
     async def _chunks(self) -> AsyncGenerator[AudioChunk, None]:
         clock = self._clock or SessionClock()
-        pending: dict[Speaker, list[Samples]] = {s: [] for s in self.speakers}
-        buffered: dict[Speaker, int] = dict.fromkeys(self.speakers, 0)
-        emitted: dict[Speaker, int] = dict.fromkeys(self.speakers, 0)
+        speakers = self._speakers
+        pending: dict[Speaker, list[Samples]] = {s: [] for s in speakers}
+        buffered: dict[Speaker, int] = dict.fromkeys(speakers, 0)
+        emitted: dict[Speaker, int] = dict.fromkeys(speakers, 0)
         since_yield = 0
         try:
             while True:
@@ -256,7 +258,7 @@ class FileSource:
                                 pending[speaker].append(samples)
                                 buffered[speaker] += len(samples)
                 any_left = False
-                for speaker in self.speakers:
+                for speaker in speakers:
                     if not buffered[speaker]:
                         continue  # this channel's file has ended
                     any_left = True
