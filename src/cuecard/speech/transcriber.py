@@ -1,0 +1,159 @@
+"""Whisper passes sized to the utterance, not to 30 seconds.
+
+faster-whisper pads every input to 30 s, so a pass costs the same 0.6-0.8 s on
+this class of CPU whatever the utterance length. CTranslate2's Whisper encoder
+accepts shorter inputs, so we compute features for the utterance plus a little
+padding and call the encoder and decoder directly: 6 s of speech then costs
+about 0.2 s with identical text. That is what makes partials and a sub-second
+final affordable on a 2-core laptop.
+
+Already-stable words are passed to the decoder as a forced prefix, so a later
+pass continues from what the user has seen instead of rewriting it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from cuecard.events import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+HOP = 160  # samples per mel frame
+MAX_SAMPLES = 30 * SAMPLE_RATE
+TAIL_PAD_S = 0.5  # trailing silence helps Whisper close the last word
+# Whisper repeats itself on very short inputs ("Ever tried Ever tried" for 1 s of
+# speech); padded to ~10 s it transcribes them cleanly, and an encoder pass over
+# 10 s still costs only ~0.15 s with tiny.en.
+MIN_INPUT_S = 10.0
+MIN_PARTIAL_INPUT_S = 5.0  # partials are provisional; cheaper passes matter more
+NO_SPEECH_MAX = 0.6  # above this Whisper's "Thank you." on noise is dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Hypothesis:
+    text: str
+    """Continuation after the forced prefix (the whole text when there was none)."""
+    no_speech_prob: float
+
+
+class Transcriber:
+    """One Whisper model shared by both channels; calls are serialised.
+
+    Serialising keeps memory flat (one set of buffers) and CPU use predictable;
+    the scheduler in ``cuecard.speech.scheduler`` decides which call goes next.
+    """
+
+    def __init__(self, model: WhisperModel) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self._model = model
+        self._lock = threading.Lock()
+        multilingual = bool(model.model.is_multilingual)
+        self._tokenizer = Tokenizer(
+            model.hf_tokenizer,
+            multilingual,
+            task="transcribe",
+            language="en" if multilingual else None,
+        )
+
+    def transcribe(
+        self,
+        audio: npt.NDArray[np.float32],
+        *,
+        beam_size: int = 5,
+        prefix: str = "",
+        final: bool = False,
+    ) -> Hypothesis:
+        """Transcribe up to 30 s of 16 kHz mono audio (blocking; run it in a thread)."""
+        import ctranslate2
+
+        audio = audio[: MAX_SAMPLES - int(TAIL_PAD_S * SAMPLE_RATE)]
+        floor_s = MIN_INPUT_S if final else MIN_PARTIAL_INPUT_S
+        n = max(len(audio) + int(TAIL_PAD_S * SAMPLE_RATE), int(floor_s * SAMPLE_RATE))
+        n = -(-n // (2 * HOP)) * (2 * HOP)  # whole, even number of mel frames
+        padded = np.zeros(n, dtype=np.float32)
+        padded[: len(audio)] = audio
+        tok = self._tokenizer
+        prompt = [*tok.sot_sequence, tok.no_timestamps]
+        prefix_tokens: list[int] = []
+        if prefix.strip():
+            prefix_tokens = tok.encode(" " + prefix.strip())[:100]
+            prompt += prefix_tokens
+        with self._lock:
+            features = self._model.feature_extractor(padded, padding=0)
+            frames = features.shape[-1] - features.shape[-1] % 2
+            features = np.ascontiguousarray(features[None, :, :frames])
+            encoded = self._model.model.encode(
+                ctranslate2.StorageView.from_array(features), to_cpu=False
+            )
+            result = self._model.model.generate(
+                encoded,
+                [prompt],
+                beam_size=beam_size,
+                # Nobody says more than ~5 tokens a second; the cap stops the
+                # repetition loops greedy decoding falls into on short inputs.
+                max_length=min(224, len(prompt) + 8 + int(6 * len(audio) / SAMPLE_RATE)),
+                suppress_blank=not prefix_tokens,
+                suppress_tokens=[-1],
+                return_no_speech_prob=True,
+            )[0]
+        ids = [t for t in result.sequences_ids[0] if t < tok.eot]
+        if prefix_tokens and ids[: len(prefix_tokens)] == prefix_tokens:
+            ids = ids[len(prefix_tokens) :]
+        no_speech = float(result.no_speech_prob)
+        if no_speech > NO_SPEECH_MAX and not prefix_tokens:
+            return Hypothesis("", no_speech)
+        # Loops are judged on prefix + continuation: the loop is often the prefix again.
+        before = prefix.split()
+        whole = collapse_loops(" ".join([*before, *tok.decode(ids).split()])).split()
+        if final:
+            whole = drop_unfinished_tail(whole, keep=len(before))
+        return Hypothesis(" ".join(whole[len(before) :]), no_speech)
+
+
+_SENTENCE_END = (".", "?", "!")
+
+
+def drop_unfinished_tail(words: list[str], *, keep: int = 0, max_words: int = 3) -> list[str]:
+    """Drop a short, unpunctuated fragment after the last full sentence of a final pass.
+
+    Once the speaker has stopped, Whisper on a short input often starts the next
+    sentence it expects ("...age of wisdom. It was"); a real final sentence ends
+    with punctuation. Words before ``keep`` (already shown as stable) stay.
+    """
+    last_end = max((i for i, w in enumerate(words) if w.endswith(_SENTENCE_END)), default=-1)
+    tail = len(words) - last_end - 1
+    if last_end >= 0 and 0 < tail <= max_words and last_end + 1 >= keep:
+        return words[: last_end + 1]
+    return words
+
+
+def collapse_loops(text: str) -> str:
+    """Cut Whisper's repetition loops.
+
+    Whisper sometimes loops on short or padded audio ("ever tried, ever tried,
+    ever tried, ...", or the whole sentence again after the speaker stopped). A
+    person almost never says a phrase of three or more words twice back to back,
+    nor a shorter one three times, so the text is cut where that starts.
+    """
+    words = text.split()
+    norm = [w.strip(".,!?;:").lower() for w in words]
+    half = len(words) // 2
+    if len(words) % 2 == 0 and half and norm[:half] == norm[half:]:
+        return " ".join(words[:half])  # the whole utterance said twice
+    cut = len(words)
+    for size in range(1, 13):
+        allowed = 2 if size < 3 else 1
+        for i in range(len(norm) - size * (allowed + 1) + 1):
+            unit = norm[i : i + size]
+            if all(norm[i + r * size : i + (r + 1) * size] == unit for r in range(1, allowed + 1)):
+                cut = min(cut, i + size * allowed)
+                break
+    return " ".join(words[:cut])
