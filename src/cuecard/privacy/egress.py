@@ -1,0 +1,831 @@
+"""The egress guard: only the destinations the user configured, and a ledger of everything.
+
+Two layers, because Python's audit hooks are a tripwire, not a sandbox
+(CPython's own docs say native code, ctypes and subprocesses get past them):
+
+1. **Enforcement at the client.** Every HTTP client cuecard builds goes through
+   ``GuardedTransport``: before a byte is sent it checks the request's host and
+   port against the ``EgressPolicy`` (built from the config: each configured
+   provider's API host on 443, or the ``base_url`` host and port of a local or
+   custom server; a model-download host only while ``cuecard models download``
+   runs) and raises ``EgressBlocked`` otherwise. Loopback is not special: a
+   loopback port the config does not name is blocked like any other address.
+   httpx makes transports pluggable, so this is the natural place (STYLE.md).
+2. **A process-wide tripwire.** ``install_audit_hook`` adds a ``sys.addaudithook``
+   hook on name resolution, ``socket.connect``/``sendto`` and process launches.
+   It blocks (raises from the hook) and records what slips past the transport:
+   a library that opens its own socket, a stray telemetry call, a subprocess.
+
+Both layers record into a ``Ledger`` (metadata only, never content). Audit
+hooks cannot be removed, so the installed ``Tripwire`` is reconfigurable: a new
+policy replaces the old one in place (config reload, the download window).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ipaddress
+import os
+import socket
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from cuecard.privacy.ledger import Ledger, process_ledger
+
+if TYPE_CHECKING:
+    from cuecard.config import Config
+
+PURPOSES: Final = ("answer", "doctor", "model-download")
+UNATTRIBUTED: Final = "unattributed"
+"""Purpose recorded by the socket layer: it cannot know which feature opened a socket."""
+
+PROVIDER_HOSTS: Final[dict[str, str]] = {
+    "openai": "api.openai.com",
+    "anthropic": "api.anthropic.com",
+    "google": "generativelanguage.googleapis.com",
+}
+"""Each cloud provider's API host; all on HTTPS port 443."""
+
+DOWNLOAD_HOSTS: Final[tuple[str, ...]] = (
+    "huggingface.co",
+    "cdn-lfs.huggingface.co",
+    "cdn-lfs-us-1.huggingface.co",
+    "cdn-lfs.hf.co",
+    "cdn-lfs-us-1.hf.co",
+    "cas-bridge.xethub.hf.co",
+    "cas-server.xethub.hf.co",
+    "transfer.xethub.hf.co",
+)
+"""Hugging Face hosts a model download is redirected through (the Hub, its LFS CDN, Xet)."""
+
+DEFAULT_SUBPROCESSES: Final[frozenset[str]] = frozenset(
+    {"ldconfig", "ldconfig.real", "gcc", "cc", "ld", "objdump"}
+)
+"""Programs cuecard's own dependencies may start, none of them networked.
+
+``ctypes.util.find_library`` (which cffi uses to find libpulse for the
+soundcard package) runs ``ldconfig -p`` and, failing that, a compiler or
+``objdump`` to locate a shared library. The keyring backends cuecard uses talk
+D-Bus (Linux), the Security framework (macOS) or the Credential Manager
+(Windows) in-process, so no helper program is needed for keys.
+"""
+
+_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_AF_NETLINK: Final = getattr(socket, "AF_NETLINK", -1)
+_AF_UNIX: Final = getattr(socket, "AF_UNIX", -1)
+
+
+class EgressBlocked(PermissionError):
+    """A connection (or process launch) the policy does not allow; nothing was sent.
+
+    A ``PermissionError`` (an ``OSError``) on purpose: libraries treat it as a
+    failed connection and degrade, instead of crashing on an exception type
+    they have never seen. The message is one line a user can act on.
+    """
+
+    def __init__(self, host: str, port: int, purpose: str, *, what: str = "a connection") -> None:
+        where = f"{host}:{port}" if port else host
+        super().__init__(
+            f"cuecard blocked {what} to {where} ({purpose}): your config does not allow it; "
+            "`cuecard privacy report` lists what was allowed and blocked"
+        )
+        self.host = host
+        self.port = port
+        self.purpose = purpose
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SubprocessBlocked(EgressBlocked):
+    """A subprocess that is not on the allow list; it was not started."""
+
+    def __init__(self, program: str) -> None:
+        super().__init__(program, 0, "subprocess", what="starting a program")
+        self.args = (
+            f"cuecard blocked starting the program {program!r}: it is not one cuecard needs; "
+            "`cuecard privacy report` lists what was blocked",
+        )
+
+
+def normalize_host(host: str | bytes) -> str:
+    """Lower case, no trailing dot, no IPv6 brackets or zone: the form policies compare."""
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if "%" in host:  # fe80::1%eth0
+        host = host.split("%", 1)[0]
+    with contextlib.suppress(ValueError):
+        address = ipaddress.ip_address(host)
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(address)
+    return host
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` and any address in 127.0.0.0/8 or ::1."""
+    host = normalize_host(host)
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def default_port(scheme: str) -> int:
+    return 80 if scheme == "http" else 443
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """One allowed (host, port, purpose); ``label`` names it for people ("openai")."""
+
+    host: str
+    port: int
+    purpose: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EgressPolicy:
+    """The destinations this process may reach, and the programs it may start.
+
+    Immutable: changing what is allowed means building a new policy and handing
+    it to the transport/tripwire, so no request ever sees half a change.
+    A loopback destination matches any loopback name or address on its port
+    (``localhost:8080`` and ``127.0.0.1:8080`` are the same server); a loopback
+    port it does not name stays blocked.
+    """
+
+    destinations: tuple[Destination, ...] = ()
+    subprocesses: frozenset[str] = DEFAULT_SUBPROCESSES
+
+    def __post_init__(self) -> None:
+        normalized = tuple(replace(d, host=normalize_host(d.host)) for d in self.destinations)
+        object.__setattr__(self, "destinations", tuple(dict.fromkeys(normalized)))
+
+    # -- building -------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, config: Config, *, download: bool = False) -> EgressPolicy:
+        """Each configured provider (main and fallbacks), for answers and ``doctor``.
+
+        A provider with a ``base_url`` (a local server, a proxy, a test's fake)
+        is allowed at exactly that host and port, instead of its public API.
+        """
+        dests: list[Destination] = []
+        for name in dict.fromkeys([config.assist.provider, *config.assist.fallback]):
+            if name == "offline":
+                continue
+            settings = getattr(config.assist, name)
+            host, port = provider_endpoint(name, settings.base_url)
+            dests += [Destination(host, port, p, name) for p in ("answer", "doctor")]
+        policy = cls(tuple(dests))
+        return policy.with_downloads() if download else policy
+
+    def with_downloads(self, hosts: Iterable[str] = DOWNLOAD_HOSTS) -> EgressPolicy:
+        """This policy plus the model-download hosts (purpose ``model-download`` only)."""
+        extra = tuple(Destination(h, 443, "model-download", "model download") for h in hosts)
+        return replace(self, destinations=self.destinations + extra)
+
+    def without_downloads(self) -> EgressPolicy:
+        kept = tuple(d for d in self.destinations if d.purpose != "model-download")
+        return replace(self, destinations=kept)
+
+    def with_destination(self, host: str, port: int, purpose: str, label: str = "") -> EgressPolicy:
+        return replace(
+            self, destinations=(*self.destinations, Destination(host, port, purpose, label))
+        )
+
+    # -- asking ---------------------------------------------------------------
+
+    @property
+    def allows_downloads(self) -> bool:
+        return any(d.purpose == "model-download" for d in self.destinations)
+
+    def match(self, host: str | bytes, port: int, purpose: str | None = None) -> Destination | None:
+        """The destination that allows this (host, port[, purpose]), or None."""
+        host = normalize_host(host)
+        loop = is_loopback(host)
+        for dest in self.destinations:
+            if dest.port != port or (purpose is not None and dest.purpose != purpose):
+                continue
+            if dest.host == host or (loop and is_loopback(dest.host)):
+                return dest
+        return None
+
+    def allows(self, host: str | bytes, port: int, purpose: str | None = None) -> bool:
+        return self.match(host, port, purpose) is not None
+
+    def allows_name(self, host: str | bytes) -> bool:
+        """May this name be resolved at all (on any allowed port)?"""
+        host = normalize_host(host)
+        if is_loopback(host):
+            return True  # resolved from the hosts file; connect() still checks the port
+        return any(d.host == host for d in self.destinations)
+
+    def ports_for(self, host: str | bytes) -> dict[int, str]:
+        """Allowed ports of a name, with their labels."""
+        host = normalize_host(host)
+        return {d.port: d.label for d in self.destinations if d.host == host}
+
+    def loopback_ports(self) -> dict[int, str]:
+        return {d.port: d.label for d in self.destinations if is_loopback(d.host)}
+
+    def labels(self) -> dict[tuple[str, int], str]:
+        return {(d.host, d.port): d.label for d in self.destinations}
+
+
+def provider_endpoint(name: str, base_url: str | None) -> tuple[str, int]:
+    """(host, port) a provider's requests go to, from its ``base_url`` or its public API."""
+    if base_url:
+        url = httpx.URL(base_url)
+        if not url.host:
+            raise ValueError(f"assist.{name}.base_url {base_url!r} has no host")
+        return normalize_host(url.raw_host), url.port or default_port(url.scheme)
+    if name not in PROVIDER_HOSTS:
+        raise ValueError(f"assist.{name}.base_url is required for provider {name!r}")
+    return PROVIDER_HOSTS[name], 443
+
+
+# -- layer 1: the guarded httpx transport ------------------------------------------
+
+_IN_TRANSPORT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "cuecard_in_guarded_transport", default=False
+)
+"""Set while a guarded transport connects, so the tripwire does not count it twice."""
+
+
+def _head_bytes(request: httpx.Request) -> int:
+    """Size of the request line and headers as HTTP/1.1 writes them."""
+    target = request.url.raw_path
+    size = len(request.method) + 1 + len(target) + len(b" HTTP/1.1\r\n") + 2
+    for name, value in request.headers.raw:
+        size += len(name) + 2 + len(value) + 2
+    return size
+
+
+def _response_head_bytes(response: httpx.Response) -> int:
+    size = len(b"HTTP/1.1 000 ") + len(response.reason_phrase or "") + 4
+    for name, value in response.headers.raw:
+        size += len(name) + 2 + len(value) + 2
+    return size
+
+
+class _CountingAsyncStream(httpx.AsyncByteStream):
+    """Counts bytes into the ledger as they flow, and closes the entry at the end."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncByteStream,
+        ledger: Ledger,
+        entry: int,
+        *,
+        direction: str,
+        finish_on_close: bool,
+    ) -> None:
+        self._inner = inner
+        self._ledger = ledger
+        self._entry = entry
+        self._sent = direction == "sent"
+        self._finish = finish_on_close
+        self._failed: str | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._inner:
+                if self._sent:
+                    self._ledger.add_bytes(self._entry, sent=len(chunk))
+                else:
+                    self._ledger.add_bytes(self._entry, received=len(chunk))
+                yield chunk
+        except Exception as exc:
+            self._failed = type(exc).__name__
+            raise
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            if self._finish:
+                if self._failed:
+                    self._ledger.finish(self._entry, outcome="error", reason=self._failed)
+                else:
+                    self._ledger.finish(self._entry)
+
+
+class _CountingSyncStream(httpx.SyncByteStream):
+    def __init__(
+        self,
+        inner: httpx.SyncByteStream,
+        ledger: Ledger,
+        entry: int,
+        *,
+        direction: str,
+        finish_on_close: bool,
+    ) -> None:
+        self._inner = inner
+        self._ledger = ledger
+        self._entry = entry
+        self._sent = direction == "sent"
+        self._finish = finish_on_close
+        self._failed: str | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._inner:
+                if self._sent:
+                    self._ledger.add_bytes(self._entry, sent=len(chunk))
+                else:
+                    self._ledger.add_bytes(self._entry, received=len(chunk))
+                yield chunk
+        except Exception as exc:
+            self._failed = type(exc).__name__
+            raise
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            if self._finish:
+                if self._failed:
+                    self._ledger.finish(self._entry, outcome="error", reason=self._failed)
+                else:
+                    self._ledger.finish(self._entry)
+
+
+class _Gate:
+    """The check both transports share: allowed → a ledger entry; not → blocked."""
+
+    def __init__(self, policy: EgressPolicy, ledger: Ledger, purpose: str) -> None:
+        self.policy = policy
+        self.ledger = ledger
+        self.purpose = purpose
+
+    def admit(self, request: httpx.Request) -> int:
+        host = normalize_host(request.url.raw_host)
+        port = request.url.port or default_port(request.url.scheme)
+        dest = self.policy.match(host, port, self.purpose)
+        if dest is None:
+            self.ledger.record(
+                host=host, port=port, purpose=self.purpose, outcome="blocked", reason="not-allowed"
+            )
+            raise EgressBlocked(host, port, self.purpose)
+        return self.ledger.record(
+            host=host,
+            port=port,
+            purpose=self.purpose,
+            outcome="allowed",
+            label=dest.label,
+            bytes_sent=_head_bytes(request),
+        )
+
+    def failed(self, entry: int, exc: BaseException) -> None:
+        if isinstance(exc, Exception):
+            self.ledger.finish(entry, outcome="error", reason=type(exc).__name__)
+        else:  # cancelled: a new question replaced this answer; not a failure
+            self.ledger.finish(entry, reason="cancelled")
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends only to the policy's destinations for one purpose.
+
+    The check runs before the inner transport opens a connection, so a blocked
+    request sends nothing at all, not even a TCP SYN. Bytes are counted as they
+    flow, a streamed answer's included.
+    """
+
+    def __init__(
+        self,
+        policy: EgressPolicy,
+        ledger: Ledger,
+        purpose: str,
+        *,
+        inner: httpx.AsyncBaseTransport | None = None,
+        **transport_options: Any,
+    ) -> None:
+        self._gate = _Gate(policy, ledger, purpose)
+        self._inner = inner or httpx.AsyncHTTPTransport(**transport_options)
+
+    @property
+    def policy(self) -> EgressPolicy:
+        return self._gate.policy
+
+    def set_policy(self, policy: EgressPolicy) -> None:
+        self._gate.policy = policy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        gate = self._gate
+        entry = gate.admit(request)
+        if isinstance(request.stream, httpx.AsyncByteStream):
+            request.stream = _CountingAsyncStream(
+                request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
+            )
+        token = _IN_TRANSPORT.set(True)
+        try:
+            response = await self._inner.handle_async_request(request)
+        except BaseException as exc:
+            gate.failed(entry, exc)
+            raise
+        finally:
+            _IN_TRANSPORT.reset(token)
+        gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _CountingAsyncStream(
+            response.stream, gate.ledger, entry, direction="received", finish_on_close=True
+        )
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class GuardedSyncTransport(httpx.BaseTransport):
+    """The same guard for synchronous clients (model downloads via huggingface_hub)."""
+
+    def __init__(
+        self,
+        policy: EgressPolicy,
+        ledger: Ledger,
+        purpose: str,
+        *,
+        inner: httpx.BaseTransport | None = None,
+        **transport_options: Any,
+    ) -> None:
+        self._gate = _Gate(policy, ledger, purpose)
+        self._inner = inner or httpx.HTTPTransport(**transport_options)
+
+    @property
+    def policy(self) -> EgressPolicy:
+        return self._gate.policy
+
+    def set_policy(self, policy: EgressPolicy) -> None:
+        self._gate.policy = policy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        gate = self._gate
+        entry = gate.admit(request)
+        if isinstance(request.stream, httpx.SyncByteStream):
+            request.stream = _CountingSyncStream(
+                request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
+            )
+        token = _IN_TRANSPORT.set(True)
+        try:
+            response = self._inner.handle_request(request)
+        except BaseException as exc:
+            gate.failed(entry, exc)
+            raise
+        finally:
+            _IN_TRANSPORT.reset(token)
+        gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        response.stream = _CountingSyncStream(
+            response.stream, gate.ledger, entry, direction="received", finish_on_close=True
+        )
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def make_http_client(
+    policy: EgressPolicy,
+    ledger: Ledger,
+    purpose: str,
+    *,
+    timeout: httpx.Timeout | float | None = None,
+    **client_options: Any,
+) -> httpx.AsyncClient:
+    """The one kind of HTTP client cuecard hands to a provider SDK (``http_client=``).
+
+    ``trust_env=False``: no proxy from the environment (it would be a
+    destination the policy never saw) and no ``.netrc`` credentials.
+    """
+    return httpx.AsyncClient(
+        transport=GuardedTransport(policy, ledger, purpose),
+        trust_env=False,
+        timeout=timeout if timeout is not None else httpx.Timeout(20.0, connect=5.0),
+        **client_options,
+    )
+
+
+def make_sync_http_client(
+    policy: EgressPolicy,
+    ledger: Ledger,
+    purpose: str,
+    *,
+    timeout: httpx.Timeout | float | None = None,
+    **client_options: Any,
+) -> httpx.Client:
+    """Synchronous twin of ``make_http_client`` (``huggingface_hub.set_client_factory``)."""
+    return httpx.Client(
+        transport=GuardedSyncTransport(policy, ledger, purpose),
+        trust_env=False,
+        timeout=timeout if timeout is not None else httpx.Timeout(60.0, connect=5.0),
+        **client_options,
+    )
+
+
+# -- layer 2: the process-wide tripwire --------------------------------------------
+
+_DNS_EVENTS: Final = frozenset(
+    {
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "socket.gethostbyaddr",
+        "socket.getnameinfo",
+    }
+)
+_SEND_EVENTS: Final = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
+_PROCESS_EVENTS: Final = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.startfile"}
+)
+_WATCHED: Final = _DNS_EVENTS | _SEND_EVENTS | _PROCESS_EVENTS
+
+
+class Tripwire:
+    """The installed audit hook's state: which policy it enforces, where it records.
+
+    ``connect`` to an internet address is allowed only if an allowed name
+    resolved to that address in this process (learned from the real
+    ``getaddrinfo`` results, so DNS round-robin stays correct), or the address
+    itself is an allowed destination, or it is loopback on a configured port.
+    AF_UNIX sockets (PulseAudio, D-Bus for the keychain) and netlink are local
+    by nature and always allowed.
+    """
+
+    def __init__(self, policy: EgressPolicy, ledger: Ledger) -> None:
+        self._lock = threading.Lock()
+        self._policy = policy
+        self._ledger = ledger
+        self._resolved: dict[str, dict[int, str]] = {}
+        self._busy = threading.local()
+
+    @property
+    def policy(self) -> EgressPolicy:
+        return self._policy
+
+    @property
+    def ledger(self) -> Ledger:
+        return self._ledger
+
+    def set_policy(self, policy: EgressPolicy) -> None:
+        """Swap the policy in place (the hook itself can never be removed)."""
+        with self._lock:
+            self._policy = policy
+            self._resolved = {}
+        _set_hf_offline(not policy.allows_downloads)
+
+    def set_ledger(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    @contextlib.contextmanager
+    def allow_downloads(self, hosts: Iterable[str] = DOWNLOAD_HOSTS) -> Iterator[EgressPolicy]:
+        """The model-download window: download hosts allowed, Hugging Face online, then not."""
+        before = self._policy
+        policy = before.with_downloads(hosts)
+        self.set_policy(policy)
+        try:
+            yield policy
+        finally:
+            self.set_policy(before)
+
+    # -- called from the getaddrinfo wrapper ------------------------------------
+
+    def learn(self, host: object, results: list[Any]) -> None:
+        if not isinstance(host, str | bytes):
+            return
+        ports = self._policy.ports_for(host)
+        if not ports:
+            return
+        with self._lock:
+            for item in results:
+                sockaddr = item[4]
+                address = normalize_host(str(sockaddr[0]))
+                self._resolved.setdefault(address, {}).update(ports)
+
+    # -- the audit hook ---------------------------------------------------------
+
+    def hook(self, event: str, args: tuple[Any, ...]) -> None:
+        if event not in _WATCHED or getattr(self._busy, "on", False):
+            return
+        self._busy.on = True
+        try:
+            if event in _SEND_EVENTS:
+                self._check_send(event, args)
+            elif event in _DNS_EVENTS:
+                self._check_dns(event, args)
+            else:
+                self._check_process(event, args)
+        finally:
+            self._busy.on = False
+
+    def _block(self, host: str, port: int, reason: str) -> EgressBlocked:
+        self._ledger.record(
+            host=host,
+            port=port,
+            purpose=UNATTRIBUTED,
+            outcome="blocked",
+            layer="socket",
+            reason=reason,
+        )
+        return EgressBlocked(host, port, UNATTRIBUTED)
+
+    def _check_dns(self, event: str, args: tuple[Any, ...]) -> None:
+        host = args[0] if args else None
+        reverse = event in ("socket.gethostbyaddr", "socket.getnameinfo")
+        if event == "socket.getnameinfo" and isinstance(host, tuple) and host:
+            host = host[0]
+        if host is None or not isinstance(host, str | bytes):
+            return  # passive/local lookups
+        name = normalize_host(host)
+        if not name:
+            return
+        if reverse:  # asks a DNS server about an address
+            if is_loopback(name) or (not _is_ip(name) and self._policy.allows_name(name)):
+                return
+            raise self._block(name, 0, "reverse-lookup")
+        if _is_ip(name):
+            return  # parsing a literal address sends nothing; connect() decides
+        if self._policy.allows_name(name):
+            return
+        port = args[1] if len(args) > 1 and isinstance(args[1], int) else 0
+        raise self._block(name, port, "name-not-allowed")
+
+    def _check_send(self, event: str, args: tuple[Any, ...]) -> None:
+        sock: Any = args[0] if args else None
+        address: Any = args[1] if len(args) >= 2 else None
+        family = getattr(sock, "family", None)
+        if family in (_AF_UNIX, _AF_NETLINK):
+            return
+        if address is None and event != "socket.connect":
+            return  # sendmsg on a connected socket: its connect() was checked
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            raise self._block(f"family-{int(family or 0)}", 0, "socket-family")
+        try:
+            host = normalize_host(str(address[0]))
+            port = int(address[1])
+        except (TypeError, IndexError, ValueError):
+            raise self._block("?", 0, "unreadable-address") from None
+        label = self._allowed_label(host, port)
+        if label is None:
+            raise self._block(host, port, "address-not-allowed")
+        if not _IN_TRANSPORT.get():
+            self._ledger.record(
+                host=host,
+                port=port,
+                purpose=UNATTRIBUTED,
+                outcome="allowed",
+                layer="socket",
+                label=label,
+            )
+
+    def _allowed_label(self, host: str, port: int) -> str | None:
+        policy = self._policy
+        if is_loopback(host):
+            return policy.loopback_ports().get(port)
+        dest = policy.match(host, port)
+        if dest is not None:
+            return dest.label
+        with self._lock:
+            return self._resolved.get(host, {}).get(port)
+
+    def _check_process(self, event: str, args: tuple[Any, ...]) -> None:
+        program = _program_name(event, args)
+        if program in self._policy.subprocesses:
+            self._ledger.record(
+                host=program, port=0, purpose="subprocess", outcome="allowed", layer="process"
+            )
+            return
+        self._ledger.record(
+            host=program,
+            port=0,
+            purpose="subprocess",
+            outcome="blocked",
+            layer="process",
+            reason="not-allowed",
+        )
+        raise SubprocessBlocked(program)
+
+
+def _program_name(event: str, args: tuple[Any, ...]) -> str:
+    """The base name of the program a process event starts; never its arguments (content)."""
+    candidate: object = None
+    if event == "subprocess.Popen":
+        # CPython has already resolved it: `executable`, or args[0]; /bin/sh for shell=True.
+        executable, argv = args[0], args[1]
+        candidate = executable or (argv[0] if isinstance(argv, list | tuple) and argv else argv)
+    elif event == "os.system":
+        command = args[0] if args else ""
+        if isinstance(command, bytes):
+            command = command.decode("utf-8", "replace")
+        candidate = str(command).split(maxsplit=1)[0] if str(command).strip() else ""
+    elif event == "os.spawn":
+        candidate = args[1] if len(args) > 1 else None
+    elif args:
+        candidate = args[0]
+    if isinstance(candidate, bytes):
+        candidate = candidate.decode("utf-8", "replace")
+    if isinstance(candidate, os.PathLike):
+        candidate = os.fspath(candidate)
+    name = os.path.basename(str(candidate or "").strip())
+    return name or "?"
+
+
+_TRIPWIRE: Tripwire | None = None
+_INSTALL_LOCK = threading.Lock()
+_original_getaddrinfo: Callable[..., Any] = socket.getaddrinfo
+
+
+def _recording_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    """``socket.getaddrinfo`` that tells the tripwire which addresses an allowed name has."""
+    results = _original_getaddrinfo(host, port, *args, **kwargs)
+    tripwire = _TRIPWIRE
+    if tripwire is not None:
+        tripwire.learn(host, results)
+    return results
+
+
+def _set_hf_offline(offline: bool) -> None:
+    """Hugging Face libraries stay offline except in an explicit download window.
+
+    huggingface_hub reads ``HF_HUB_OFFLINE`` once at import; if it is already
+    imported its constant is switched too, so the window really opens/closes.
+    """
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    else:
+        os.environ.pop("HF_HUB_OFFLINE", None)
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        setattr(constants, "HF_HUB_OFFLINE", offline)  # noqa: B010 - a module, read at import
+
+
+def install_audit_hook(policy: EgressPolicy, ledger: Ledger | None = None) -> Tripwire:
+    """Install the process-wide tripwire once; later calls swap its policy and ledger.
+
+    Call it at start-up, before importing anything that could open a socket.
+    It cannot be uninstalled (CPython's design); tests run it in a subprocess.
+    """
+    global _TRIPWIRE  # noqa: PLW0603 - one hook per process, by CPython's design
+    with _INSTALL_LOCK:
+        if _TRIPWIRE is None:
+            tripwire = Tripwire(policy, ledger if ledger is not None else process_ledger())
+            socket.getaddrinfo = _recording_getaddrinfo
+            sys.addaudithook(tripwire.hook)
+            _TRIPWIRE = tripwire
+        else:
+            _TRIPWIRE.set_ledger(ledger if ledger is not None else _TRIPWIRE.ledger)
+        _TRIPWIRE.set_policy(policy)
+        return _TRIPWIRE
+
+
+def installed_tripwire() -> Tripwire | None:
+    return _TRIPWIRE
+
+
+@dataclass(slots=True)
+class Guard:
+    """What start-up hands to the rest of the app: the policy, the ledger, the tripwire."""
+
+    policy: EgressPolicy
+    ledger: Ledger
+    tripwire: Tripwire | None = field(default=None)
+
+    def client(self, purpose: str, **options: Any) -> httpx.AsyncClient:
+        return make_http_client(self.policy, self.ledger, purpose, **options)
+
+
+def startup(config: Config, *, download: bool = False, tripwire: bool = True) -> Guard:
+    """Build the policy from config and arm the tripwire; the CLI calls this first.
+
+    ``download=True`` only for ``cuecard models download``: it adds the download
+    hosts and leaves Hugging Face online. Everything else runs with
+    ``HF_HUB_OFFLINE=1``.
+    """
+    policy = EgressPolicy.from_config(config, download=download)
+    ledger = process_ledger()
+    installed = install_audit_hook(policy, ledger) if tripwire else None
+    if not tripwire:
+        _set_hf_offline(not download)
+    return Guard(policy, ledger, installed)

@@ -1,0 +1,177 @@
+"""The egress ledger: every connection that was allowed or blocked, never what it carried.
+
+The ledger is the evidence behind cuecard's privacy promise: a user (or a test)
+can read where bytes went and how many, without trusting us. It records
+metadata only: time, destination, purpose, byte counts and outcome. There is
+deliberately no field for a URL path, a header, a query string or a body, so
+nothing said in an interview, and no key (Google puts it in the query), can
+end up here by accident.
+
+It lives in memory; ``to_json``/``from_json`` let an opted-in vault session keep
+it (encrypted, like the rest of the session).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+Outcome = Literal["allowed", "blocked", "error"]
+Layer = Literal["http", "socket", "process"]
+"""Which guard saw it: the httpx transport, the socket audit hook, or a subprocess launch."""
+
+OUTCOMES: tuple[Outcome, ...] = ("allowed", "blocked", "error")
+LAYERS: tuple[Layer, ...] = ("http", "socket", "process")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One connection attempt (or one subprocess launch, ``layer == "process"``).
+
+    ``host`` is a host name or address (for a process: the program's name),
+    ``label`` names the configured destination it matched ("openai", "local"),
+    ``reason`` is a short machine word for blocks and errors ("not-allowed",
+    "ConnectTimeout"), never a message that could quote content.
+    Byte counts are HTTP bytes (request line, headers, body) as sent and
+    received by the transport, before TLS; the socket layer cannot count them
+    and leaves them at 0.
+    """
+
+    id: int
+    time: float
+    host: str
+    port: int
+    purpose: str
+    outcome: Outcome
+    layer: Layer = "http"
+    label: str = ""
+    reason: str = ""
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class Ledger:
+    """A thread-safe, append-mostly list of ``LedgerEntry``.
+
+    Thread-safe because the audit hook records from whatever thread opened the
+    socket (asyncio's resolver runs in a thread pool). An entry for an HTTP
+    request is added when the request starts and its byte counts grow while the
+    response streams, so a live status line sees traffic as it happens.
+    """
+
+    def __init__(self, entries: list[LedgerEntry] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[int, LedgerEntry] = {}
+        self._next = 1
+        for entry in entries or []:
+            self._entries[entry.id] = entry
+            self._next = max(self._next, entry.id + 1)
+
+    def record(
+        self,
+        *,
+        host: str,
+        port: int,
+        purpose: str,
+        outcome: Outcome,
+        layer: Layer = "http",
+        label: str = "",
+        reason: str = "",
+        bytes_sent: int = 0,
+        bytes_received: int = 0,
+    ) -> int:
+        """Add an entry and return its id (for ``update``)."""
+        with self._lock:
+            entry_id = self._next
+            self._next += 1
+            self._entries[entry_id] = LedgerEntry(
+                id=entry_id,
+                time=time.time(),
+                host=host,
+                port=port,
+                purpose=purpose,
+                outcome=outcome,
+                layer=layer,
+                label=label,
+                reason=reason,
+                bytes_sent=bytes_sent,
+                bytes_received=bytes_received,
+            )
+            return entry_id
+
+    def add_bytes(self, entry_id: int, *, sent: int = 0, received: int = 0) -> None:
+        with self._lock:
+            entry = self._entries.get(entry_id)
+            if entry is not None:
+                self._entries[entry_id] = replace(
+                    entry,
+                    bytes_sent=entry.bytes_sent + sent,
+                    bytes_received=entry.bytes_received + received,
+                )
+
+    def finish(
+        self, entry_id: int, *, outcome: Outcome | None = None, reason: str | None = None
+    ) -> None:
+        """Close an entry: its duration, and its outcome if the request failed."""
+        with self._lock:
+            entry = self._entries.get(entry_id)
+            if entry is None:
+                return
+            changes: dict[str, Any] = {"duration_s": round(time.time() - entry.time, 6)}
+            if outcome is not None:
+                changes["outcome"] = outcome
+            if reason is not None:
+                changes["reason"] = reason
+            self._entries[entry_id] = replace(entry, **changes)
+
+    def entries(self) -> list[LedgerEntry]:
+        """A snapshot, oldest first."""
+        with self._lock:
+            return [self._entries[k] for k in sorted(self._entries)]
+
+    def __iter__(self) -> Iterator[LedgerEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [e.to_dict() for e in self.entries()]
+
+    def to_json(self) -> str:
+        return json.dumps({"version": 1, "entries": self.to_list()}, separators=(",", ":"))
+
+    @classmethod
+    def from_list(cls, items: list[dict[str, Any]]) -> Ledger:
+        return cls([LedgerEntry.from_dict(item) for item in items])
+
+    @classmethod
+    def from_json(cls, text: str) -> Ledger:
+        data = json.loads(text)
+        return cls.from_list(list(data.get("entries", [])))
+
+
+_process_ledger = Ledger()
+
+
+def process_ledger() -> Ledger:
+    """The ledger of this process: what the CLI and the UIs report by default."""
+    return _process_ledger
