@@ -100,11 +100,16 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class SuggestionDelta:
-    """A piece of streamed answer text for a question."""
+    """A piece of streamed answer text for a question.
+
+    ``restart`` says: drop what was shown for this question so far (the stream
+    broke and another attempt or provider starts over).
+    """
 
     question_id: int
     text: str
     emitted_s: float
+    restart: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,29 @@ class SuggestionFailed:
 
     question_id: int
     reason: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSent:
+    """Exactly what left the device for one answer, and to whom (the prompt inspector).
+
+    Only views the user asked for show it (``--show-prompts``, the desktop
+    inspector); it is never logged.
+    """
+
+    question_id: int
+    provider: str
+    destination: str
+    text: str
+    redacted: bool
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerNow:
+    """A command from a view: treat the interviewer's last turn as the question."""
+
     emitted_s: float
 
 
@@ -156,6 +184,8 @@ class SessionEnded:
 Event = (
     Utterance
     | Question
+    | PromptSent
+    | AnswerNow
     | SuggestionDelta
     | SuggestionDone
     | SuggestionFailed

@@ -1,9 +1,192 @@
-"""Commands of this group (filled in by its owner)."""
+"""Commands that run a listening session or set it up: demo, replay, config, models."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from cuecard.cli.common import fail, out
+
+DEMO_FILE = "demo_interview.flac"
+
+
+def demo_recording() -> Path:
+    return Path(str(resources.files("cuecard") / "assets" / DEMO_FILE))
+
+
+FastOpt = Annotated[bool, typer.Option("--fast", help="Run as fast as the CPU allows.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per event per line.")]
+PromptsOpt = Annotated[
+    bool, typer.Option("--show-prompts", help="Print every prompt sent to a provider.")
+]
+KeepOpt = Annotated[
+    bool, typer.Option("--keep", help="Keep this session in the encrypted vault (opt-in).")
+]
+NoAnswerOpt = Annotated[
+    bool, typer.Option("--no-answers", help="Transcript only: detect nothing, send nothing.")
+]
+
+
+def _run(
+    *,
+    path: Path | None,
+    interviewer: Path | None = None,
+    you: Path | None = None,
+    speaker: str | None = None,
+    fast: bool,
+    as_json: bool,
+    title: str,
+    answers: bool = True,
+    demo: bool = False,
+    show_prompts: bool = False,
+    keep: bool = False,
+) -> None:
+    from cuecard import config as config_mod
+    from cuecard.audio.errors import AudioError
+    from cuecard.audio.sources import FileSource
+    from cuecard.clock import SessionClock
+    from cuecard.runner import SessionOptions, run_file_session
+    from cuecard.speech.model import ModelError
+
+    try:
+        cfg = config_mod.load()
+    except config_mod.ConfigError as err:
+        fail(str(err))
+    clock = SessionClock()
+    try:
+        source = FileSource(
+            path, speaker=speaker, interviewer=interviewer, you=you,  # type: ignore[arg-type]
+            clock=clock, realtime=not fast,
+        )  # fmt: skip
+    except AudioError as err:
+        fail(str(err))
+    options = SessionOptions(
+        title=title, as_json=as_json, answers=answers, demo_profile=demo,
+        show_prompts=show_prompts, keep=keep or cfg.privacy.keep_sessions,
+    )  # fmt: skip
+    try:
+        asyncio.run(run_file_session(source, cfg, clock, options))
+    except (AudioError, ModelError) as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        typer.echo("stopped.", err=True)
+        raise typer.Exit(130) from None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the main app."""
+    @app.command()
+    def demo(
+        fast: FastOpt = False,
+        as_json: JsonOpt = False,
+        gui: Annotated[bool, typer.Option("--gui", help="Run the demo in the desktop app.")] = (
+            False
+        ),
+        show_prompts: PromptsOpt = False,
+        no_answers: NoAnswerOpt = False,
+    ) -> None:
+        """Play the bundled mock interview through the real pipeline (no key, no network)."""
+        if gui:
+            from cuecard.cli.live_cmds import open_app
+
+            open_app(demo=True)
+            return
+        _run(path=demo_recording(), fast=fast, as_json=as_json, title="cuecard demo",
+             answers=not no_answers, demo=True, show_prompts=show_prompts)  # fmt: skip
+
+    @app.command()
+    def replay(
+        file: Annotated[Path | None, typer.Argument(help="Recording: WAV, FLAC, MP3, OGG.")] = None,
+        interviewer: Annotated[
+            Path | None, typer.Option(help="A recording of the interviewer alone.")
+        ] = None,
+        you: Annotated[Path | None, typer.Option(help="A recording of you alone.")] = None,
+        speaker: Annotated[
+            str | None, typer.Option(help="Who a mono file is: interviewer or you.")
+        ] = None,
+        fast: FastOpt = False,
+        as_json: JsonOpt = False,
+        show_prompts: PromptsOpt = False,
+        keep: KeepOpt = False,
+        no_answers: NoAnswerOpt = False,
+    ) -> None:
+        """Replay a recorded interview as if it were live (stereo: left interviewer, right you)."""
+        if speaker is not None and speaker not in ("interviewer", "you"):
+            fail("--speaker must be 'interviewer' or 'you'", code=2)
+        if file is None and interviewer is None and you is None:
+            fail("give a recording, or --interviewer/--you files", code=2)
+        _run(path=file, interviewer=interviewer, you=you, speaker=speaker, fast=fast,
+             as_json=as_json, title=f"cuecard replay {(file or interviewer or you).name}",  # type: ignore[union-attr]
+             answers=not no_answers, show_prompts=show_prompts, keep=keep)  # fmt: skip
+
+    config_app = typer.Typer(help="Show where the settings live and what is in force.")
+    app.add_typer(config_app, name="config")
+
+    @config_app.command("path")
+    def config_path() -> None:
+        """Print the path of config.toml."""
+        from cuecard import paths
+
+        out(str(paths.config_file()))
+
+    @config_app.command("show")
+    def config_show(as_json: JsonOpt = False) -> None:
+        """Print the settings in force (defaults filled in)."""
+        from cuecard import config as config_mod
+
+        try:
+            cfg = config_mod.load()
+        except config_mod.ConfigError as err:
+            fail(str(err))
+        data: dict[str, Any] = cfg.model_dump(mode="json")
+        if as_json:
+            out(json.dumps(data, indent=2))
+            return
+        for section, values in data.items():
+            out(f"[{section}]")
+            for key, value in values.items():
+                out(f"{key} = {json.dumps(value)}")
+            out("")
+
+    models_app = typer.Typer(help="Speech models: list, verify, download (explicitly).")
+    app.add_typer(models_app, name="models")
+
+    @models_app.command("list")
+    def models_list() -> None:
+        """Show the bundled model and any downloaded ones."""
+        from cuecard.speech import model
+
+        out(f"{model.BUNDLED}  (bundled)")
+        for size in model.known_sizes():
+            if size != model.BUNDLED and (model.models_dir() / size / "model.bin").is_file():
+                out(f"{size}  (downloaded)")
+
+    @models_app.command("verify")
+    def models_verify(name: Annotated[str, typer.Argument()] = "tiny.en") -> None:
+        """Check a model's files (SHA-256 for the bundled one)."""
+        from cuecard.speech import model
+
+        try:
+            loc = model.locate(name)
+            model.verify(loc)
+        except model.ModelError as err:
+            fail(str(err))
+        out(f"{name}: ok ({loc.path})")
+
+    @models_app.command("download")
+    def models_download(name: Annotated[str, typer.Argument(help="e.g. small.en")]) -> None:
+        """Download a larger model from the Hugging Face Hub (the only time cuecard fetches one)."""
+        import os
+
+        from cuecard.speech import model
+
+        os.environ.pop("HF_HUB_OFFLINE", None)
+        try:
+            path = model.download(name)
+        except model.ModelError as err:
+            fail(str(err))
+        out(f'{name} downloaded to {path}; set speech.model = "{name}" in config.toml')

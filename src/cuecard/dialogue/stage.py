@@ -1,0 +1,34 @@
+"""The dialogue stage as a pipeline processor: utterances in, questions added."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from cuecard.clock import SessionClock
+from cuecard.dialogue.tracker import QuestionTracker
+from cuecard.events import AnswerNow, Event, Utterance
+
+Send = Callable[[Event], Awaitable[None]]
+
+
+class DialogueStage:
+    """Forwards every event and emits a ``Question`` when the interviewer asks one."""
+
+    def __init__(self, clock: SessionClock) -> None:
+        self.clock = clock
+        self.tracker = QuestionTracker(clock)
+
+    async def process(self, event: Event, send: Send) -> None:
+        if isinstance(event, AnswerNow):
+            question = self.tracker.answer_now(self.clock.now())
+            if question is not None:
+                await send(question)
+            return
+        await send(event)
+        if isinstance(event, Utterance):
+            question = self.tracker.feed(event, self.clock.now())
+            if question is not None:
+                await send(question)
+
+    async def finish(self, send: Send) -> None:
+        return None

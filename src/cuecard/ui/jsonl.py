@@ -1,0 +1,88 @@
+"""``--json``: one JSON object per line per event, a stable schema for scripts.
+
+The schema is documented in README.md ("JSON events"); change it only by
+adding fields. Level meters are not written (they are for eyes, and chatty).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any
+
+from cuecard.events import (
+    Event,
+    Level,
+    Notice,
+    Question,
+    SessionEnded,
+    SuggestionDelta,
+    SuggestionDone,
+    SuggestionFailed,
+    Utterance,
+)
+
+
+def _r(x: float) -> float:
+    return round(x, 3)
+
+
+def to_dict(event: Event) -> dict[str, Any] | None:
+    match event:
+        case Utterance():
+            return {
+                "type": "utterance", "id": event.id, "speaker": event.speaker,
+                "final": event.final, "text": event.text, "stable": event.stable,
+                "start_s": _r(event.start_s), "end_s": _r(event.end_s),
+                "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case Question():
+            return {
+                "type": "question", "id": event.id, "text": event.text, "kind": event.kind,
+                "confidence": round(event.confidence, 2), "utterance_id": event.utterance_id,
+                "speculative": event.speculative, "start_s": _r(event.start_s),
+                "end_s": _r(event.end_s), "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case SuggestionDelta():
+            return {
+                "type": "suggestion_delta", "question_id": event.question_id,
+                "text": event.text, "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case SuggestionDone():
+            return {
+                "type": "suggestion_done", "question_id": event.question_id,
+                "text": event.text, "provider": event.provider, "model": event.model,
+                "input_tokens": event.input_tokens, "output_tokens": event.output_tokens,
+                "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case SuggestionFailed():
+            return {
+                "type": "suggestion_failed", "question_id": event.question_id,
+                "reason": event.reason, "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case Notice():
+            return {
+                "type": "notice", "level": event.level, "message": event.message,
+                "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case SessionEnded():
+            return {
+                "type": "session_end", "audio_s": _r(event.audio_s),
+                "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case Level():
+            return None
+    return None
+
+
+class JsonLinesSink:
+    """Writes each event as it happens, flushed, so a reader sees it at once."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: Event) -> None:
+        data = to_dict(event)
+        if data is not None:
+            self.stream.write(json.dumps(data, ensure_ascii=False) + "\n")
+            self.stream.flush()

@@ -1,0 +1,198 @@
+"""The terminal view: a live, scrolling two-speaker transcript with answer cards.
+
+It only reads events. On a terminal it redraws in place (rich Live): partial
+text in a lighter shade that settles into final text, the current question and
+its talking points below. When output is a pipe or a log it prints finals,
+questions and finished answers as plain lines instead.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from cuecard.events import (
+    Event,
+    Level,
+    Notice,
+    Question,
+    SessionEnded,
+    Speaker,
+    SuggestionDelta,
+    SuggestionDone,
+    SuggestionFailed,
+    Utterance,
+)
+
+COLOURS: dict[Speaker, str] = {"interviewer": "cyan", "you": "green"}
+MAX_LINES = 14
+
+
+def clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m:02d}:{s:02d}"
+
+
+@dataclass
+class _Line:
+    id: int
+    speaker: Speaker
+    start_s: float
+    text: str
+    stable: str
+    final: bool
+
+
+@dataclass
+class _Card:
+    question: Question
+    answer: str = ""
+    status: str = "thinking…"
+    done: bool = False
+
+
+@dataclass
+class ViewState:
+    """What the view shows; kept separate from drawing so it can be tested."""
+
+    title: str = "cuecard"
+    lines: deque[_Line] = field(default_factory=lambda: deque(maxlen=200))
+    card: _Card | None = None
+    levels: dict[Speaker, float] = field(default_factory=dict)
+    notice: str = ""
+    status_extra: str = ""
+    ended: bool = False
+
+    def apply(self, event: Event) -> None:
+        match event:
+            case Utterance():
+                for line in reversed(self.lines):
+                    if line.id == event.id:
+                        line.text, line.stable, line.final = event.text, event.stable, event.final
+                        break
+                else:
+                    self.lines.append(
+                        _Line(event.id, event.speaker, event.start_s, event.text, event.stable,
+                              event.final)
+                    )  # fmt: skip
+            case Question():
+                if self.card is not None and self.card.question.id == event.id:
+                    self.card.question = event
+                    self.card.answer, self.card.done, self.card.status = "", False, "thinking…"
+                else:
+                    self.card = _Card(event)
+            case SuggestionDelta():
+                if self.card and self.card.question.id == event.question_id:
+                    self.card.answer += event.text
+                    self.card.status = "answering…"
+            case SuggestionDone():
+                if self.card and self.card.question.id == event.question_id:
+                    self.card.answer = event.text
+                    self.card.done = True
+                    self.card.status = f"{event.provider} · {event.model}"
+            case SuggestionFailed():
+                if self.card and self.card.question.id == event.question_id:
+                    self.card.status = event.reason
+                    self.card.done = True
+            case Level():
+                self.levels[event.channel] = event.dbfs
+            case Notice():
+                self.notice = event.message
+            case SessionEnded():
+                self.ended = True
+
+
+def meter(dbfs: float, width: int = 10) -> str:
+    """-60 dBFS (silence) .. 0 dBFS as a bar of ``width`` cells."""
+    filled = max(0, min(width, int((dbfs + 60) / 60 * width)))
+    return "▮" * filled + "▯" * (width - filled)
+
+
+def render(state: ViewState) -> RenderableType:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="dim", width=5)
+    table.add_column(width=11)
+    table.add_column(ratio=1)
+    for line in list(state.lines)[-MAX_LINES:]:
+        text = Text(line.stable, style="bold" if line.final else "")
+        text.append(line.text[len(line.stable) :], style="dim italic")
+        colour = COLOURS[line.speaker]
+        table.add_row(clock(line.start_s), Text(line.speaker, style=colour), text)
+    parts: list[RenderableType] = [table]
+    if state.card is not None:
+        q = state.card.question
+        body = Text(q.text + "\n", style="bold yellow")
+        body.append(state.card.answer or "", style="white")
+        title = f"question · {q.kind} · {q.confidence:.0%}"
+        parts.append(Panel(body, title=title, subtitle=state.card.status, border_style="yellow"))
+    meters = "  ".join(f"{who} {meter(db)}" for who, db in state.levels.items())
+    status = Text(f"{state.title}  {meters}  {state.status_extra}", style="reverse")
+    parts.append(status)
+    if state.notice:
+        parts.append(Text(state.notice, style="bold red"))
+    return Group(*parts)
+
+
+class TerminalView:
+    """A sink that draws the session; use as a context manager around the run."""
+
+    def __init__(self, title: str, console: Console | None = None) -> None:
+        self.console = console or Console()
+        self.state = ViewState(title=title)
+        self.interactive = self.console.is_terminal
+        self._live: Live | None = None
+
+    def __enter__(self) -> TerminalView:
+        if self.interactive:
+            self._live = Live(render(self.state), console=self.console, refresh_per_second=12,
+                              transient=False)  # fmt: skip
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(render(self.state))
+            self._live.__exit__(None, None, None)
+
+    def __call__(self, event: Event) -> None:
+        self.state.apply(event)
+        if self._live is not None:
+            if not isinstance(event, Level):
+                self._live.update(render(self.state))
+            return
+        self._plain(event)
+
+    def _plain(self, event: Event) -> None:
+        """Line output for pipes and logs: only what has settled."""
+        out = self.console
+        match event:
+            case Utterance(final=True):
+                out.print(
+                    f"[dim]{clock(event.start_s)}[/] [{COLOURS[event.speaker]}]"
+                    f"{event.speaker:<11}[/] {event.text}",
+                    markup=True,
+                    highlight=False,
+                )
+            case Question():
+                out.print(
+                    f"      [bold yellow]? {event.kind} ({event.confidence:.0%}):[/] {event.text}",
+                    markup=True,
+                    highlight=False,
+                )
+            case SuggestionDone():
+                for line in event.text.strip().splitlines():
+                    out.print(f"        {line}", markup=False, highlight=False)
+            case SuggestionFailed():
+                out.print(f"      [red]answer failed: {event.reason}[/]", markup=True)
+            case Notice():
+                out.print(f"[bold]{event.level}:[/] {event.message}", markup=True)
+            case SessionEnded():
+                out.print(f"[dim]session over: {event.audio_s:.1f} s of audio[/]", markup=True)
+            case _:
+                pass
