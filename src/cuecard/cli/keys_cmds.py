@@ -1,0 +1,99 @@
+"""``cuecard keys set|list|remove``: provider keys in the OS keychain, never in a file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from cuecard.cli.common import fail, out
+
+
+class ProviderChoice(StrEnum):
+    openai = "openai"
+    anthropic = "anthropic"
+    google = "google"
+
+
+keys_app = typer.Typer(
+    name="keys",
+    help="Store, list and remove your API keys (kept in the OS keychain, never in a file).",
+    no_args_is_help=True,
+)
+
+
+@keys_app.command("set")
+def keys_set(
+    provider: Annotated[ProviderChoice, typer.Argument(help="openai, anthropic or google")],
+) -> None:
+    """Store a key in the OS keychain. Prompts without echo; reads stdin when piped."""
+    from cuecard.privacy import secrets
+
+    name = secrets.DISPLAY_NAMES[provider.value]
+    if sys.stdin is not None and sys.stdin.isatty():
+        value = typer.prompt(f"{name} API key", hide_input=True, err=True)
+    else:
+        value = sys.stdin.readline() if sys.stdin is not None else ""
+    try:
+        stored = secrets.set_key(provider.value, value)
+        backend = secrets.keychain_backend()
+    except secrets.SecretsError as err:
+        fail(str(err))
+    out(f"stored your {name} key ({stored.masked}) in the OS keychain ({backend})")
+
+
+@keys_app.command("list")
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Which providers have a key, its masked tail, and where it comes from."""
+    from cuecard.privacy import secrets
+
+    try:
+        infos = secrets.list_keys()
+    except secrets.SecretsError as err:
+        fail(str(err))
+    if as_json:
+        rows = [
+            {
+                "provider": i.provider,
+                "masked": i.masked,
+                "source": i.source,
+                "in_keychain": i.in_keychain,
+            }
+            for i in infos
+        ]
+        out(json.dumps({"keys": rows}))
+        return
+    for i in infos:
+        if i.source is None:
+            out(f"{i.provider:<10} (none)      run `cuecard keys set {i.provider}`")
+        else:
+            where = {"env": f"from {secrets.ENV_VARS[i.provider]}", "keychain": "OS keychain"}
+            note = " (a keychain key is also stored)" if i.source == "env" and i.in_keychain else ""
+            out(f"{i.provider:<10} {i.masked:<11} {where[i.source]}{note}")
+
+
+@keys_app.command("remove")
+def keys_remove(
+    provider: Annotated[ProviderChoice, typer.Argument(help="openai, anthropic or google")],
+) -> None:
+    """Delete a key from the OS keychain."""
+    from cuecard.privacy import secrets
+
+    try:
+        removed = secrets.delete_key(provider.value)
+    except secrets.SecretsError as err:
+        fail(str(err))
+    name = secrets.DISPLAY_NAMES[provider.value]
+    if removed:
+        out(f"removed your {name} key from the OS keychain")
+    else:
+        out(f"no {name} key was stored in the OS keychain")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(keys_app, name="keys")
