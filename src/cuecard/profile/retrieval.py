@@ -1,0 +1,209 @@
+"""Find the few profile chunks that matter for a question, in about a millisecond.
+
+BM25 (bm25s) over every chunk of the user's documents, built once per session.
+Interview questions are short and full of filler ("tell me about a time
+you…"), so the tokenizer drops interview filler as well as English stopwords,
+folds a handful of interview synonyms into one token (disagreement → conflict,
+colleague → teammate, incident → outage) and strips common English suffixes
+with a small stemmer of its own (PyStemmer is not a dependency).
+
+Two questions carry almost no searchable words: "tell me about yourself" and
+"why do you want to work here". Their intent is recognised by pattern and
+answered from the résumé's opening section and the job description.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Literal
+
+import bm25s
+import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
+
+from cuecard.profile.documents import Chunk
+
+Intent = Literal["self", "why_us"]
+
+def _group(words: str, canonical: str) -> dict[str, str]:
+    return dict.fromkeys(words.split(), canonical)
+
+
+_FILLER = _group(
+    """
+    i me my mine myself you your yours yourself yourselves we us our ours he she him her his its
+    they them what which who whom whose when where why how would could should can shall may might
+    must do does did done doing have has had having been being am were tell describe give gave walk
+    talk share want during example examples time times about like just also very so some any all
+    more most other than too please okay ok well let lets thing things something anything kind sort
+    really much many get got handle handled handling deal dealt dealing approach approached
+    """,
+    "",
+)
+STOPWORDS: frozenset[str] = frozenset(STOPWORDS_EN) | frozenset(_FILLER)
+
+_SYNONYMS: dict[str, str] = {
+    **_group(
+        "conflict conflicts conflicting disagree disagreed disagreeing disagreement disagreements "
+        "dispute disputes argument arguments argued clash clashed friction tension",
+        "conflict",
+    ),
+    **_group("teammate teammates colleague colleagues coworker coworkers peer peers", "teammate"),
+    **_group("outage outages incident incidents downtime", "outage"),
+    **_group("prod production", "production"),
+    **_group("mentor mentors mentored mentoring mentorship coach coached coaching", "mentor"),
+    **_group("mistake mistakes failure failures failed fail", "failure"),
+    **_group("limiter limiters limiting throttle throttling throttled", "limit"),
+}
+
+_SUFFIXES = (
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ers", ""),
+    ("er", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+def stem(word: str) -> str:
+    """A small suffix stripper: "migrated" and "migration" must meet; linguistics need not."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for _ in range(2):  # engineering → engineer → engine
+        for suffix, replacement in _SUFFIXES:
+            if word.endswith(suffix) and not word.endswith("ss"):
+                root = word[: -len(suffix)]
+                if len(root) >= 3:
+                    word = root + replacement
+                    break
+        else:
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]  # stopped → stopp → stop
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so "Résumé" and "resume" match."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_WORD = re.compile(r"[^\W_]{2,}")
+_WENT_DOWN = re.compile(r"\b(?:went|goes|go|going|gone|was|were|is|are|be|been|being) down\b")
+"""A system that "went down" had an outage; "slow down" and "cut down" are not outages."""
+
+
+def tokenize(text: str) -> list[str]:
+    """Words → stopwords out → interview synonyms folded → stemmed."""
+    out: list[str] = []
+    text = _WENT_DOWN.sub(" outage ", _fold(text))
+    for word in _WORD.findall(text):
+        if word in STOPWORDS:
+            continue
+        out.append(stem(_SYNONYMS.get(word, word)))
+    return out
+
+
+_SELF = re.compile(
+    r"\b(about yourself|introduce yourself|walk (me|us) through your|your background"
+    r"|who are you|tell (me|us) about you\W*$|describe yourself|your (career|journey) so far)"
+)
+_WHY_US = re.compile(
+    r"\bwhy (do|would|did) you want\b|\bwhy (are you )?(interested|applying)\b"
+    r"|\bwhy (this|our|the) (role|job|company|team|position)\b|\bwhy (us|here)\b"
+    r"|\bwhat (interests|excites|attracts|draws) you\b|\bwhy\b.*\b(work|join)\b"
+)
+_INTENT_WORDS: dict[Intent, str] = {
+    "self": "summary profile background experience currently",
+    "why_us": "about company mission team role",
+}
+# The document kinds an about-the-candidate answer draws on, first one first: a pitch is
+# the résumé's opening plus why this job, an answer to "why us" the other way round.
+_INTENT_KINDS: dict[Intent, tuple[str, str]] = {
+    "self": ("resume", "job"),
+    "why_us": ("job", "resume"),
+}
+
+
+def intent(question: str) -> Intent | None:
+    """Recognise the two questions that are about the candidate, not a topic."""
+    q = _fold(question)
+    if _WHY_US.search(q):
+        return "why_us"
+    if _SELF.search(q):
+        return "self"
+    return None
+
+
+_KIND_PREFERENCE: dict[str, str] = {"behavioural": "stories", "situational": "stories"}
+
+
+class ProfileIndex:
+    """BM25 over the chunks of a profile; build once per session, search per question."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.chunks: tuple[Chunk, ...] = tuple(chunks)
+        self._retriever: bm25s.BM25 | None = None
+        if self.chunks:
+            corpus = [tokenize(f"{c.title}\n{c.text}") for c in self.chunks]
+            retriever = bm25s.BM25()
+            retriever.index(corpus, show_progress=False)
+            self._retriever = retriever
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def scored(
+        self, query: str, k: int = 4, *, kind: str | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The best ``k`` chunks with their scores, best first; only chunks that match.
+
+        ``kind`` is the question kind from the dialogue stage: behavioural and
+        situational questions prefer stories over résumé lines when both match.
+        """
+        if self._retriever is None or k <= 0:
+            return []
+        goal = intent(query)
+        text = f"{query} {_INTENT_WORDS[goal]}" if goal else query
+        tokens = tokenize(text)
+        scores = np.zeros(len(self.chunks), dtype=np.float64)
+        if tokens:
+            scores += self._retriever.get_scores(tokens)
+        top = float(scores.max(initial=0.0)) or 1.0
+        if goal:
+            # About the candidate: the opening of the résumé and of the job description
+            # are the answer even when no word of the question matches them.
+            primary, secondary = _INTENT_KINDS[goal]
+            for i, chunk in enumerate(self.chunks):
+                if chunk.kind == primary:
+                    scores[i] = scores[i] * 1.5 + top * (0.5 if chunk.position == 0 else 0.1)
+                elif chunk.kind == secondary and chunk.position == 0:
+                    scores[i] += top * 0.25
+        elif (preferred := _KIND_PREFERENCE.get(kind or "")) is not None:
+            for i, chunk in enumerate(self.chunks):
+                if chunk.kind == preferred:
+                    scores[i] *= 1.25
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def search(self, query: str, k: int = 4, *, kind: str | None = None) -> list[Chunk]:
+        """The best ``k`` chunks for ``query``, best first (fewer when fewer match)."""
+        return [chunk for chunk, _ in self.scored(query, k, kind=kind)]
