@@ -104,6 +104,8 @@ _LEADING = (
     r"moving on|on to the next one|next question|one more|last one|final question",
 )
 _LEADING_RE = re.compile(r"^(?:" + "|".join(_LEADING) + r")(?=\s|$)")
+# Words that join a question to the one before it: kept when a turn continues.
+_CONNECTIVES = _wordset("and also plus but so then or")
 
 # Statements that merely look like questions at the start (free relatives,
 # exclamations). Checked before the cues; a match means "not from the start".
@@ -493,10 +495,16 @@ def _sentences(text: str) -> list[_Sentence]:
     return out
 
 
-def _strip_leading(norm: Sequence[str]) -> int:
-    """How many leading tokens are filler, backchannel or transition."""
+def _strip_leading(norm: Sequence[str], *, keep_connectives: bool = False) -> int:
+    """How many leading tokens are filler, backchannel or transition.
+
+    With ``keep_connectives`` it stops at "and", "so", ...: a question that
+    continues another reads better as "And why?" than as "Why?".
+    """
     start = 0
     while start < len(norm):
+        if keep_connectives and norm[start] in _CONNECTIVES:
+            break
         match = _LEADING_RE.match(" ".join(norm[start:]))
         if not match:
             break
@@ -568,12 +576,13 @@ def _internal_onset(body: str) -> _Verdict | None:
     return None
 
 
-def analyse(text: str) -> QuestionAnalysis | None:
+def analyse(text: str, *, continuation: bool = False) -> QuestionAnalysis | None:
     """The question in one interviewer turn, or None when it asks nothing.
 
     Several questions in one turn come back as one text (first question to
     last, with any context sentences between them), because the candidate
-    answers them as one.
+    answers them as one. ``continuation`` says the turn continues an earlier
+    question, so its opening "and"/"so" is kept in the text.
     """
     sentences = _sentences(text)
     verdicts = [_detect(s) for s in sentences]
@@ -584,8 +593,12 @@ def analyse(text: str) -> QuestionAnalysis | None:
     for i in range(found[0], found[-1] + 1):
         verdict = verdicts[i]
         sentence = sentences[i]
+        keep = continuation or i > found[0]
         if verdict is not None:
-            parts.append(sentence.text(verdict.start))
+            start = verdict.start
+            if keep:
+                start = min(start, _strip_leading(sentence.norm, keep_connectives=True))
+            parts.append(sentence.text(start))
         elif _strip_leading(sentence.norm) < len(sentence.norm):
             parts.append(sentence.text())  # context between two questions
     question = _capitalise(" ".join(parts))
@@ -643,8 +656,11 @@ def reads_complete(question: str) -> bool:
 def is_follow_up(text: str) -> bool:
     """Whether a turn reads as a continuation of the previous question."""
     words = normalise(text).split()
-    while words and words[0] in {"um", "uh", "okay", "ok", "right", "yeah", "hmm"}:
-        words = words[1:]
+    while words and words[0] not in _CONNECTIVES:
+        match = _LEADING_RE.match(" ".join(words))
+        if not match:
+            break
+        words = words[len(match.group().split()) :]
     return bool(words) and (
         bool(_FOLLOW_UP_START_RE.match(" ".join(words))) or len(words) <= _FOLLOW_UP_MAX_WORDS
     )

@@ -1,0 +1,367 @@
+"""The tracker over realistic utterance streams: growing partials, then the final.
+
+``speak`` produces what the speech stage emits while someone talks: a partial per
+word whose stable prefix lags two words behind (LocalAgreement needs two passes
+to agree), a last partial once the speaker paused and the passes agree on
+everything, then the final (Whisper may punctuate it differently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from cuecard.clock import SessionClock
+from cuecard.dialogue.tracker import QuestionTracker
+from cuecard.events import Question, Speaker, Utterance, next_id
+
+WORD_S = 0.3
+LAG = 2
+
+
+def speak(
+    said: str,
+    *,
+    start_s: float,
+    speaker: Speaker = "interviewer",
+    final: str | None = None,
+    settle: bool = True,
+) -> list[Utterance]:
+    """The partials and final of one utterance, as the speech stage would emit them."""
+    uid = next_id()
+    words = said.split()
+    out: list[Utterance] = []
+    for i in range(1, len(words) + 1):
+        end = start_s + i * WORD_S
+        text = " ".join(words[:i])
+        stable = " ".join(words[: max(0, i - LAG)])
+        out.append(Utterance(uid, speaker, text, False, start_s, end, end + 0.25, stable))
+    end = start_s + len(words) * WORD_S
+    if settle:
+        out.append(Utterance(uid, speaker, said, False, start_s, end, end + 0.45, said))
+    final_text = said if final is None else final
+    out.append(Utterance(uid, speaker, final_text, True, start_s, end, end + 0.7, final_text))
+    return out
+
+
+def feed_all(tracker: QuestionTracker, utterances: list[Utterance]) -> list[Question]:
+    questions = []
+    for u in utterances:
+        q = tracker.feed(u)
+        if q is not None:
+            questions.append(q)
+    return questions
+
+
+def test_fires_early_on_a_stable_complete_question_and_not_again_on_the_final() -> None:
+    tracker = QuestionTracker()
+    stream = speak(
+        "okay that makes sense how would you design a rate limiter for a public api",
+        start_s=10.0,
+        final="Okay, that makes sense. How would you design a rate limiter for a public API?",
+    )
+    fired: list[tuple[Utterance, Question]] = []
+    for u in stream:
+        q = tracker.feed(u)
+        if q is not None:
+            fired.append((u, q))
+    assert len(fired) == 1, [q.text for _, q in fired]
+    utterance, question = fired[0]
+    assert not utterance.final, "should have fired before the final"
+    assert question.speculative
+    assert question.text == "How would you design a rate limiter for a public api"
+    assert question.kind == "technical"
+    assert question.utterance_id == utterance.id
+    assert question.start_s == 10.0
+    assert question.emitted_s == utterance.emitted_s
+    assert question.emitted_s < stream[-1].emitted_s
+
+
+def test_incomplete_partials_do_not_fire() -> None:
+    tracker = QuestionTracker()
+    for said in ("how would you", "tell me about a", "could you", "what would you do if"):
+        stream = speak(said, start_s=0.0)
+        partials = [u for u in stream if not u.final]
+        assert feed_all(tracker, partials) == [], said
+
+
+def test_tentative_words_that_continue_the_question_hold_the_early_fire() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    stable = "how would you design a rate"
+    u = Utterance(uid, "interviewer", stable + " limiter for a", False, 0.0, 3.0, 3.2, stable)
+    assert tracker.feed(u) is None
+
+
+def test_same_id_and_new_text_when_the_final_changes_materially() -> None:
+    tracker = QuestionTracker()
+    # The interviewer pauses after "rate limiter" (passes agree, early fire), then goes on.
+    head = speak("how would you design a rate limiter", start_s=0.0)[:-1]  # no final yet
+    first = feed_all(tracker, head)
+    assert len(first) == 1
+    assert first[0].speculative
+    uid = head[0].id
+    said = "how would you design a rate limiter for a public api and then how would you scale it"
+    rest = [
+        Utterance(uid, "interviewer", said, False, 0.0, 6.0, 6.3, said),
+        Utterance(uid, "interviewer", said.capitalize() + "?", True, 0.0, 6.0, 6.8, said),
+    ]
+    later = feed_all(tracker, rest)
+    assert later, "the changed question must be re-issued"
+    assert all(q.id == first[0].id for q in later)
+    assert later[0].speculative  # still a partial
+    assert later[0].text.endswith("and then how would you scale it")
+    # the final only adds casing and "?" to the re-issued partial: not issued again
+    assert len(later) == 1
+
+
+def test_final_that_changed_after_an_early_fire_is_not_speculative() -> None:
+    tracker = QuestionTracker()
+    head = speak("tell me about your time at paylane", start_s=0.0)[:-1]
+    (early,) = feed_all(tracker, head)
+    final = Utterance(
+        head[0].id,
+        "interviewer",
+        "Tell me about your time at Paylane and what you'd change about how the team worked.",
+        True,
+        0.0,
+        5.0,
+        5.6,
+    )
+    revised = tracker.feed(final)
+    assert revised is not None
+    assert revised.id == early.id
+    assert not revised.speculative
+    assert "what you'd change" in revised.text
+
+
+def test_without_an_early_fire_the_final_fires_normally() -> None:
+    tracker = QuestionTracker()
+    u = Utterance(next_id(), "interviewer", "Why Northwind?", True, 0.0, 1.0, 1.5)
+    q = tracker.feed(u)
+    assert q is not None
+    assert not q.speculative
+    assert q.kind == "about-you"
+    assert q.text == "Why Northwind?"
+
+
+def test_several_questions_in_one_turn_are_one_question() -> None:
+    tracker = QuestionTracker()
+    stream = speak(
+        "how would you design a url shortener and then how would you scale it to a billion links",
+        start_s=0.0,
+    )
+    questions = feed_all(tracker, stream)
+    assert questions
+    assert len({q.id for q in questions}) == 1
+    assert questions[-1].text.endswith("scale it to a billion links")
+
+
+def test_a_short_follow_up_extends_the_question() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("how would you design a rate limiter", start_s=0.0))
+    follow = speak("and why", start_s=q1.end_s + 2.0, final="And why?")
+    extended = feed_all(tracker, follow)
+    assert extended
+    assert all(q.id == q1.id for q in extended)
+    assert len(extended) == 1, "the final only adds a '?': no second issue"
+    assert extended[-1].text == "How would you design a rate limiter? And why"
+    assert extended[-1].kind == q1.kind
+    assert extended[-1].utterance_id == follow[0].id
+
+
+def test_a_longer_follow_up_starting_with_and_extends_too() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("how would you design a rate limiter", start_s=0.0))
+    q2 = feed_all(
+        tracker,
+        speak("and how would you scale it across three regions", start_s=q1.end_s + 1.0),
+    )
+    assert q2
+    assert q2[-1].id == q1.id
+    assert q2[-1].text == (
+        "How would you design a rate limiter? And how would you scale it across three regions"
+    )
+
+
+def test_a_follow_up_after_the_window_is_a_new_question() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("how would you design a rate limiter", start_s=0.0))
+    later = feed_all(tracker, speak("what about failures", start_s=q1.end_s + 8.5))
+    assert later
+    assert later[-1].id != q1.id
+    assert later[-1].text == "What about failures"
+
+
+def test_after_the_candidate_answered_a_new_question_gets_a_new_id() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("how would you design a rate limiter", start_s=0.0))
+    answer = speak(
+        "I would start with the requirements then pick a token bucket per client",
+        start_s=q1.end_s + 0.5,
+        speaker="you",
+    )
+    assert feed_all(tracker, answer) == []
+    q2 = feed_all(tracker, speak("and what about failures", start_s=answer[-1].end_s + 0.5))
+    assert q2
+    assert q2[-1].id != q1.id
+    assert q2[-1].text == "What about failures"  # a new question, not a continuation
+
+
+def test_candidate_backchannel_is_not_an_answer() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("how would you design a rate limiter", start_s=0.0))
+    feed_all(tracker, speak("mm-hmm okay", start_s=q1.end_s + 0.2, speaker="you"))
+    q2 = feed_all(tracker, speak("and why", start_s=q1.end_s + 1.5))
+    assert q2
+    assert q2[-1].id == q1.id
+
+
+def test_a_full_new_question_soon_after_is_not_merged() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("can you tell me about yourself", start_s=0.0))
+    q2 = feed_all(
+        tracker,
+        speak(
+            "actually let me start somewhere else tell me about a time you disagreed with your "
+            "manager",
+            start_s=q1.end_s + 1.0,
+        ),
+    )
+    assert q2
+    assert q2[-1].id != q1.id
+    assert q2[-1].kind == "behavioural"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Okay, that makes sense.",
+        "Let's move on.",
+        "Great, thanks.",
+        "We use Kubernetes here.",
+        "I see, so you led the migration.",
+    ],
+)
+def test_backchannel_and_statements_never_fire(said: str) -> None:
+    tracker = QuestionTracker()
+    assert feed_all(tracker, speak(said, start_s=0.0)) == []
+
+
+def test_candidate_speech_is_never_a_question() -> None:
+    tracker = QuestionTracker()
+    said = "how would you design a rate limiter for a public api"
+    assert feed_all(tracker, speak(said, start_s=0.0, speaker="you")) == []
+    assert tracker.last_interviewer_turn() == ""
+
+
+def test_answer_now_takes_the_last_interviewer_turn() -> None:
+    tracker = QuestionTracker()
+    assert tracker.answer_now(now=1.0) is None
+    statement = "We had an outage like that last year actually."
+    feed_all(tracker, speak(statement, start_s=0.0))
+    assert tracker.last_interviewer_turn() == statement
+    forced = tracker.answer_now(now=9.0)
+    assert forced is not None
+    assert forced.text == statement
+    assert forced.emitted_s == 9.0
+    assert not forced.speculative
+    assert 0.0 < forced.confidence < 0.7  # the detector did not recognise it itself
+    # the candidate's own speech is not the interviewer's turn
+    feed_all(tracker, speak("yes I remember reading the postmortem", start_s=5.0, speaker="you"))
+    assert tracker.last_interviewer_turn() == statement
+
+
+def test_answer_now_on_a_detected_question_keeps_its_id() -> None:
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("why do you want to work at northwind", start_s=0.0))
+    again = tracker.answer_now(now=20.0)
+    assert again is not None
+    assert again.id == q1.id
+    assert again.emitted_s == 20.0
+
+
+def test_answer_now_on_a_partial_does_not_double_fire_on_the_final() -> None:
+    tracker = QuestionTracker()
+    stream = speak("so the next thing I want to cover is your time at paylane", start_s=0.0)
+    feed_all(tracker, stream[:-1])  # a statement: nothing fired
+    forced = tracker.answer_now(now=4.0)
+    assert forced is not None
+    assert tracker.feed(stream[-1]) is None
+
+
+def test_emitted_s_comes_from_now_or_the_clock() -> None:
+    u = Utterance(next_id(), "interviewer", "Why Northwind?", True, 0.0, 1.0, 1.5)
+    q = QuestionTracker().feed(u, now=42.0)
+    assert q is not None
+    assert q.emitted_s == 42.0
+    clock = SessionClock()
+    q = QuestionTracker(clock).feed(u)
+    assert q is not None
+    assert 0.0 <= q.emitted_s < 5.0
+
+
+DEMO: list[tuple[Speaker, str, str | None]] = [
+    ("interviewer", "Hi Alex, thanks for joining us today. Let's get started.", None),
+    ("you", "Thanks for having me. I'm glad to be here.", None),
+    ("interviewer", "Can you tell me about yourself?", "about-you"),
+    ("you", "Sure. I'm a backend engineer with six years of experience, mostly in payments.", None),
+    ("interviewer", "Tell me about a time you had a conflict with a teammate.", "behavioural"),
+    ("you", "On my last team we disagreed about a database migration plan.", None),
+    (
+        "interviewer",
+        "Okay, that makes sense. How would you design a rate limiter for a public API?",
+        "technical",
+    ),
+    ("you", "I would start with the requirements, then pick a token bucket per client.", None),
+    (
+        "interviewer",
+        "What would you do if production went down during your first week?",
+        "situational",
+    ),
+    ("you", "I would join the incident call and follow the runbook.", None),
+    ("interviewer", "Why do you want to work at Northwind?", "about-you"),
+    ("you", "I like your focus on data quality and the size of the platform team.", None),
+]
+
+
+def _demo_stream() -> list[Utterance]:
+    stream: list[Utterance] = []
+    t = 0.0
+    for speaker, said, _ in DEMO:
+        # Whisper partials come lower-case and unpunctuated more often than not
+        rough = said.lower().replace(",", "").replace(".", "").replace("?", "")
+        utterances = speak(rough, start_s=t, speaker=speaker, final=said)
+        stream += utterances
+        t = utterances[-1].end_s + 1.0
+    return stream
+
+
+def test_demo_interview_gives_each_question_once_with_its_kind() -> None:
+    tracker = QuestionTracker()
+    questions = feed_all(tracker, _demo_stream())
+    by_id: dict[int, Question] = {}
+    for q in questions:
+        by_id[q.id] = q
+    expected = [kind for speaker, _, kind in DEMO if kind is not None]
+    assert [q.kind for q in by_id.values()] == expected
+    assert len(questions) == len(expected), "each demo question should fire exactly once"
+    assert by_id[list(by_id)[2]].text.startswith("How would you design a rate limiter")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_run_streams_questions_from_utterances() -> None:
+    async def utterances() -> AsyncIterator[Utterance]:
+        for u in _demo_stream():
+            yield u
+
+    tracker = QuestionTracker()
+    questions = [q async for q in tracker.run(utterances())]
+    assert len(questions) == 5
+    assert questions[0].kind == "about-you"
