@@ -235,7 +235,7 @@ _NEGATIVE_TAG_RE = re.compile(
     r"\s(?:isn't|aren't|wasn't|weren't|didn't|don't|doesn't|haven't|hasn't|won't|wouldn't"
     r"|couldn't|can't) (?:it|you|they|we|there|that|he|she)$"
 )
-_BARE_RIGHT_TAG_RE = re.compile(rf"\b{_YOU}\b.*\S \S.* (?:right|correct)$")
+_BARE_RIGHT_TAG_RE = re.compile(rf"\b{_YOU} \S+ .*\b(?:right|correct)$")
 
 _QMARK_SECOND_PERSON_RE = re.compile(rf"\b{_YOU}\b")
 _DECLARATIVE_SUBJECT_RE = re.compile(
@@ -622,7 +622,7 @@ def classify(question: str) -> QuestionKind:
     best = max(KINDS, key=lambda k: scores[k])  # ties: earlier in KINDS wins
     if scores[best] > 0:
         return best
-    if re.search(rf"\b{_YOU}\b", body):
+    if _QMARK_SECOND_PERSON_RE.search(body):
         return _DEFAULT_KIND_WITH_YOU
     return _DEFAULT_KIND
 
