@@ -23,15 +23,18 @@ API
         srv.models[api]                model ids each API lists ("openai", "anthropic", "google");
                                        a request for a model not listed gets that API's real 404
         srv.models_status              HTTP status of the model-list endpoints (500: listing fails)
-        srv.require_key                when set, any other presented key gets that API's real 401
+        srv.require_key                when set, any other presented key gets that API's real
+                                       answer: 401 (OpenAI, Anthropic), 400 API_KEY_INVALID (Gemini)
         srv.requests                   every RecordedRequest, in arrival order
         srv.generations                only the streaming generation requests
         srv.connection_count           TCP connections accepted so far (connection reuse checks)
 
     Reply fields: text / pieces (chunking), first_token_delay_s, chunk_delay_s, status (error
     reply with the API's real error body), cut_after (close the connection after K text chunks),
-    stall_after (stop sending after K text chunks, keep the connection open), hang (read the
-    request, never send a byte), finish (override the finish/stop reason), usage.
+    stall_after (stop sending after K text chunks, keep the connection open), error_after (the
+    API's in-stream error event after K text chunks: Anthropic ``event: error`` overloaded,
+    OpenAI ``data: {"error": ...}``, Gemini ``data: {"error": {"code": 503 ...}}``), hang (read
+    the request, never send a byte), finish (override the finish/stop reason), usage.
 
     RecordedRequest: api, method, path, query, headers (lower-case names), body (parsed JSON),
     api_key (the key the client presented), connection_id, chunks_sent, completed (whole response
@@ -109,6 +112,8 @@ class Reply:
     status: int = 200
     cut_after: int | None = None
     stall_after: int | None = None
+    error_after: int | None = None
+    """After this many text chunks, send the API's in-stream error event (overloaded)."""
     hang: bool = False
     finish: str | None = None
     """Finish/stop reason to send instead of the normal one (content_filter, refusal, SAFETY)."""
@@ -324,16 +329,16 @@ class FakeProviderServer:
         target = urlsplit(req.target.decode())
         query = dict(parse_qsl(target.query))
         path = target.path
+        auth = headers.get("authorization", "")
+        bearer = auth[7:] if auth.lower().startswith("bearer ") else None
         if path.startswith("/v1beta/"):
             api: Api = "google"
             key = headers.get("x-goog-api-key") or query.get("key")
         elif path == "/v1/messages" or "anthropic-version" in headers:
-            api = "anthropic"
-            key = headers.get("x-api-key")
+            api = "anthropic"  # x-api-key, or a Bearer token as anthropic>=2 sends it
+            key = headers.get("x-api-key") or bearer
         elif path.startswith("/v1/"):
-            api = "openai"
-            auth = headers.get("authorization", "")
-            key = auth[7:] if auth.lower().startswith("bearer ") else None
+            api, key = "openai", bearer
         else:
             api, key = "unknown", None
         try:
@@ -466,7 +471,7 @@ class _Exchange:
         if reply.hang:
             return await self._forever()
         if srv.require_key is not None and rec.api_key != srv.require_key:
-            return await self._error(401)
+            return await self._error(401, bad_key=True)
         if reply.status != 200:
             return await self._error(reply.status)
         if rec.model not in srv.models.get(rec.api, []):
@@ -525,7 +530,7 @@ class _Exchange:
 
     # ---- errors, shaped as each API sends them ---------------------------------------------
 
-    async def _error(self, status: int) -> bool:
+    async def _error(self, status: int, *, bad_key: bool = False) -> bool:
         rec = self.rec
         model = rec.model or "?"
         key = rec.api_key or ""
@@ -564,6 +569,23 @@ class _Exchange:
                 503: ("UNAVAILABLE", "The model is overloaded. Please try again later."),
             }.get(status, ("UNKNOWN", "error"))
             payload = {"error": {"code": status, "message": msg, "status": gstatus}}
+            if bad_key:  # what Gemini really answers to a wrong key
+                status = 400
+                payload = {
+                    "error": {
+                        "code": 400,
+                        "message": "API key not valid. Please pass a valid API key.",
+                        "status": "INVALID_ARGUMENT",
+                        "details": [
+                            {
+                                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                "reason": "API_KEY_INVALID",
+                                "domain": "googleapis.com",
+                                "metadata": {"service": "generativelanguage.googleapis.com"},
+                            }
+                        ],
+                    }
+                }
         else:
             etype, code, msg = {
                 400: ("invalid_request_error", None, "Invalid request."),
@@ -598,11 +620,38 @@ class _Exchange:
                 return await self._cut()
             if reply.stall_after is not None and i >= reply.stall_after:
                 return await self._forever()
+            if reply.error_after is not None and i >= reply.error_after:
+                await self._sse(self._stream_error())
+                return await self._end_sse()
             if i and reply.chunk_delay_s:
                 await asyncio.sleep(reply.chunk_delay_s)
             await send(piece)
             self.rec.chunks_sent += 1
         return None
+
+    def _stream_error(self) -> str:
+        """The error event each API sends inside an already-started 200 stream."""
+        if self.rec.api == "anthropic":
+            err = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+            return f"event: error\ndata: {json.dumps(err)}\n\n"
+        if self.rec.api == "google":
+            err = {
+                "error": {
+                    "code": 503,
+                    "message": "The model is overloaded.",
+                    "status": "UNAVAILABLE",
+                }
+            }
+            return f"data: {json.dumps(err)}\r\n\r\n"
+        err = {
+            "error": {
+                "message": "The server had an error while processing your request.",
+                "type": "server_error",
+                "param": None,
+                "code": None,
+            }
+        }
+        return f"data: {json.dumps(err)}\n\n"
 
     async def _openai(self, reply: Reply) -> bool:
         body = self.rec.body

@@ -1,0 +1,244 @@
+"""What every SDK-backed provider shares: deadlines, cut detection, cancellation, error wording.
+
+A vendor module only says how to start its stream and what its events mean (``_pieces``),
+how to read a status out of its SDK's exceptions (``_status_of``) and how to list models
+(``_list_models``). Everything a user feels — when we give up, what the error says, that a
+new question closes the old HTTP stream — is decided once, here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import httpx2
+
+from cuecard.assist import errors
+from cuecard.assist.base import (
+    Message,
+    Prompt,
+    ProviderError,
+    StreamEnd,
+    StreamItem,
+    TextDelta,
+    Usage,
+)
+from cuecard.assist.errors import Vendor
+from cuecard.assist.providers._http import HttpClient
+
+log = logging.getLogger("cuecard.assist.providers")
+
+# The SDKs log whole request options (the prompt) at DEBUG; cuecard never logs what was said.
+_CHATTY_SDK_LOGGERS = ("openai", "anthropic", "google_genai")
+
+LIST_MODELS_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Token counts as an API reports them, possibly in pieces (None: not in this event)."""
+
+    input: int | None = None
+    output: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The API said the answer is complete; ``blocked`` names a safety stop, if any."""
+
+    blocked: str | None = None
+
+
+Piece = str | Tokens | Finish
+"""What a vendor's ``_pieces`` yields: answer text, token counts, or the end marker."""
+
+
+class SdkProvider(ABC):
+    """Base of the openai, anthropic, google and local providers.
+
+    The SDK client is built once, in ``__init__``, on the given ``http_client`` and reused by
+    every answer; SDK retries are off because the answer engine owns retries and fallback.
+    """
+
+    name: str
+    needs_network: bool = True
+    sdk_timeouts: ClassVar[tuple[type[BaseException], ...]] = ()
+    sdk_connection_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    sdk_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    """The SDK's base exception: anything else of it means a reply we could not read."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        vendor: Vendor,
+        http_client: HttpClient | None,
+        timeout_s: float,
+        first_token_timeout_s: float,
+    ) -> None:
+        if timeout_s <= 0 or first_token_timeout_s <= 0:
+            raise ValueError("timeouts must be positive")
+        self.model = model
+        self.vendor = vendor
+        self.timeout_s = timeout_s
+        self.first_token_timeout_s = first_token_timeout_s
+        self._owns_http = http_client is None
+        self._http: HttpClient = http_client if http_client is not None else httpx2.AsyncClient()
+        for name in _CHATTY_SDK_LOGGERS:
+            sdk_log = logging.getLogger(name)
+            if sdk_log.getEffectiveLevel() < logging.WARNING:
+                sdk_log.setLevel(logging.WARNING)
+
+    @property
+    def sdk_timeout_s(self) -> float:
+        """The SDK's own timeout: a backstop behind our deadlines, which fire first."""
+        return max(self.timeout_s, self.first_token_timeout_s) + 5.0
+
+    # ---- what a vendor module provides ------------------------------------------------------
+
+    @abstractmethod
+    def _pieces(self, prompt: Prompt, max_tokens: int) -> AsyncGenerator[Piece, None]:
+        """Start one streamed answer and translate its events.
+
+        Must hold the SDK stream in ``async with`` (or close it in ``finally``) so that a
+        cancellation or deadline arriving at any ``await`` closes the HTTP response.
+        """
+
+    @abstractmethod
+    def _status_of(self, exc: BaseException) -> tuple[int | None, str | None] | None:
+        """(HTTP status or None for an in-stream error event, error code) for an SDK API error."""
+
+    def _is_model_missing(self, status: int | None, code: str | None) -> bool:
+        return status == 404
+
+    @abstractmethod
+    async def _list_models(self) -> list[str]:
+        """Model ids this key may use for chat, best first."""
+
+    async def _close_sdk(self) -> None:  # noqa: B027 - most SDKs hold nothing else
+        """Release what the SDK client holds besides our HTTP client."""
+
+    # ---- the Provider protocol ----------------------------------------------------------------
+
+    async def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncGenerator[StreamItem, None]:
+        """Yield ``TextDelta`` pieces as they arrive, then one ``StreamEnd``.
+
+        Deadlines: the first text must arrive within ``first_token_timeout_s`` of the call
+        (connecting and the API's preamble events count); after that, each event within
+        ``timeout_s``. A stream that ends without the API's end marker was cut off.
+
+        Cancelling the consuming task while it waits for the next piece closes the HTTP
+        stream at once. A consumer that stops iterating for another reason should close the
+        generator (``contextlib.aclosing``) so the stream is not left to the garbage collector.
+        """
+        loop = asyncio.get_running_loop()
+        first_deadline = loop.time() + self.first_token_timeout_s
+        pieces = self._pieces(prompt, max_tokens)
+        started = got_text = finished = False
+        tokens_in = tokens_out = 0
+        try:
+            while True:
+                deadline = loop.time() + self.timeout_s if got_text else first_deadline
+                try:
+                    async with asyncio.timeout_at(deadline) as timer:
+                        piece = await anext(pieces)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    if not timer.expired():
+                        raise
+                    log.info("%s: deadline passed (text started: %s)", self.name, got_text)
+                    if got_text:
+                        raise errors.stalled(self.vendor, self.timeout_s) from None
+                    raise errors.first_token_timeout(
+                        self.vendor, self.first_token_timeout_s
+                    ) from None
+                started = True
+                if isinstance(piece, str):
+                    if piece:
+                        got_text = True
+                        yield TextDelta(piece)
+                elif isinstance(piece, Tokens):
+                    tokens_in = piece.input if piece.input is not None else tokens_in
+                    tokens_out = piece.output if piece.output is not None else tokens_out
+                else:
+                    finished = True
+                    if piece.blocked:
+                        raise errors.blocked(self.vendor, piece.blocked)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise await self._translate(exc, started=started) from None
+        finally:
+            with contextlib.suppress(Exception):
+                await pieces.aclose()
+        if not finished:
+            log.info("%s: stream ended without its end marker", self.name)
+            raise errors.cut_off(self.vendor)
+        yield StreamEnd(Usage(input_tokens=tokens_in, output_tokens=tokens_out))
+
+    async def check(self) -> float:
+        """Seconds to the first token of a tiny answer; the stream is closed right after."""
+        prompt = Prompt(
+            system="You are a connectivity check. Reply with the single word OK.",
+            messages=(Message("user", "ping"),),
+        )
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        async with contextlib.aclosing(self.stream(prompt, max_tokens=16)) as answer:
+            async for _item in answer:
+                break  # first text, or an empty but complete answer
+        return loop.time() - start
+
+    async def aclose(self) -> None:
+        """Close what this provider made; an injected HTTP client belongs to its caller."""
+        await self._close_sdk()
+        if self._owns_http:
+            await self._http.aclose()
+
+    # ---- error translation --------------------------------------------------------------------
+
+    async def _translate(self, exc: Exception, *, started: bool) -> ProviderError:
+        if (inner := errors.embedded(exc)) is not None:
+            return inner
+        status = self._status_of(exc)
+        if status is not None:
+            code, text_code = status
+            log.info("%s: API error %s (%s)", self.name, code, text_code)
+            if self._is_model_missing(code, text_code):
+                return await self._model_not_found()
+            return errors.from_status(self.vendor, code, text_code)
+        net = errors.from_transport(
+            self.vendor,
+            exc,
+            mid_stream=started,
+            seconds=self.sdk_timeout_s,
+            sdk_timeouts=self.sdk_timeouts,
+            sdk_connection=self.sdk_connection_errors,
+        )
+        if net is not None:
+            log.info("%s: network failure %s -> %s", self.name, type(exc).__name__, net.kind)
+            return net
+        if isinstance(exc, (*self.sdk_errors, ValueError)):
+            log.warning("%s: unreadable reply (%s)", self.name, type(exc).__name__)
+            return errors.unreadable(self.vendor)
+        raise exc  # our own bug: let it surface with its traceback
+
+    async def _model_not_found(self) -> ProviderError:
+        try:
+            async with asyncio.timeout(LIST_MODELS_TIMEOUT_S):
+                available = await self._list_models()
+        except TimeoutError:
+            return errors.model_not_found(self.vendor, self.model, None, "it did not answer")
+        except Exception as exc:
+            status = self._status_of(exc)
+            problem = f"HTTP {status[0]}" if status and status[0] else type(exc).__name__
+            if status and status[0] == 404 and self.vendor.local:
+                problem += " — check the base_url"
+            return errors.model_not_found(self.vendor, self.model, None, problem)
+        return errors.model_not_found(self.vendor, self.model, available)

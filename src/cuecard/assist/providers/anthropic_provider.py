@@ -1,0 +1,117 @@
+"""Anthropic's Messages API, streamed through the official ``anthropic`` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import anthropic
+from anthropic.types import MessageParam
+
+from cuecard.assist import errors
+from cuecard.assist.base import Prompt
+from cuecard.assist.errors import Vendor
+from cuecard.assist.providers._http import HttpClient, as_httpx2
+from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+
+# An error event inside a 200 stream carries only its type; give it the status it stands for.
+_STATUS_OF_TYPE = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
+class AnthropicProvider(SdkProvider):
+    name = "anthropic"
+    sdk_timeouts = (anthropic.APITimeoutError,)
+    sdk_connection_errors = (anthropic.APIConnectionError,)
+    sdk_errors = (anthropic.AnthropicError,)
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        http_client: HttpClient | None = None,
+        timeout_s: float = 20.0,
+        first_token_timeout_s: float = 8.0,
+    ) -> None:
+        vendor = Vendor("anthropic", "Anthropic")
+        if not api_key:
+            raise errors.missing_key(vendor)
+        super().__init__(
+            model=model,
+            vendor=vendor,
+            http_client=http_client,
+            timeout_s=timeout_s,
+            first_token_timeout_s=first_token_timeout_s,
+        )
+        self.base_url = base_url or DEFAULT_BASE_URL
+        # Anthropic's SDK takes only an httpx2 client; a plain httpx one is bridged (see _http).
+        self._sdk_http = as_httpx2(self._http)
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=self.base_url,
+            http_client=self._sdk_http,
+            max_retries=0,
+            timeout=self.sdk_timeout_s,
+            # No spans and no trace headers: nothing about the request goes anywhere else.
+            open_telemetry={"traces": False, "propagation": False},
+        )
+
+    async def _pieces(self, prompt: Prompt, max_tokens: int) -> AsyncGenerator[Piece, None]:
+        messages: list[MessageParam] = [
+            {"role": "assistant", "content": m.content}
+            if m.role == "assistant"
+            else {"role": "user", "content": m.content}
+            for m in prompt.messages
+        ]
+        stream = await self._client.messages.create(
+            model=self.model,
+            max_tokens=max_tokens,
+            system=prompt.system if prompt.system else anthropic.omit,
+            messages=messages,
+            stream=True,
+        )
+        stop_reason: str | None = None
+        async with stream:
+            async for event in stream:
+                if event.type == "message_start":
+                    yield Tokens(input=event.message.usage.input_tokens)
+                elif event.type == "content_block_delta":
+                    if event.delta.type == "text_delta" and event.delta.text:
+                        yield event.delta.text
+                elif event.type == "message_delta":
+                    stop_reason = event.delta.stop_reason
+                    yield Tokens(
+                        input=event.usage.input_tokens or None, output=event.usage.output_tokens
+                    )
+                elif event.type == "message_stop":
+                    yield Finish(blocked="a safety refusal" if stop_reason == "refusal" else None)
+
+    def _status_of(self, exc: BaseException) -> tuple[int | None, str | None] | None:
+        if isinstance(exc, anthropic.APIStatusError):
+            code = errors.safe_code(exc.type)
+            status = exc.status_code
+            if status < 400:  # an `event: error` inside the stream
+                return _STATUS_OF_TYPE.get(code or ""), code
+            return status, code
+        return None
+
+    async def _list_models(self) -> list[str]:
+        page = await self._client.models.list(limit=50)
+        return [m.id for m in page.data]
+
+    async def _close_sdk(self) -> None:
+        if self._sdk_http is not self._http:
+            await self._sdk_http.aclose()  # the bridge only; the client it wraps is the caller's
