@@ -92,6 +92,12 @@ def test_tentative_words_that_continue_the_question_hold_the_early_fire() -> Non
     stable = "how would you design a rate"
     u = Utterance(uid, "interviewer", stable + " limiter for a", False, 0.0, 3.0, 3.2, stable)
     assert tracker.feed(u) is None
+    # Once Whisper closed the question with "?", what follows is a new sentence.
+    stable = "How would you design a rate limiter?"
+    u = Utterance(uid, "interviewer", stable + " And then", False, 0.0, 3.5, 3.7, stable)
+    q = tracker.feed(u)
+    assert q is not None
+    assert q.speculative
 
 
 def test_same_id_and_new_text_when_the_final_changes_materially() -> None:
@@ -169,6 +175,25 @@ def test_a_short_follow_up_extends_the_question() -> None:
     assert extended[-1].text == "How would you design a rate limiter? And why"
     assert extended[-1].kind == q1.kind
     assert extended[-1].utterance_id == follow[0].id
+
+
+def test_a_follow_up_that_grows_is_re_issued_however_long_the_question() -> None:
+    tracker = QuestionTracker()
+    long_question = (
+        "how would you design a rate limiter for a public api that serves a few thousand "
+        "customers with very different traffic patterns"
+    )
+    (q1,) = feed_all(tracker, speak(long_question, start_s=0.0))
+    follow = speak(
+        "and why",
+        start_s=q1.end_s + 1.0,
+        final="And why a token bucket rather than a sliding window log?",
+    )
+    issued = feed_all(tracker, follow)
+    assert [q.id for q in issued] == [q1.id, q1.id]
+    assert issued[0].speculative
+    assert not issued[1].speculative
+    assert issued[1].text.endswith("And why a token bucket rather than a sliding window log?")
 
 
 def test_a_longer_follow_up_starting_with_and_extends_too() -> None:

@@ -59,7 +59,8 @@ class _Open:
 
     question: Question
     utterance_id: int  # the utterance whose text is the latest part of the question
-    base: str  # the question text before this utterance's part ("" unless a follow-up)
+    part: str  # that utterance's part of the question, as last issued
+    base: str  # the question text before that part ("" unless a follow-up)
     base_confidence: float
 
 
@@ -129,17 +130,20 @@ class QuestionTracker:
         if last is None or not last.text.strip():
             return None
         stamp = self._now(last, now)
-        analysis = analyse(last.text)
+        current = self._open
+        same_utterance = current is not None and current.utterance_id == last.id
+        continues = same_utterance and current is not None and bool(current.base)
+        analysis = analyse(last.text, continuation=continues)
         if analysis is None:
             text = last.text.strip()
             analysis = QuestionAnalysis(text, classify(text), FORCED_CONFIDENCE, ("forced",))
-        current = self._open
-        if current is not None and current.utterance_id == last.id:
+        if same_utterance and current is not None:
             text = _join(current.base, analysis.text)
             question = replace(
                 current.question, text=text, end_s=last.end_s, emitted_s=stamp, speculative=False
             )
             current.question = question
+            current.part = analysis.text
             return question
         return self._start(analysis, last, stamp, follow_up=False)
 
@@ -177,7 +181,9 @@ class QuestionTracker:
                 emitted_s=stamp,
                 speculative=not utterance.final,
             )
-            self._open = _Open(question, utterance.id, previous.text, previous.confidence)
+            self._open = _Open(
+                question, utterance.id, analysis.text, previous.text, previous.confidence
+            )
             return question
         question = Question(
             id=next_id(),
@@ -190,7 +196,7 @@ class QuestionTracker:
             emitted_s=stamp,
             speculative=not utterance.final,
         )
-        self._open = _Open(question, utterance.id, "", 0.0)
+        self._open = _Open(question, utterance.id, analysis.text, "", 0.0)
         self._answered = False
         return question
 
@@ -229,11 +235,16 @@ class QuestionTracker:
     def _revise(
         self, current: _Open, analysis: QuestionAnalysis, utterance: Utterance, stamp: float
     ) -> Question | None:
-        """A later partial or the final of an utterance we already fired for."""
+        """A later partial or the final of an utterance we already fired for.
+
+        Only this utterance's part is compared: a follow-up that grew from "And
+        why" to "And why a token bucket rather than a sliding window" changed
+        materially, however long the question it extends.
+        """
+        if same_question(current.part, analysis.text, self._threshold):
+            return None
         text = _join(current.base, analysis.text)
         previous = current.question
-        if same_question(previous.text, text, self._threshold):
-            return None
         # A follow-up keeps the kind of the question it extends.
         kind = previous.kind if current.base else analysis.kind
         question = replace(
@@ -246,6 +257,7 @@ class QuestionTracker:
             speculative=not utterance.final,
         )
         current.question = question
+        current.part = analysis.text
         return question
 
 
