@@ -458,16 +458,19 @@ def is_star_story(text: str) -> bool:
     return len({f.rstrip("s") if f != "results" else "result" for f in found}) >= 3
 
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”')]*\s+(?=[\"“(]?[A-Z0-9])")
+_SENTENCE_STOP = re.compile(r"[.!?][\"”')\]]*(?=\s+[\"“(\[]?[A-Z0-9])")
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences and bullet lines of a chunk, each an exact substring of it."""
+    """Sentences and bullet lines of a chunk, each an exact substring of it.
+
+    Together they hold every non-space character of ``text``, in order.
+    """
     out: list[str] = []
     for line in text.splitlines():
         start = 0
-        for m in _SENTENCE_SPLIT.finditer(line):
-            piece = line[start : m.start()].strip()
+        for m in _SENTENCE_STOP.finditer(line):
+            piece = line[start : m.end()].strip()
             if piece:
                 out.append(piece)
             start = m.end()
