@@ -170,7 +170,9 @@ class SdkProvider(ABC):
                     finished = True
                     if piece.blocked:
                         raise errors.blocked(self.vendor, piece.blocked)
-        except ProviderError:
+        except ProviderError as err:
+            if not err.provider:  # e.g. the egress guard's verdict from inside the transport
+                err.provider = self.name
             raise
         except Exception as exc:
             raise await self._translate(exc, started=started) from None
@@ -205,6 +207,7 @@ class SdkProvider(ABC):
 
     async def _translate(self, exc: Exception, *, started: bool) -> ProviderError:
         if (inner := errors.embedded(exc)) is not None:
+            inner.provider = inner.provider or self.name
             return inner
         status = self._status_of(exc)
         if status is not None:
