@@ -526,3 +526,13 @@ async def test_plain_httpx_client_streams_reuses_and_cancels(
         assert_clean(err)
         await provider.aclose()
         assert not plain.is_closed
+
+
+@pytest.mark.anyio
+async def test_local_base_url_without_v1_points_at_the_url(
+    srv: FakeProviderServer, http: httpx2.AsyncClient
+) -> None:
+    _, _, err = await collect(make("local", srv, http, url=srv.base_url))
+    assert err is not None and err.kind == "model_not_found"
+    assert "could not list the available models (HTTP 404 — check the base_url)" in str(err)
+    assert "ollama pull" not in str(err)

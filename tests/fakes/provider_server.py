@@ -833,9 +833,9 @@ def main() -> None:
         first_token_delay_s=args.first_token_ms / 1000, chunk_delay_s=args.chunk_ms / 1000
     )
     with FakeProviderServer(default=reply) as srv:
-        print(f"openai/local: {srv.openai_base_url}")
-        print(f"anthropic:    {srv.anthropic_base_url}")
-        print(f"google:       {srv.google_base_url}")
+        print(f"openai/local: {srv.openai_base_url}", flush=True)
+        print(f"anthropic:    {srv.anthropic_base_url}", flush=True)
+        print(f"google:       {srv.google_base_url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 

@@ -94,7 +94,7 @@ def model_not_found(
         msg += f"; could not list the available models ({problem})"
     else:
         msg += "; it lists no models"
-    if vendor.local:
+    if vendor.local and available is not None:  # the server answered: the model is missing
         msg += f" — for Ollama run `ollama pull {model}`"
     return _err(vendor, "model_not_found", msg, retryable=False)
 
