@@ -171,6 +171,15 @@ def test_text_file_named_wav(tmp_path: Path) -> None:
     assert_one_line(err, "interview.wav", "not an audio file", "looks like text", "WAV, FLAC")
 
 
+def test_subtitles_named_mp3(tmp_path: Path) -> None:
+    """FFmpeg would parse this as a subtitle stream; it is still text, not a recording."""
+    path = tmp_path / "call.mp3"
+    path.write_text("1\n00:00:01,000 --> 00:00:02,000\nTell me about yourself.\n\n")
+    with pytest.raises(AudioError) as err:
+        open_recording(path)
+    assert_one_line(err, "call.mp3", "looks like text")
+
+
 def test_pdf_named_wav(tmp_path: Path) -> None:
     path = tmp_path / "resume.wav"
     path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)

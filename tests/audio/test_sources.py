@@ -205,6 +205,26 @@ async def test_cancelling_a_realtime_consumer_closes_the_files(
     assert all(feed._closed for feed in source._feeds)
 
 
+async def test_aclose_from_another_task_stops_the_consumer(
+    stereo_tone: Callable[..., Path],
+) -> None:
+    source = FileSource(stereo_tone(seconds=5.0))
+    got: list[AudioChunk] = []
+
+    async def consume() -> None:
+        async for chunk in source:
+            got.append(chunk)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.2)
+    await source.aclose()
+    closed_at = len(got)
+    await asyncio.wait_for(task, timeout=1.0)  # ends by itself, no cancel needed
+    assert 0 < closed_at < 30
+    assert len(got) <= closed_at + 1
+    assert all(feed._closed for feed in source._feeds)
+
+
 async def test_two_hours_stream_in_flat_memory(tmp_path: Path) -> None:
     """Two hours at 8 kHz is 230 MB as float32 (460 MB at 16 kHz): it must never be whole."""
     path = tmp_path / "two_hours.flac"

@@ -183,7 +183,12 @@ class _PyAVRecording(Recording):
         try:
             frame = next(self._frames, None)
             converted = self._resampler.resample(frame)  # None flushes the converter
-        except av.FFmpegError as err:
+            for out in converted:
+                packed = np.asarray(out.to_ndarray(), dtype=np.float32)
+                samples = packed.reshape(-1, self.channels)  # interleaved -> (frames, ch)
+                self._pending.append(samples)
+                self._pending_frames += len(samples)
+        except (av.FFmpegError, ValueError) as err:  # ValueError: a stream that changed shape
             raise AudioError(
                 f"{self._label}: could not decode audio after "
                 f"{self._position / self.sample_rate:.1f} s ({err}); "
@@ -191,10 +196,6 @@ class _PyAVRecording(Recording):
             ) from err
         if frame is None:
             self._done = True
-        for out in converted:
-            samples = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1, self.channels)
-            self._pending.append(samples)
-            self._pending_frames += len(samples)
 
     def read(self, frames: int) -> Block:
         while self._pending_frames < frames and not self._done:
@@ -262,23 +263,22 @@ def open_recording(path: str | os.PathLike[str]) -> Recording:
     p = Path(path)
     label = str(path)
     head = _sniff(p, label)
+    # Before any decoder: FFmpeg parses some text as subtitles or raw streams,
+    # and a text file is never a recording whatever a decoder thinks of it.
+    # (Every audio container starts with binary bytes, NULs included.)
+    if _looks_like_text(head):
+        raise AudioError(
+            f"{label}: not an audio file (it looks like text); cuecard reads {FORMATS}"
+        )
     try:
         return _SoundfileRecording(p, label)
     except (sf.SoundFileError, RuntimeError) as err:
         log.debug("libsndfile cannot open %s (%s); trying FFmpeg", p.suffix or "file", err)
 
     try:
-        rec = _PyAVRecording(p, label)
+        return _PyAVRecording(p, label)
     except av.FFmpegError as err:
         log.debug("FFmpeg cannot open %s either (%s)", p.suffix or "file", type(err).__name__)
         raise AudioError(
             f"{label}: not an audio file{_what_it_is(head)}; cuecard reads {FORMATS}"
         ) from None
-    # FFmpeg accepts a lot (even a text file can parse as some raw stream);
-    # a text file is never a recording, whatever a decoder thinks of it.
-    if _looks_like_text(head):
-        rec.close()
-        raise AudioError(
-            f"{label}: not an audio file (it looks like text); cuecard reads {FORMATS}"
-        )
-    return rec

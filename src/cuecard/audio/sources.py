@@ -32,6 +32,7 @@ them and memory stays flat for any length of file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -90,7 +91,9 @@ class _Feed:
     def read(self) -> dict[Speaker, Samples]:
         """The next block per speaker; sets ``done`` once the file and the filter are drained."""
         with self._lock:
-            if self._closed or self.done:
+            if self._closed:
+                self.done = True
+            if self.done:
                 return {}
             block = self.recording.read(self._block_frames)
             if self._mixdown and len(block):
@@ -223,11 +226,19 @@ class FileSource:
         return await anext(self._gen)
 
     async def aclose(self) -> None:
-        """Stop reading and close the files; the iteration ends. Safe to call twice."""
+        """Stop reading and close the files; the iteration ends. Safe to call twice.
+
+        From another task than the consumer's, the consumer gets no further
+        chunk (its pending ``anext`` ends the iteration at the latest when the
+        chunk it waits for falls due).
+        """
         self._closed = True
         gen, self._gen = self._gen, None
         if gen is not None:
-            await gen.aclose()
+            # RuntimeError: being iterated right now in another task; that
+            # task sees _closed and stops on its own.
+            with contextlib.suppress(RuntimeError):
+                await gen.aclose()
         for feed in self._feeds:
             feed.close()
 
@@ -266,6 +277,8 @@ class FileSource:
                     buffered[speaker] -= min(len(samples), buffered[speaker])
                     chunk = AudioChunk(speaker, samples, emitted[speaker] / SAMPLE_RATE)
                     emitted[speaker] += CHUNK_SAMPLES
+                    if self._closed:
+                        return
                     if self._realtime:
                         # A loop, not one sleep: timers may fire up to the clock's
                         # resolution early (about 16 ms on Windows).
@@ -276,6 +289,8 @@ class FileSource:
                         if since_yield >= _YIELD_EVERY:
                             since_yield = 0
                             await asyncio.sleep(0)
+                    if self._closed:
+                        return  # closed from another task while this one waited
                     yield chunk
                 if not any_left:
                     return
