@@ -93,9 +93,18 @@ def test_intent_recognition() -> None:
 
 def _synthetic_profile() -> list[Chunk]:
     topics = [
-        "kafka consumer lag", "terraform module", "graphql schema", "search relevance",
-        "billing reconciliation", "feature flags", "load testing", "cache invalidation",
-        "mobile backend", "data retention", "access control", "cost reduction",
+        "kafka consumer lag",
+        "terraform module",
+        "graphql schema",
+        "search relevance",
+        "billing reconciliation",
+        "feature flags",
+        "load testing",
+        "cache invalidation",
+        "mobile backend",
+        "data retention",
+        "access control",
+        "cost reduction",
     ]
     chunks = list(sample_chunks())
     for i in range(90):

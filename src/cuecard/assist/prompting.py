@@ -275,7 +275,5 @@ def build_prompt(
         messages=(Message("user", "\n\n".join(sections)),),
         question=question,
         kind=kind,
-        context=tuple(
-            (context_source(chunks[i]), kept_chunks[i]) for i in sorted(kept_chunks)
-        ),
+        context=tuple((context_source(chunks[i]), kept_chunks[i]) for i in sorted(kept_chunks)),
     )

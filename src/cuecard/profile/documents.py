@@ -513,9 +513,7 @@ def _split_section(paragraphs: list[str]) -> list[str]:
     return _pack(pieces, MAX_WORDS, "\n")
 
 
-def chunk_text(
-    text: str, source: str, *, kind: DocKind = "notes", doc_id: str = ""
-) -> list[Chunk]:
+def chunk_text(text: str, source: str, *, kind: DocKind = "notes", doc_id: str = "") -> list[Chunk]:
     """Cut light Markdown into chunks of about MIN_WORDS..MAX_WORDS words."""
     sections = _sections(text)
     raw: list[tuple[tuple[str, ...], str]] = []

@@ -27,6 +27,7 @@ from cuecard.profile.documents import Chunk
 
 Intent = Literal["self", "why_us"]
 
+
 def _group(words: str, canonical: str) -> dict[str, str]:
     return dict.fromkeys(words.split(), canonical)
 

@@ -1,0 +1,386 @@
+"""The offline engine: talking points from the user's own notes, with no key and no network.
+
+It is the last provider in every chain, so an interview never goes blank when a
+key is missing, a provider is down or the user chose to send nothing. It does
+not pretend to be a model: it says it is offline, picks the profile chunk that
+matches the question best and lays its sentences out in the frame that fits the
+question's kind:
+
+- behavioural: the story in STAR order (Situation, Task, Action, Result);
+- technical: requirements → design → trade-offs, from the user's relevant work;
+- situational: what you would do first → who you would tell → how you would
+  follow up, from the closest story;
+- about you: a short pitch, present → past → why this role, from the résumé and
+  the job description ("why us" puts the job first).
+
+Every line after a fixed frame label is a sentence of the user's own text (or a
+clause cut at its own punctuation), so it can never invent an employer, a
+number or a date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from cuecard.assist.base import Prompt, StreamEnd, StreamItem, TextDelta, Usage
+from cuecard.assist.prompting import estimate_tokens, parse_context_source
+from cuecard.profile.documents import DocKind, is_star_story, sentences
+from cuecard.profile.retrieval import intent, tokenize
+
+HEADER = "Offline notes — from your profile:"
+NOTHING = "Nothing in your notes matches this question."
+NOTHING_HINT = "Answer from experience, and add a story about this to your profile later."
+FRAMES: dict[str, str] = {
+    "technical": "Frame: requirements → design → trade-offs.",
+    "situational": "Frame: what you'd do first → who you'd tell → how you'd follow up.",
+    "self": "Frame: present → past → why this role.",
+    "why_us": "Frame: what draws you to them → what you bring.",
+}
+FIXED_LINES: frozenset[str] = frozenset({HEADER, NOTHING, NOTHING_HINT, *FRAMES.values()})
+"""Lines with no profile text in them; every other line quotes the profile."""
+LABELS: tuple[str, ...] = (
+    "Story", "From", "Closest story", "Situation", "Task", "Action", "Result",
+    "Requirements", "Design", "Trade-offs", "First", "Tell", "Follow up",
+    "Now", "Background", "Before", "Why this role", "The company", "What you bring", "Note",
+)  # fmt: skip
+"""Frame labels that start a line ("- Action: …", "Story: …")."""
+
+WORDS_PER_PIECE = 4
+MAX_SENTENCE_WORDS = 28
+
+
+# ---------------------------------------------------------------------------
+# The notes, as the engine sees them
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    kind: DocKind
+    title: str
+    text: str
+    rank: int
+
+    @property
+    def star(self) -> bool:
+        return is_star_story(self.text)
+
+
+_STAR_LABEL = re.compile(r"^(?:- )?(situation|task|actions?|results?)\s*[:—–-]\s*", re.IGNORECASE)
+
+
+def _content(sentence: str) -> str:
+    """A sentence without its bullet mark or STAR label; still a substring of the note."""
+    sentence = _STAR_LABEL.sub("", sentence)
+    return sentence[2:] if sentence.startswith("- ") else sentence
+
+
+def _short(sentence: str) -> str:
+    """A long sentence cut after a clause of its own (at , ; or :), never mid-clause."""
+    words = sentence.split()
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return sentence
+    limit = len(" ".join(words[:MAX_SENTENCE_WORDS]))
+    cuts = [m.start() for m in re.finditer(r"[,;:](?=\s)", sentence[:limit])]
+    cuts = [c for c in cuts if len(sentence[:c].split()) >= 8]
+    return sentence[: cuts[-1]] if cuts else sentence
+
+
+def star_parts(text: str) -> dict[str, list[str]]:
+    """Sentences of a STAR story by part; unlabelled lines join the part above them."""
+    parts: dict[str, list[str]] = {"situation": [], "task": [], "action": [], "result": []}
+    current = "situation"
+    for line in text.splitlines():
+        match = _STAR_LABEL.match(line)
+        if match:
+            label = match.group(1).lower()
+            current = "action" if label.startswith("action") else label.rstrip("s")
+            if current == "result" or label.startswith("result"):
+                current = "result"
+        parts[current] += [_content(s) for s in sentences(line) if _content(s)]
+    return parts
+
+
+def _sentences(note: Note) -> list[str]:
+    return [c for c in (_content(s) for s in sentences(note.text)) if c]
+
+
+def _pick(
+    pool: Sequence[str], used: set[str], test: Callable[[str], bool], limit: int
+) -> list[str]:
+    picked = [s for s in pool if s not in used and test(s)][:limit]
+    used.update(picked)
+    return picked
+
+
+def _matches(pattern: str) -> Callable[[str], bool]:
+    regex = re.compile(pattern, re.IGNORECASE)
+    return lambda s: bool(regex.search(s))
+
+
+def _any(_: str) -> bool:
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Frames
+
+
+def _bullets(label: str, items: Iterable[str]) -> list[str]:
+    return [f"- {label}: {_short(item)}" for item in items]
+
+
+def _behavioural(note: Note) -> list[str]:
+    lines = [f"Story: {note.title}"] if note.title else []
+    if note.star:
+        parts = star_parts(note.text)
+        used: set[str] = set()
+        lines += _bullets("Situation", _pick(parts["situation"], used, _any, 1))
+        lines += _bullets("Task", _pick(parts["task"], used, _any, 1))
+        lines += _bullets("Action", _pick(parts["action"], used, _any, 2))
+        lines += _bullets("Result", _pick(parts["result"], used, _any, 1))
+        return lines
+    pool = _sentences(note)
+    return lines + [f"- {_short(s)}" for s in pool[:4]]
+
+
+_REQUIREMENT = _matches(r"requir|need(?:ed|s)? to|\bmust\b|\bgoal|constraint|\bhad to\b|asked to")
+_TRADE_OFF = _matches(
+    r"trade-?off|instead of|rather than|\bbut\b|however|because|\bcost|worse|better than"
+    r"|fails? open|fall ?back|consider"
+)
+_DESIGN = _matches(
+    r"\b(chose|choose|built|build|designed|design|used|use|implement|stored|added|split|moved"
+    r"|updated|get|returns?)\b"
+)
+
+
+def _technical(note: Note) -> list[str]:
+    lines = [FRAMES["technical"]]
+    if note.title:
+        lines.append(f"From: {note.title}")
+    used: set[str] = set()
+    if note.star:
+        parts = star_parts(note.text)
+        early = parts["situation"] + parts["task"]
+        action, result = parts["action"], parts["result"]
+        requirements = _pick(action + early, used, _REQUIREMENT, 1) or _pick(early, used, _any, 1)
+        design = _pick(action, used, lambda s: not _TRADE_OFF(s), 2)
+        trade_offs = _pick(action + result, used, _TRADE_OFF, 2)
+        outcome = _pick(result, used, _any, 1)
+    else:
+        pool = _sentences(note)
+        requirements = _pick(pool, used, _REQUIREMENT, 1)
+        trade_offs = _pick(pool, used, _TRADE_OFF, 2)
+        design = _pick(pool, used, _DESIGN, 2) or _pick(pool, used, _any, 2)
+        outcome = _pick(pool, used, lambda s: bool(re.search(r"\d", s)), 1)
+    lines += _bullets("Requirements", requirements)
+    lines += _bullets("Design", design)
+    lines += _bullets("Trade-offs", trade_offs)
+    lines += _bullets("Result", outcome)
+    return lines
+
+
+_TELL = _matches(
+    r"\b(told|tell|inform\w*|updates?|status|posted|paged|page|escalat\w*|called|notif\w*"
+    r"|communicat\w*|stakeholders?|managers?|support)\b"
+)
+_FOLLOW_UP = _matches(
+    r"post-?mortem|retro\w*|afterwards|after that|next (day|week)|follow(ed|ing)?[ -]up"
+    r"|prevent\w*|lessons?"
+    r"|review|checklist|\bsince\b|added .{0,40}(alert|check|test)"
+)
+
+
+def _situational(note: Note) -> list[str]:
+    lines = [FRAMES["situational"]]
+    if note.title:
+        lines.append(f"Closest story: {note.title}")
+    used: set[str] = set()
+    if note.star:
+        parts = star_parts(note.text)
+        action, result = parts["action"], parts["result"]
+    else:
+        action = result = _sentences(note)
+    first = _pick(action, used, _any, 1)
+    first += _pick(action, used, lambda s: not _TELL(s) and not _FOLLOW_UP(s), 1)
+    tell = _pick(action + result, used, _TELL, 1)
+    follow = _pick(result + action, used, _FOLLOW_UP, 1)
+    outcome = _pick(result, used, _any, 1) if note.star else []
+    lines += _bullets("First", first)
+    lines += _bullets("Tell", tell)
+    lines += _bullets("Follow up", follow)
+    lines += _bullets("Result", outcome)
+    return lines
+
+
+_NOW = _matches(r"\b(currently|now|present|today|current)\b")
+_BEFORE = _matches(r"\b(previously|before|earlier|prior|startup|former|first job)\b")
+_YEARS = _matches(r"\byears?\b")
+
+
+def _overlap_first(pool: Sequence[str], reference: str) -> list[str]:
+    """``pool`` ordered by how many words it shares with ``reference``, ties in order."""
+    ref = set(tokenize(reference))
+    return sorted(pool, key=lambda s: -len(ref & set(tokenize(s))))
+
+
+def _pitch(notes: Sequence[Note], why_us: bool) -> list[str]:
+    resume = [n for n in notes if n.kind == "resume"]
+    job = [n for n in notes if n.kind == "job"]
+    resume_pool = [s for n in resume for s in _sentences(n)]
+    job_pool = [s for n in job[:1] for s in _sentences(n)]
+    used: set[str] = set()
+    now = _pick(resume_pool, used, _NOW, 1)
+    background = _pick(resume_pool, used, _YEARS, 1)
+    if not now and not background:
+        background = _pick(resume_pool, used, _any, 1)
+    before = _pick(resume_pool, used, _BEFORE, 1)
+    them = _pick(job_pool, used, _any, 1)
+    them += _pick(_overlap_first(job_pool, " ".join(resume_pool)), used, _any, 1)
+    if why_us:
+        lines = [FRAMES["why_us"]]
+        lines += _bullets("The company", them)
+        lines += _bullets("What you bring", [*now, *background])
+        return lines
+    lines = [FRAMES["self"]]
+    lines += _bullets("Now", now)
+    lines += _bullets("Background", background)
+    lines += _bullets("Before", before)
+    lines += _bullets("Why this role", them)
+    return lines
+
+
+def _generic(note: Note, question: str) -> list[str]:
+    lines = [f"From: {note.title}"] if note.title else []
+    pool = _sentences(note)
+    best = set(_overlap_first(pool, question)[:3])
+    return lines + [f"- {_short(s)}" for s in pool if s in best]
+
+
+# ---------------------------------------------------------------------------
+# Choosing the note
+
+
+def _notes(prompt: Prompt) -> list[Note]:
+    out = []
+    for rank, (label, text) in enumerate(prompt.context):
+        source = parse_context_source(label)
+        out.append(Note(source.kind, source.title, text, rank))
+    return out
+
+
+_PREFERRED: dict[str, DocKind] = {
+    "behavioural": "stories",
+    "situational": "stories",
+    "technical": "stories",
+}
+
+
+def best_note(notes: Sequence[Note], question: str, kind: str) -> Note | None:
+    """The note that shares the most words with the question; ``None`` if none shares any.
+
+    Ties go to a story for behavioural, situational and technical questions
+    (a story has the whole arc), then to the retrieval rank.
+    """
+    asked = set(tokenize(question))
+    best: tuple[float, Note] | None = None
+    for note in notes:
+        shared = len(asked & set(tokenize(f"{note.title}\n{note.text}")))
+        if shared == 0:
+            continue
+        score = shared + (0.5 if note.kind == _PREFERRED.get(kind) and note.star else 0.0)
+        score -= note.rank * 0.01
+        if best is None or score > best[0]:
+            best = (score, note)
+    return best[1] if best else None
+
+
+def compose(prompt: Prompt) -> str:
+    """The offline answer for ``prompt``, from ``prompt.context`` only."""
+    notes = _notes(prompt)
+    goal = intent(prompt.question)
+    body: list[str] = []
+    if goal is not None or (prompt.kind == "about-you" and any(n.kind == "resume" for n in notes)):
+        if any(n.kind in ("resume", "job") for n in notes):
+            body = _pitch(notes, why_us=goal == "why_us")
+    else:
+        note = best_note(notes, prompt.question, prompt.kind)
+        if note is not None:
+            if prompt.kind == "behavioural":
+                body = _behavioural(note)
+            elif prompt.kind == "technical":
+                body = _technical(note)
+            elif prompt.kind == "situational":
+                body = _situational(note)
+            else:
+                body = _generic(note, prompt.question)
+    if not any(line.startswith("- ") for line in body):
+        body = [NOTHING, NOTHING_HINT]
+    return "\n".join([HEADER, *body])
+
+
+def _fit(text: str, max_tokens: int) -> str:
+    """Whole lines while the estimate fits ``max_tokens`` (header and first line always)."""
+    lines = text.split("\n")
+    kept = lines[:2]
+    for line in lines[2:]:
+        if estimate_tokens("\n".join([*kept, line])) > max_tokens:
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def pieces(text: str, words: int = WORDS_PER_PIECE) -> list[str]:
+    """The answer in groups of a few words, whitespace kept, for a live-looking stream."""
+    tokens = re.findall(r"\S+\s*", text)
+    return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
+
+
+class OfflineProvider:
+    """The ``offline`` provider: answers from the prompt's profile chunks, on this device."""
+
+    name = "offline"
+    model = "notes"
+    needs_network = False
+    destination = "this device"
+
+    async def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncIterator[StreamItem]:
+        text = _fit(compose(prompt), max_tokens)
+        for piece in pieces(text):
+            yield TextDelta(piece)
+            await asyncio.sleep(0)  # a cancellation point between pieces, not a delay
+        yield StreamEnd(Usage())
+
+    async def check(self) -> float:
+        """Seconds to the first piece of a small answer (no network, so near zero)."""
+        started = time.perf_counter()
+        probe = Prompt(system="", messages=(), question="Tell me about yourself", kind="about-you")
+        async for _ in self.stream(probe, max_tokens=64):
+            break
+        return time.perf_counter() - started
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _register() -> None:
+    from cuecard.assist import providers  # the registry imports httpx: only when needed
+    from cuecard.config import ProviderSettings
+
+    def build(
+        settings: ProviderSettings,
+        *,
+        api_key: str | None,
+        http_client: providers.HttpClient | None,
+        timeouts: providers.Timeouts,
+    ) -> OfflineProvider:
+        return OfflineProvider()
+
+    providers.register("offline", build)
+
+
+_register()
