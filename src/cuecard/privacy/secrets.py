@@ -58,9 +58,7 @@ class BadKey(SecretsError):
 
 def _check_provider(provider: str) -> str:
     if provider not in PROVIDERS:
-        raise SecretsError(
-            f"unknown provider {provider!r}: keys are for {', '.join(PROVIDERS)}"
-        )
+        raise SecretsError(f"unknown provider {provider!r}: keys are for {', '.join(PROVIDERS)}")
     return provider
 
 
@@ -110,7 +108,7 @@ class KeyInfo:
 # -- the keychain ------------------------------------------------------------------
 
 
-def _no_keychain_message() -> str:
+def _no_keychain_message(*, env_hint: bool = True) -> str:
     if sys.platform.startswith("linux"):
         fix = (
             "install and unlock a Secret Service keychain (gnome-keyring or KWallet; on a "
@@ -121,6 +119,8 @@ def _no_keychain_message() -> str:
         fix = "unlock your login keychain (Keychain Access)"
     else:
         fix = "make sure Windows Credential Manager is available for your account"
+    if not env_hint:
+        return f"no usable OS keychain: {fix}"
     return (
         f"no usable OS keychain: {fix}, or put the key in CUECARD_OPENAI_KEY / "
         "CUECARD_ANTHROPIC_KEY / CUECARD_GOOGLE_KEY for this shell instead"
@@ -128,30 +128,33 @@ def _no_keychain_message() -> str:
 
 
 @contextlib.contextmanager
-def _keychain(action: str) -> Iterator[None]:
+def _keychain(action: str, *, env_hint: bool = True) -> Iterator[None]:
     """Turn every keychain failure into one line that says what to do.
 
     Messages never quote the backend's exception text: it is not ours to vet.
+    ``env_hint``: mention the CUECARD_*_KEY variables (not for the vault key).
     """
     import keyring.errors
 
+    def unavailable() -> str:
+        return _no_keychain_message(env_hint=env_hint)
+
     try:
         yield
+    except SecretsError:
+        raise
     except keyring.errors.KeyringLocked:
         raise KeychainUnavailable(
             f"cannot {action}: your OS keychain is locked; unlock it (log in to the desktop, or "
             "`gnome-keyring-daemon --unlock`) and try again"
         ) from None
     except keyring.errors.NoKeyringError:
-        raise KeychainUnavailable(_no_keychain_message()) from None
-    except (keyring.errors.KeyringError, RuntimeError, OSError) as err:
-        # RuntimeError: a forced backend that cannot start (e.g. no D-Bus session bus)
+        raise KeychainUnavailable(unavailable()) from None
+    except Exception as err:
+        # RuntimeError: a forced backend that cannot start (e.g. no D-Bus session bus);
+        # secretstorage/jeepney errors have no common base class
         raise KeychainUnavailable(
-            f"cannot {action} ({type(err).__name__}): " + _no_keychain_message()
-        ) from None
-    except Exception as err:  # secretstorage/jeepney errors have no common base
-        raise KeychainUnavailable(
-            f"cannot {action} ({type(err).__name__}): " + _no_keychain_message()
+            f"cannot {action} ({type(err).__name__}): {unavailable()}"
         ) from None
 
 
@@ -178,9 +181,10 @@ def get_secret(user: str) -> str | None:
     """Read one cuecard keychain entry (a provider key or the vault master key)."""
     import keyring
 
-    with _keychain("read the keychain"):
+    hint = user in PROVIDERS
+    with _keychain("read the keychain", env_hint=hint):
         if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message())
+            raise KeychainUnavailable(_no_keychain_message(env_hint=hint))
         return keyring.get_password(SERVICE, user)
 
 
@@ -188,13 +192,14 @@ def set_secret(user: str, value: str) -> None:
     """Store an entry and read it back: a backend that silently drops it is no keychain."""
     import keyring
 
-    with _keychain("write to the keychain"):
+    hint = user in PROVIDERS
+    with _keychain("write to the keychain", env_hint=hint):
         if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message())
+            raise KeychainUnavailable(_no_keychain_message(env_hint=hint))
         keyring.set_password(SERVICE, user, value)
         if keyring.get_password(SERVICE, user) != value:
             raise KeychainUnavailable(
-                "the OS keychain did not keep the entry: " + _no_keychain_message()
+                "the OS keychain did not keep the entry: " + _no_keychain_message(env_hint=hint)
             )
 
 
@@ -203,9 +208,10 @@ def delete_secret(user: str) -> bool:
     import keyring
     import keyring.errors
 
-    with _keychain("change the keychain"):
+    hint = user in PROVIDERS
+    with _keychain("change the keychain", env_hint=hint):
         if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message())
+            raise KeychainUnavailable(_no_keychain_message(env_hint=hint))
         if keyring.get_password(SERVICE, user) is None:
             return False
         try:
