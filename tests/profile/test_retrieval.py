@@ -139,3 +139,20 @@ def test_search_takes_a_few_milliseconds_on_a_100_chunk_profile() -> None:
     for question, kind, source, title in DEMO:
         best = index.search(question, 4, kind=kind)[0]
         assert (best.source, best.title) == (source, title)
+
+
+@pytest.mark.parametrize(
+    ("heard", "title"),
+    [
+        ("how would you design a rate limit for a public api", DEMO[1][3]),
+        ("tell me about a time you had a conflict with a team mate", DEMO[0][3]),
+        ("what would you do if prod went down in your first week", DEMO[2][3]),
+        ("so can you tell me a little bit about yourself", "Summary"),
+        ("why do you want to work at north wind", "About Northwind Analytics / The role"),
+    ],
+)
+def test_transcription_variants_still_find_the_chunk(
+    index: ProfileIndex, heard: str, title: str
+) -> None:
+    # Whisper drops punctuation and case, and splits or shortens words.
+    assert index.search(heard, 1)[0].title == title
