@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -335,3 +337,31 @@ def test_too_much_text(tmp_path: Path) -> None:
     path = tmp_path / "dump.txt"
     path.write_text("word " * 300_000, encoding="utf-8")
     assert "characters of text; cuecard reads up to 1,000,000" in one_line_error(path)
+
+
+def test_pdfs_are_read_where_no_worker_process_can_start(write_pdf: WritePdf) -> None:
+    # `python -` has a __main__ a spawned child cannot re-import: the thread fallback reads it,
+    # within the same deadline, and nothing but the answer reaches stdout/stderr.
+    good = write_pdf("resume.pdf", [["Read without a worker process."]])
+    slow = write_pdf("slow.pdf", [[f"line {j} " + "word " * 30 for j in range(12_000)]])
+    script = f"""
+import time
+from pathlib import Path
+from cuecard.profile.documents import ProfileError, read_text
+print(read_text(Path({str(good)!r})))
+started = time.monotonic()
+try:
+    read_text(Path({str(slow)!r}), pdf_timeout_s=1.0)
+except ProfileError as err:
+    print(err)
+print(round(time.monotonic() - started))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Read without a worker process."
+    assert lines[1].startswith("slow.pdf took over 1 s to read")
+    assert int(lines[2]) <= 2

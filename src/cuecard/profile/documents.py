@@ -13,14 +13,20 @@ paragraph by paragraph up to about ``MAX_WORDS``, and tiny sibling sections
 Documents are untrusted input. Limits are checked before parsing, and PDF text
 is extracted in a separate process with a hard time limit: one page with a
 10 MB content stream keeps pypdf busy for about 45 s on a laptop, so a
-cooperative deadline between pages is not enough.
+cooperative deadline between pages is not enough. (A ``spawn`` child re-imports
+``__main__``; where it cannot, a daemon thread with the same deadline reads the
+PDF instead and is abandoned, not stopped, if it overruns.)
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import re
+import sys
+import threading
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -216,7 +222,27 @@ def _pdf_worker(path: str, max_pages: int, max_chars: int, conn: Connection) -> 
         conn.close()
 
 
-def _read_pdf(path: Path, *, timeout_s: float) -> str:
+def _too_slow(path: Path, timeout_s: float) -> ProfileError:
+    return ProfileError(
+        f"{path.name} took over {timeout_s:.0f} s to read (it may be very complex): "
+        "save a simpler PDF or paste it as text"
+    )
+
+
+def _worker_can_start() -> bool:
+    """False when a spawned child could not re-import ``__main__`` (``python -``, an embed)."""
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None):
+        return True
+    file = getattr(main, "__file__", None)
+    return file is None or os.path.exists(file)
+
+
+def _extract_in_process(path: Path, timeout_s: float) -> PdfResult | None:
+    """Extraction in a spawned process that is killed at the deadline.
+
+    ``None`` when the process could not run at all, so the caller can fall back.
+    """
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(
@@ -225,23 +251,50 @@ def _read_pdf(path: Path, *, timeout_s: float) -> str:
         daemon=True,
         name="cuecard-pdf",
     )
-    proc.start()
+    try:
+        proc.start()
+    except (OSError, RuntimeError):
+        receiver.close()
+        sender.close()
+        return None
     sender.close()
     try:
         if not receiver.poll(timeout_s):
-            raise ProfileError(
-                f"{path.name} took over {timeout_s:.0f} s to read (it may be very complex): "
-                "save a simpler PDF or paste it as text"
-            )
+            raise _too_slow(path, timeout_s)
         try:
-            status, payload = receiver.recv()
+            result: PdfResult = receiver.recv()
         except (EOFError, OSError):
-            status, payload = "damaged", ""
+            return None  # the child died before answering (it catches every exception)
+        return result
     finally:
         receiver.close()
         if proc.is_alive():
             proc.kill()
         proc.join(timeout=5)
+
+
+def _extract_in_thread(path: Path, timeout_s: float) -> PdfResult:
+    """The fallback: a daemon thread, abandoned (not stopped) at the deadline."""
+    box: list[PdfResult] = []
+    worker = threading.Thread(
+        target=lambda: box.append(extract_pdf(str(path), MAX_PDF_PAGES, MAX_CHARS)),
+        daemon=True,
+        name="cuecard-pdf",
+    )
+    worker.start()
+    worker.join(timeout_s)
+    if not box:
+        raise _too_slow(path, timeout_s)
+    return box[0]
+
+
+def _read_pdf(path: Path, *, timeout_s: float) -> str:
+    started = time.monotonic()
+    result = _extract_in_process(path, timeout_s) if _worker_can_start() else None
+    if result is None:
+        _log.info("pdf: no worker process, reading in a thread")
+        result = _extract_in_thread(path, max(1.0, timeout_s - (time.monotonic() - started)))
+    status, payload = result
     _log.debug("pdf %s: %s", path.suffix, status)  # never the text
     if status == "encrypted":
         raise ProfileError(
