@@ -1,0 +1,148 @@
+"""Everything cuecard keeps on this machine, and how to remove all of it.
+
+``cuecard data where`` lists every file under cuecard's config, data and log
+directories and every keychain entry it created; ``cuecard data erase --all``
+removes them (downloaded speech models excepted: they are public files, not
+personal data, and large to fetch again; they are listed so the user can
+delete them too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cuecard import paths
+from cuecard.privacy import secrets
+from cuecard.privacy.vault import VAULT_FILE, Vault, VaultError, vault_files
+
+MODELS_DIR = "models"
+PROFILE_DIR = "profile"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    kind: str  # file | keychain | env
+    what: str  # what it is, in words
+    where: str  # a path, or "service / user" for a keychain entry
+    size: int = 0
+
+
+def _describe(path: Path) -> str:
+    data = paths.data_dir()
+    if path == paths.config_file():
+        return "settings (no secrets; may hold your redaction terms)"
+    if path.name.startswith(VAULT_FILE):
+        return "kept sessions (encrypted vault)" if path.name == VAULT_FILE else "vault side file"
+    with contextlib.suppress(ValueError):
+        rel = path.relative_to(data)
+        if rel.parts[0] == PROFILE_DIR:
+            return "profile document (as you imported it)"
+        if rel.parts[0] == MODELS_DIR:
+            return "speech model (public download)"
+    with contextlib.suppress(ValueError):
+        path.relative_to(paths.log_dir())
+        return "log (no transcript, prompt or key text)"
+    return "cuecard file"
+
+
+def _roots() -> list[Path]:
+    roots: list[Path] = []
+    for root in (paths.config_dir(), paths.data_dir(), paths.log_dir()):
+        if not any(root == r or root.is_relative_to(r) for r in roots):
+            roots.append(root)
+    return roots
+
+
+def files() -> list[Item]:
+    """Every file under cuecard's directories, with what it is (reading none of them)."""
+    items = []
+    for root in _roots():
+        if not root.exists():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+            size = path.lstat().st_size
+            items.append(Item("file", _describe(path), str(path), size))
+    return items
+
+
+def keychain() -> tuple[list[Item], str | None]:
+    """cuecard's keychain entries present now, or the reason the keychain cannot be read."""
+    try:
+        present = secrets.keychain_entries()
+    except secrets.KeychainUnavailable as err:
+        return [], str(err)
+    items = []
+    for user in present:
+        what = "vault master key" if user == secrets.VAULT_MASTER_USER else f"{user} API key"
+        items.append(Item("keychain", what, f"{secrets.SERVICE} / {user}"))
+    return items, None
+
+
+def env_keys() -> list[Item]:
+    """Keys in the environment: not stored by cuecard, but in use while they are set."""
+    return [
+        Item("env", f"{provider} API key (environment, not stored by cuecard)", var)
+        for provider, var in secrets.ENV_VARS.items()
+        if os.environ.get(var, "").strip()
+    ]
+
+
+def where() -> dict[str, Any]:
+    entries, problem = keychain()
+    return {
+        "directories": {
+            "config": str(paths.config_dir()),
+            "data": str(paths.data_dir()),
+            "logs": str(paths.log_dir()),
+        },
+        "files": [asdict(i) for i in files()],
+        "keychain": [asdict(i) for i in entries],
+        "keychain_error": problem,
+        "environment": [asdict(i) for i in env_keys()],
+    }
+
+
+def erase_everything() -> list[str]:
+    """Remove every personal thing cuecard keeps; returns what was removed.
+
+    The vault goes through ``Vault.erase_all`` (keychain entries first, then
+    shredded rows, then the files); if the vault file is unreadable its files
+    are deleted directly. Then the log files and the settings file.
+    """
+    removed: list[str] = []
+    path = paths.data_dir() / VAULT_FILE
+    if path.exists():
+        try:
+            vault = Vault.open(path, retention_days=None)
+        except VaultError:
+            vault = None
+        if vault is not None:
+            removed += vault.erase_all(profile_dir=paths.data_dir() / PROFILE_DIR)
+    for user in secrets.KEYCHAIN_USERS:  # also when there was no vault
+        with contextlib.suppress(secrets.KeychainUnavailable):
+            if secrets.delete_secret(user):
+                removed.append(f"keychain entry {secrets.SERVICE} / {user}")
+    for file in vault_files(path):
+        if file.exists():
+            file.unlink()
+            removed.append(str(file))
+    for folder in (paths.data_dir() / PROFILE_DIR, paths.log_dir()):
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(str(folder))
+    config = paths.config_file()
+    if config.exists():
+        config.unlink()
+        removed.append(str(config))
+    return removed
+
+
+def remaining_after_erase() -> list[Item]:
+    """What ``erase --all`` leaves on purpose (downloaded models), for the CLI to say so."""
+    return [i for i in files() if i.what.startswith("speech model")]
+

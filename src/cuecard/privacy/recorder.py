@@ -1,0 +1,123 @@
+"""A session sink that keeps the session in the vault (only when the user opted in).
+
+Add ``VaultRecorder`` to a session's sinks when ``--keep`` or
+``privacy.keep_sessions`` is on: it stores each final utterance, question,
+prompt sent, answer and failure as one encrypted record, committed as it
+arrives, and the egress ledger when the session ends. A write failure (a full
+disk) never stops the transcript: the recorder stops keeping, and reports the
+one-line reason through ``on_error`` (the runner turns it into a Notice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from cuecard.events import (
+    Event,
+    PromptSent,
+    Question,
+    SessionEnded,
+    SuggestionDone,
+    SuggestionFailed,
+    Utterance,
+)
+from cuecard.privacy.ledger import Ledger
+from cuecard.privacy.vault import SessionWriter, VaultError
+
+log = logging.getLogger(__name__)
+
+
+def record_for(event: Event) -> tuple[str, dict[str, Any]] | None:
+    """The (kind, data) a kept session stores for an event; None for what it does not keep."""
+    if isinstance(event, Utterance):
+        if not event.final:
+            return None  # partials are superseded by the final
+        return "utterance", {
+            "id": event.id,
+            "speaker": event.speaker,
+            "text": event.text,
+            "start_s": event.start_s,
+            "end_s": event.end_s,
+        }
+    if isinstance(event, Question):
+        return "question", {
+            "id": event.id,
+            "text": event.text,
+            "kind": event.kind,
+            "confidence": event.confidence,
+            "utterance_id": event.utterance_id,
+            "end_s": event.end_s,
+        }
+    if isinstance(event, PromptSent):
+        return "prompt", {
+            "question_id": event.question_id,
+            "provider": event.provider,
+            "destination": event.destination,
+            "redacted": event.redacted,
+            "text": event.text,
+        }
+    if isinstance(event, SuggestionDone):
+        return "answer", {
+            "question_id": event.question_id,
+            "provider": event.provider,
+            "model": event.model,
+            "text": event.text,
+            "input_tokens": event.input_tokens,
+            "output_tokens": event.output_tokens,
+        }
+    if isinstance(event, SuggestionFailed):
+        return "answer_failed", {"question_id": event.question_id, "reason": event.reason}
+    return None
+
+
+class VaultRecorder:
+    """A sink: ``await recorder(event)`` for every event of a kept session."""
+
+    def __init__(
+        self,
+        writer: SessionWriter,
+        ledger: Ledger | None = None,
+        *,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.ledger = ledger
+        self.error: str | None = None
+        self._on_error = on_error
+
+    @property
+    def session_id(self) -> str:
+        return self.writer.id
+
+    async def __call__(self, event: Event) -> None:
+        if self.error is not None:
+            return
+        if isinstance(event, SessionEnded):
+            await asyncio.to_thread(self._finish)
+            return
+        item = record_for(event)
+        if item is not None:
+            await asyncio.to_thread(self._append, *item)
+
+    def _append(self, kind: str, data: dict[str, Any]) -> None:
+        try:
+            self.writer.append(kind, data)
+        except VaultError as err:
+            self._fail(str(err))
+
+    def _finish(self) -> None:
+        try:
+            if self.ledger is not None:
+                self.writer.save_ledger(self.ledger)
+            self.writer.close()
+        except VaultError as err:
+            self._fail(str(err))
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        log.warning("vault: stopped keeping this session after a write error")
+        if self._on_error is not None:
+            self._on_error(message)

@@ -1,0 +1,184 @@
+"""What left this device, grouped by destination, with a one-line verdict.
+
+Used by ``cuecard privacy report`` (this process, or a kept session's ledger),
+by the terminal view's status line, and later by the desktop app. It reads
+only the ledger, which holds no content, so a report can be shown or pasted
+anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cuecard.privacy.ledger import Ledger, LedgerEntry
+
+_PROVIDER_LABELS = frozenset({"openai", "anthropic", "google", "local"})
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationSummary:
+    host: str
+    port: int
+    labels: tuple[str, ...]
+    purposes: tuple[str, ...]
+    layers: tuple[str, ...]
+    allowed: int
+    blocked: int
+    errors: int
+    bytes_sent: int
+    bytes_received: int
+    first: float
+    last: float
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessSummary:
+    program: str
+    allowed: int
+    blocked: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    destinations: tuple[DestinationSummary, ...]
+    processes: tuple[ProcessSummary, ...]
+    blocked: int
+    verdict: str
+
+    @property
+    def reached(self) -> tuple[DestinationSummary, ...]:
+        """Destinations that were allowed at least once."""
+        return tuple(d for d in self.destinations if d.allowed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "blocked": self.blocked,
+            "destinations": [asdict(d) for d in self.destinations],
+            "processes": [asdict(p) for p in self.processes],
+        }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _verdict(reached: list[DestinationSummary], blocked: int) -> str:
+    tail = f"{blocked} blocked"
+    if not reached:
+        return f"nothing left this device; {tail}"
+    labels = sorted({label for d in reached for label in d.labels if label})
+    names = f" ({', '.join(labels)})" if labels else ""
+    n = len(reached)
+    quantifier = "" if n == 1 else "both " if n == 2 else "all "
+    if labels and set(labels) <= _PROVIDER_LABELS:
+        what = "your configured provider" if n == 1 else "your configured providers"
+    else:
+        what = "allowed by your config"
+    return f"{_plural(n, 'destination')}, {quantifier}{what}{names}; {tail}"
+
+
+def summarize(entries: Ledger | Iterable[LedgerEntry]) -> Report:
+    """Group a ledger by destination (host and port) and say in one line what it means."""
+    items = entries.entries() if isinstance(entries, Ledger) else list(entries)
+    groups: dict[tuple[str, int], list[LedgerEntry]] = {}
+    programs: dict[str, list[LedgerEntry]] = {}
+    for e in items:
+        if e.layer == "process":
+            programs.setdefault(e.host, []).append(e)
+        else:
+            groups.setdefault((e.host, e.port), []).append(e)
+    destinations = []
+    for (host, port), group in groups.items():
+        destinations.append(
+            DestinationSummary(
+                host=host,
+                port=port,
+                labels=tuple(sorted({e.label for e in group if e.label})),
+                purposes=tuple(sorted({e.purpose for e in group})),
+                layers=tuple(sorted({e.layer for e in group})),
+                allowed=sum(e.outcome == "allowed" for e in group),
+                blocked=sum(e.outcome == "blocked" for e in group),
+                errors=sum(e.outcome == "error" for e in group),
+                bytes_sent=sum(e.bytes_sent for e in group),
+                bytes_received=sum(e.bytes_received for e in group),
+                first=min(e.time for e in group),
+                last=max(e.time for e in group),
+            )
+        )
+    # allowed traffic first (most bytes first), then what was blocked
+    destinations.sort(key=lambda d: (not d.allowed, -(d.bytes_sent + d.bytes_received), d.host))
+    processes = tuple(
+        ProcessSummary(
+            name,
+            sum(e.outcome == "allowed" for e in group),
+            sum(e.outcome == "blocked" for e in group),
+        )
+        for name, group in sorted(programs.items())
+    )
+    blocked = sum(e.outcome == "blocked" for e in items)
+    reached = [d for d in destinations if d.allowed or d.errors]
+    return Report(tuple(destinations), processes, blocked, _verdict(reached, blocked))
+
+
+def human_bytes(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    for unit in ("kB", "MB", "GB"):
+        n_f = n / 1000
+        if n_f < 1000 or unit == "GB":
+            return f"{n_f:.1f} {unit}"
+        n = int(n_f)
+    return f"{n} B"  # pragma: no cover
+
+
+def render_text(report: Report, *, scope: str = "") -> str:
+    """The report as a few lines for a terminal."""
+    heading = "What left this device" + (f" ({scope})" if scope else "") + ":"
+    lines = [heading]
+    if not report.destinations:
+        lines.append("  no connection was attempted")
+    for d in report.destinations:
+        label = ", ".join(d.labels) or "-"
+        if d.allowed or d.errors:
+            counts = _plural(d.allowed + d.errors, "request")
+            extra = f", {d.errors} failed" if d.errors else ""
+            extra += f", {d.blocked} blocked" if d.blocked else ""
+            lines.append(
+                f"  {d.address:<40} {label:<14} {', '.join(d.purposes):<18} {counts}{extra}; "
+                f"{human_bytes(d.bytes_sent)} sent, {human_bytes(d.bytes_received)} received"
+            )
+        else:
+            lines.append(
+                f"  BLOCKED {d.address:<32} {'/'.join(d.purposes):<14} "
+                f"{_plural(d.blocked, 'attempt')}, nothing sent"
+            )
+    if report.processes:
+        progs = ", ".join(
+            f"{p.program} ({p.allowed} allowed, {p.blocked} blocked)" for p in report.processes
+        )
+        lines.append(f"Programs started: {progs}")
+    lines.append(f"Verdict: {report.verdict}")
+    return "\n".join(lines)
+
+
+def status_line(ledger: Ledger) -> str:
+    """One short line for the terminal view and the desktop app: where, how much, blocked."""
+    report = summarize(ledger)
+    reached = report.reached
+    sent = sum(d.bytes_sent for d in reached)
+    received = sum(d.bytes_received for d in reached)
+    if not reached:
+        where = "nothing sent"
+    else:
+        names = sorted({label for d in reached for label in d.labels}) or [
+            d.host for d in reached
+        ]
+        where = f"sent to {', '.join(names)}: {human_bytes(sent)} out, {human_bytes(received)} in"
+    return f"egress: {where} · {report.blocked} blocked"
