@@ -95,6 +95,7 @@ async def run_session(
     finally:
         summary.audio_s = pipeline.audio_s
         summary.wall_s = loop.time() - t0
+        summary.extra["speech"] = {**speech.stats, "busy_s": round(speech.scheduler.busy_s, 2)}
         log.info(
             "session: %.1f s audio, %d utterances, %d questions, %d answers",
             summary.audio_s, summary.utterances, summary.questions, summary.answers,

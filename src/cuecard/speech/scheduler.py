@@ -36,6 +36,7 @@ class PassScheduler(Generic[T]):
         self._seq = itertools.count()
         self._waiting_partial: dict[str, _Job[T]] = {}
         self.busy_s = 0.0
+        self.running: asyncio.Future[T | None] | None = None
 
     def submit(self, work: Callable[[], T], *, final: bool, key: str) -> asyncio.Future[T | None]:
         """Queue a pass; the future gets its result, or None if superseded or cancelled."""
@@ -60,6 +61,7 @@ class PassScheduler(Generic[T]):
                 if job.future.done():
                     continue
                 t0 = loop.time()
+                self.running = job.future
                 try:
                     result = await asyncio.to_thread(job.work)
                 except Exception as err:  # delivered to whoever awaits the pass
@@ -69,6 +71,7 @@ class PassScheduler(Generic[T]):
                     if not job.future.done():
                         job.future.set_result(result)
                 finally:
+                    self.running = None
                     self.busy_s += loop.time() - t0
         finally:
             while not self._queue.empty():

@@ -35,6 +35,9 @@ WINDOW_S = WINDOW / SAMPLE_RATE
 _Pass = asyncio.Future[Hypothesis | None]
 DIGITAL_SILENCE = 1e-4  # below this peak the VAD model is not even asked
 LEVEL_EVERY_S = 0.25
+# A final pass starts once silence has lasted this long: dips shorter than this
+# between words are common, and a pass started on each would be wasted work.
+SPECULATE_AFTER_S = 0.064
 
 
 @dataclass
@@ -110,24 +113,30 @@ class _Channel:
                 self.silence_since = None
             return
         utt.windows.append((t0, window, prob))
+        now = t0 + WINDOW_S
         if prob >= cfg.vad_threshold:
             if self.silence_since is not None:
                 self.silence_since = None
-                self._drop_speculative()
+                self._resume(utt, now)
         elif prob < cfg.vad_neg_threshold and self.silence_since is None:
             self.silence_since = t0
-            if t0 - utt.start_s >= cfg.min_speech_ms / 1000:
-                self._start_speculative(utt, t0)
-        now = t0 + WINDOW_S
         if self.silence_since is not None:
-            if now - self.silence_since >= cfg.min_silence_ms / 1000:
+            quiet = now - self.silence_since
+            if quiet >= cfg.min_silence_ms / 1000:
                 self._end(utt, self.silence_since)
                 return
+            if (
+                self.speculative is None
+                and quiet >= SPECULATE_AFTER_S
+                and self.silence_since - utt.start_s >= cfg.min_speech_ms / 1000
+            ):
+                self._start_speculative(utt, self.silence_since)
         elif now - utt.start_s >= cfg.max_utterance_s:
             self._split_long(utt)
             return
         if (
             self.silence_since is None
+            and prob >= cfg.vad_threshold  # never start a pass as the voice fades
             and not utt.partial_inflight
             and now - utt.last_partial_s >= max(cfg.partial_interval_s, utt.partial_backoff_s)
             and now - utt.start_s >= cfg.partial_interval_s
@@ -147,6 +156,7 @@ class _Channel:
         return utt.audio(pad_until)
 
     def _submit_partial(self, utt: _Utterance, now: float) -> None:
+        self.stage.stats["partial_passes"] += 1
         utt.last_partial_s = now
         utt.partial_inflight = True
         prefix = utt.stabilizer.stable
@@ -157,11 +167,13 @@ class _Channel:
             final=False,
             key=self.speaker,
         )
+        self._queue_partial(utt, future, prefix)
 
+    def _queue_partial(self, utt: _Utterance, future: _Pass, prefix: str) -> None:
         async def emit() -> None:
             started = self.stage.clock.now()
             try:
-                hyp = await future
+                hyp = await _outcome(future)
             finally:
                 utt.partial_inflight = False
                 # Back off when passes are slow, so partials never starve finals
@@ -193,6 +205,7 @@ class _Channel:
     def _final_future(
         self, utt: _Utterance, end_s: float
     ) -> tuple[asyncio.Future[Hypothesis | None], str]:
+        self.stage.stats["final_passes"] += 1
         prefix = utt.stabilizer.stable
         audio = self._pass_audio(utt, end_s)
         transcriber, beam = self.stage.transcriber, self.cfg.beam_size
@@ -208,8 +221,28 @@ class _Channel:
         future, prefix = self._final_future(utt, end_s)
         self.speculative = (end_s, future, prefix)
 
+    def _resume(self, utt: _Utterance, now: float) -> None:
+        """The speaker went on after a short pause.
+
+        A speculative final that already ran (or is running) is not wasted: its
+        text becomes the next partial. One still waiting in the queue is dropped.
+        """
+        spec = self.speculative
+        if spec is None:
+            return
+        self.speculative = None
+        _, future, prefix = spec
+        if not (future.done() or future is self.stage.scheduler.running):
+            self.stage.stats["speculative_dropped"] += 1
+            future.cancel()
+            return
+        self.stage.stats["speculative_reused"] += 1
+        utt.last_partial_s = now
+        self._queue_partial(utt, future, prefix)
+
     def _drop_speculative(self) -> None:
         if self.speculative is not None:
+            self.stage.stats["speculative_dropped"] += 1
             self.speculative[1].cancel()
             self.speculative = None
 
@@ -244,12 +277,7 @@ class _Channel:
         self, utt: _Utterance, end_s: float, future: asyncio.Future[Hypothesis | None], prefix: str
     ) -> None:
         async def emit() -> None:
-            try:
-                hyp = await future
-            except asyncio.CancelledError:
-                if asyncio.current_task() and asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                    raise
-                hyp = None
+            hyp = await _outcome(future)
             utt.finalized = True
             stab = utt.stabilizer
             if hyp is not None:
@@ -280,6 +308,17 @@ class _Channel:
             await item()
 
 
+async def _outcome(future: _Pass) -> Hypothesis | None:
+    """A pass's result; None when it was superseded or dropped (not when we are cancelled)."""
+    try:
+        return await future
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        return None
+
+
 class SpeechStage:
     """VAD + Whisper for every channel, sharing one model through a scheduler."""
 
@@ -296,6 +335,9 @@ class SpeechStage:
         self.clock = clock
         self.vad_model = vad_model or SileroModel.shared()
         self.scheduler: PassScheduler[Hypothesis] = PassScheduler()
+        self.stats: dict[str, int] = dict.fromkeys(
+            ("partial_passes", "final_passes", "speculative_dropped", "speculative_reused"), 0
+        )
         self._send: Send | None = None
         self.audio_s = 0.0
 
