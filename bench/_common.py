@@ -65,12 +65,13 @@ def wer_on_clips(transcriber: Any) -> dict[str, float]:
         events: list[Event] = []
         clock = SessionClock()
 
-        async def main(path: Path = TESTDATA / clip) -> None:
+        async def main(
+            path: Path = TESTDATA / clip, clock: SessionClock = clock, sink: list[Event] = events
+        ) -> None:
             # jfk.flac is stereo with one speaker: mix it down as one voice.
             async with FileSource(path, clock=clock, realtime=False, speaker="interviewer") as src:
-                await run_session(
-                    src, Config(), [events.append], clock=clock, transcriber=transcriber
-                )
+                await run_session(src, Config(), [sink.append], clock=clock,
+                                  transcriber=transcriber)
 
         asyncio.run(main())
         text = " ".join(e.text for e in events if isinstance(e, Utterance) and e.final)

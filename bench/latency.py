@@ -22,7 +22,6 @@ from importlib import resources
 from pathlib import Path
 
 from _common import cpu_s, emit, peak_rss_mb, summary, wer_on_clips
-
 from cuecard.audio.sources import FileSource
 from cuecard.clock import SessionClock
 from cuecard.config import parse

@@ -94,7 +94,7 @@ def test_unknown_provider_name_lists_the_known_ones() -> None:
     with pytest.raises(ProviderError) as info:
         build_provider("openia", ProviderSettings(), api_key=KEY, http_client=None, timeouts=T)
     assert info.value.kind == "bad_request"
-    assert "anthropic, google, local, openai" in str(info.value)
+    assert "anthropic, google, local, offline, openai" in str(info.value)
 
 
 def test_registry_hook_builds_a_registered_provider(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -150,12 +150,26 @@ def _local(
     )
 
 
+def _offline(
+    settings: ProviderSettings,
+    *,
+    api_key: str | None,
+    http_client: HttpClient | None,
+    timeouts: Timeouts,
+) -> Provider:
+    # Importing the module registers its real factory in REGISTRY.
+    import cuecard.assist.offline  # noqa: F401
+
+    factory = REGISTRY["offline"]
+    return factory(settings, api_key=api_key, http_client=http_client, timeouts=timeouts)
+
+
 REGISTRY: dict[str, ProviderFactory] = {
     "openai": _openai,
     "anthropic": _anthropic,
     "google": _google,
     "local": _local,
-    # "offline": registered by cuecard.assist.offline (see the module docstring).
+    "offline": _offline,  # replaced by cuecard.assist.offline's own factory on import
 }
 
 
