@@ -136,6 +136,10 @@ def test_canary_key_and_transcript_never_reach_a_file(
         if isinstance(m.get("content"), str)
     ]
     assert prompts
+    # what left was text: every request the provider saw is a JSON prompt, no audio in it
+    for request in provider.requests:
+        assert isinstance(request.body, dict | None), request.path
+        assert request.path.endswith(("/chat/completions", "/models")), request.path
     home_files = files_under(cuecard_home)
     sentences = [s.encode() for s in said if len(s) >= 20]
     prompt_bits = [p[-60:].encode() for p in prompts if len(p) >= 60]
