@@ -1,9 +1,186 @@
-"""Commands of this group (filled in by its owner)."""
+"""Commands that check the answer side before an interview: ask, doctor."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
+import time
+from typing import Annotated, Any
+
 import typer
+
+from cuecard.cli.common import fail, out
+
+
+def _load_config() -> Any:
+    from cuecard import config as config_mod
+
+    try:
+        return config_mod.load()
+    except config_mod.ConfigError as err:
+        fail(str(err))
+
+
+async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, as_json: bool,
+               show_prompt: bool) -> int:  # fmt: skip
+    from cuecard.clock import SessionClock
+    from cuecard.dialogue.questions import analyse
+    from cuecard.events import (
+        Event,
+        Notice,
+        PromptSent,
+        Question,
+        SuggestionDelta,
+        SuggestionDone,
+        SuggestionFailed,
+        next_id,
+    )
+    from cuecard.runner import build_engine, start_guard
+    from cuecard.ui.jsonl import to_dict
+
+    clock = SessionClock()
+    guard = start_guard(cfg)
+    engine, problems = build_engine(cfg, clock, guard, demo_profile=sample, explicit_key=key)
+    analysis = analyse(question_text)
+    question = Question(
+        next_id(), question_text.strip(), analysis.kind if analysis else "technical",
+        analysis.confidence if analysis else 0.5, 0, 0.0, 0.0, clock.now(),
+    )  # fmt: skip
+    status = 0
+    done = asyncio.Event()
+
+    async def send(event: Event) -> None:
+        nonlocal status
+        if as_json:
+            if not isinstance(event, PromptSent) or show_prompt:
+                data = to_dict(event)
+                if data is not None:
+                    out(json.dumps(data, ensure_ascii=False))
+        else:
+            match event:
+                case SuggestionDelta():
+                    if event.restart:
+                        sys.stdout.write("\n[answer restarted]\n")
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+                case PromptSent() if show_prompt:
+                    sys.stderr.write(f"--- prompt → {event.provider} ({event.destination}) ---\n"
+                                     f"{event.text}\n--- end of prompt ---\n")  # fmt: skip
+                case Notice():
+                    typer.echo(f"cuecard: {event.message}", err=True)
+                case SuggestionDone():
+                    sys.stdout.write(f"\n\n({event.provider} · {event.model})\n")
+                case _:
+                    pass
+        if isinstance(event, SuggestionFailed):
+            status = 1
+            if not as_json:
+                typer.echo(f"cuecard: {event.reason}", err=True)
+        if isinstance(event, SuggestionDone | SuggestionFailed):
+            done.set()
+
+    for problem in problems:
+        if not as_json:
+            typer.echo(f"cuecard: {problem}", err=True)
+    try:
+        await engine.answer(question, send)
+        await done.wait()
+    finally:
+        await engine.aclose()
+    return status
+
+
+async def _doctor(cfg: Any) -> list[dict[str, Any]]:
+    from cuecard.privacy import secrets
+    from cuecard.profile.store import ProfileStore
+    from cuecard.runner import build_providers, provider_chain, start_guard
+    from cuecard.speech import model
+
+    checks: list[dict[str, Any]] = []
+
+    def add(name: str, ok: bool, detail: str, *, required: bool = True, **extra: Any) -> None:
+        checks.append({"check": name, "ok": ok, "detail": detail, "required": required, **extra})
+
+    try:
+        t0 = time.perf_counter()
+        loc = model.locate(cfg.speech.model)
+        model.verify(loc)
+        add(
+            "speech model", True, f"{cfg.speech.model} verified in {time.perf_counter() - t0:.1f} s"
+        )
+    except model.ModelError as err:
+        add("speech model", False, str(err))
+    cloud = [n for n in provider_chain(cfg) if n in ("openai", "anthropic", "google")]
+    try:
+        add("keychain", True, secrets.keychain_backend(), required=False)
+    except secrets.SecretsError as err:
+        add("keychain", not cloud, str(err) if cloud else f"not needed for offline ({err})",
+            required=bool(cloud))  # fmt: skip
+    try:
+        docs = ProfileStore().documents()
+        add("profile", bool(docs),
+            f"{len(docs)} document(s)" if docs else
+            "empty: add your résumé with `cuecard profile add resume.pdf`",
+            required=False)  # fmt: skip
+    except Exception as err:  # a damaged profile must not stop the other checks
+        add("profile", False, str(err), required=False)
+    guard = start_guard(cfg)
+    providers, problems = build_providers(cfg, guard)
+    for problem in problems:
+        add("provider", False, problem)
+    from cuecard.assist.base import ProviderError
+
+    for provider in providers:
+        try:
+            latency = await provider.check()
+            add(f"provider {provider.name}", True,
+                f"{provider.model}: first token in {latency * 1000:.0f} ms",
+                first_token_ms=round(latency * 1000))  # fmt: skip
+        except ProviderError as err:
+            add(f"provider {provider.name}", False, err.message)
+        finally:
+            await provider.aclose()
+    chain = " → ".join(provider_chain(cfg))
+    add("fallback order", True, chain)
+    return checks
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the main app."""
+    @app.command()
+    def ask(
+        question: Annotated[
+            str, typer.Argument(help="A question, as an interviewer would ask it.")
+        ],
+        key: Annotated[str | None, typer.Option(help="Use this key for this command only.")] = None,
+        sample: Annotated[bool, typer.Option("--sample", help="Answer from the demo profile.")] = (
+            False
+        ),
+        as_json: Annotated[bool, typer.Option("--json", help="JSON events, one per line.")] = False,
+        show_prompt: Annotated[
+            bool, typer.Option("--show-prompt", help="Print exactly what is sent.")
+        ] = False,
+    ) -> None:
+        """Answer one typed question: check your setup before an interview."""
+        cfg = _load_config()
+        if not question.strip():
+            fail("the question is empty", code=2)
+        code = asyncio.run(_ask(cfg, question, key=key, sample=sample, as_json=as_json,
+                                show_prompt=show_prompt))  # fmt: skip
+        raise typer.Exit(code)
+
+    @app.command()
+    def doctor(
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable results.")] = False,
+    ) -> None:
+        """Check the speech model, keychain, profile and every configured provider."""
+        cfg = _load_config()
+        checks = asyncio.run(_doctor(cfg))
+        if as_json:
+            out(json.dumps(checks, indent=2))
+        else:
+            for c in checks:
+                mark = "ok  " if c["ok"] else ("FAIL" if c["required"] else "warn")
+                out(f"{mark} {c['check']}: {c['detail']}")
+        if not all(c["ok"] for c in checks if c["required"]):
+            raise typer.Exit(1)
