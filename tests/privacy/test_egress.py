@@ -273,6 +273,16 @@ HOOK_SCRIPT = textwrap.dedent(
             s.sendto(b"x", ("192.0.2.1", 53))
     attempt("udp_sendto", udp)
 
+    def own_listener():
+        # a listener in this same process, on a loopback port no config names (how
+        # socket.socketpair and asyncio's wake-up pipe work on Windows): not egress
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            with socket.create_connection(server.getsockname(), timeout=5):
+                pass
+    attempt("own_listener", own_listener)
+
     def unix_pair():
         a, b = socket.socketpair(socket.AF_UNIX)
         a.sendall(b"hi"); assert b.recv(2) == b"hi"
@@ -324,6 +334,7 @@ def test_audit_hook_blocks_raw_sockets_and_processes(
     assert results["raw_allowed"] == "ok"
     assert results["transport_allowed"] == "ok"  # the allowed fake server works alongside
     assert results["af_unix"] == "ok"  # PulseAudio and D-Bus sockets are local
+    assert results["own_listener"] == "ok"  # in-process loopback plumbing
     for name in ("raw_other", "raw_other_localhost", "connect_public_ip", "udp_sendto"):
         assert results[name].startswith("blocked: cuecard blocked a connection"), (name, results)
     assert results["dns_elsewhere"].startswith("blocked:")
@@ -346,9 +357,7 @@ def test_audit_hook_blocks_raw_sockets_and_processes(
     assert ("socket", allowed_server.port, "local") in allowed
     assert ("http", allowed_server.port, "local") in allowed
     assert ("socket", other_server.port, "second") in allowed
-    transport_sockets = [
-        e for e in ledger if e["layer"] == "socket" and e["outcome"] == "allowed"
-    ]
+    transport_sockets = [e for e in ledger if e["layer"] == "socket" and e["outcome"] == "allowed"]
     assert len(transport_sockets) == 2  # raw_allowed and the post-swap connect, not the transport
 
 
@@ -396,3 +405,56 @@ def test_connect_is_allowed_only_to_addresses_an_allowed_name_resolved_to(
     assert outcomes[:2] == [("203.0.113.5", 443, "allowed"), ("2001:db8::5", 443, "allowed")]
     assert ("tracker.example", 443, "blocked") in outcomes
     assert sum(e.outcome == "blocked" for e in ledger) == 5
+
+
+STARTUP_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, os, sys
+    import huggingface_hub.constants as hf
+    from cuecard import config
+    from cuecard.privacy.egress import EgressBlocked, installed_tripwire, startup
+
+    port = int(sys.argv[1])
+    cfg = config.parse(
+        {"assist": {"provider": "local", "local": {"base_url": f"http://127.0.0.1:{port}/v1"}}}
+    )
+    guard = startup(cfg)
+    out = {"offline": [os.environ.get("HF_HUB_OFFLINE"), hf.HF_HUB_OFFLINE]}
+
+    async def ask():
+        async with guard.client("answer") as client:
+            return (await client.get(f"http://127.0.0.1:{port}/v1/models")).status_code
+    out["status"] = asyncio.run(ask())
+    tripwire = installed_tripwire()
+    with tripwire.allow_downloads() as policy:
+        out["window"] = [os.environ.get("HF_HUB_OFFLINE"), hf.HF_HUB_OFFLINE,
+                         policy.allows("huggingface.co", 443, "model-download")]
+    out["after"] = [os.environ.get("HF_HUB_OFFLINE"), hf.HF_HUB_OFFLINE,
+                    tripwire.policy.allows("huggingface.co", 443, "model-download")]
+    out["verdict"] = __import__("cuecard.privacy.report", fromlist=["x"]).summarize(
+        guard.ledger).verdict
+    print(json.dumps(out))
+    """
+)
+
+
+def test_startup_arms_the_guard_and_keeps_hugging_face_offline_outside_a_download(
+    allowed_server: LoopbackServer,
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    env.pop("HF_HUB_OFFLINE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", STARTUP_SCRIPT, str(allowed_server.port)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["offline"] == ["1", True]  # set at start-up, even with huggingface_hub imported
+    assert out["status"] == 200
+    assert out["window"] == [None, False, True]  # only inside the download window
+    assert out["after"] == ["1", True, False]
+    assert out["verdict"] == "1 destination, your configured provider (local); 0 blocked"

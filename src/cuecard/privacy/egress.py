@@ -30,6 +30,7 @@ import os
 import socket
 import sys
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
@@ -556,10 +557,11 @@ _DNS_EVENTS: Final = frozenset(
     }
 )
 _SEND_EVENTS: Final = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
+_BIND_EVENT: Final = "socket.bind"
 _PROCESS_EVENTS: Final = frozenset(
     {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.startfile"}
 )
-_WATCHED: Final = _DNS_EVENTS | _SEND_EVENTS | _PROCESS_EVENTS
+_WATCHED: Final = _DNS_EVENTS | _SEND_EVENTS | _PROCESS_EVENTS | {_BIND_EVENT}
 
 
 class Tripwire:
@@ -570,7 +572,9 @@ class Tripwire:
     ``getaddrinfo`` results, so DNS round-robin stays correct), or the address
     itself is an allowed destination, or it is loopback on a configured port.
     AF_UNIX sockets (PulseAudio, D-Bus for the keychain) and netlink are local
-    by nature and always allowed.
+    by nature and always allowed, and so is a loopback connection to a socket
+    this same process is listening on: that is how ``socket.socketpair`` (and
+    so asyncio's wake-up pipe) works on Windows, and it never leaves the process.
     """
 
     def __init__(self, policy: EgressPolicy, ledger: Ledger) -> None:
@@ -579,6 +583,7 @@ class Tripwire:
         self._ledger = ledger
         self._resolved: dict[str, dict[int, str]] = {}
         self._busy = threading.local()
+        self._own_listeners: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 
     @property
     def policy(self) -> EgressPolicy:
@@ -630,7 +635,9 @@ class Tripwire:
             return
         self._busy.on = True
         try:
-            if event in _SEND_EVENTS:
+            if event == _BIND_EVENT:
+                self._note_bind(args)
+            elif event in _SEND_EVENTS:
                 self._check_send(event, args)
             elif event in _DNS_EVENTS:
                 self._check_dns(event, args)
@@ -689,6 +696,8 @@ class Tripwire:
         label = self._allowed_label(host, port)
         if label is None:
             raise self._block(host, port, "address-not-allowed")
+        if label == "this process":
+            return  # in-process plumbing, not egress: nothing to record
         if not _IN_TRANSPORT.get():
             self._ledger.record(
                 host=host,
@@ -699,10 +708,32 @@ class Tripwire:
                 label=label,
             )
 
+    def _note_bind(self, args: tuple[Any, ...]) -> None:
+        """Remember loopback sockets this process binds (their port is known only later)."""
+        if len(args) < 2 or getattr(args[0], "family", None) not in (
+            socket.AF_INET,
+            socket.AF_INET6,
+        ):
+            return
+        address: Any = args[1]
+        with contextlib.suppress(TypeError, IndexError, ValueError):
+            if is_loopback(str(address[0])):
+                self._own_listeners.add(args[0])
+
+    def _is_own_listener(self, port: int) -> bool:
+        for sock in list(self._own_listeners):
+            with contextlib.suppress(OSError):
+                if sock.fileno() != -1 and sock.getsockname()[1] == port:
+                    return True
+        return False
+
     def _allowed_label(self, host: str, port: int) -> str | None:
         policy = self._policy
         if is_loopback(host):
-            return policy.loopback_ports().get(port)
+            label = policy.loopback_ports().get(port)
+            if label is None and self._is_own_listener(port):
+                return "this process"
+            return label
         dest = policy.match(host, port)
         if dest is not None:
             return dest.label
