@@ -38,6 +38,8 @@ class SessionOptions:
     keep: bool = False
     key: str | None = None
     extra_sinks: list[Sink] = field(default_factory=list)
+    pre_processors: list[Processor] = field(default_factory=list)
+    """Processors that run first, with or without answers (live: silence watch, echo filter)."""
 
 
 def provider_chain(cfg: Config) -> list[str]:
@@ -98,6 +100,17 @@ def build_providers(
     return providers, problems
 
 
+def destinations(cfg: Config) -> dict[str, str]:
+    """Where each provider's prompts go, as host:port, for the prompt inspector."""
+    from cuecard.privacy.egress import provider_endpoint
+
+    out = {"offline": "this device"}
+    for name in ("openai", "anthropic", "google", "local"):
+        host, port = provider_endpoint(name, getattr(cfg.assist, name).base_url)
+        out[name] = f"{host}:{port}"
+    return out
+
+
 def build_engine(
     cfg: Config,
     clock: SessionClock,
@@ -125,7 +138,7 @@ def build_engine(
         redactor = Redactor(cfg.privacy.redact_terms)
     engine = AnswerEngine(
         providers, cfg.assist, clock, retriever=retriever, build_prompt=build_prompt,  # type: ignore[arg-type]
-        redactor=redactor,  # type: ignore[arg-type]
+        redactor=redactor, destinations=destinations(cfg),
     )  # fmt: skip
     return engine, problems
 
@@ -157,7 +170,7 @@ async def run_file_session(
 
     guard = start_guard(cfg) if options.answers else None
     transcriber = await asyncio.to_thread(load_transcriber, cfg)
-    processors: list[Processor] = []
+    processors: list[Processor] = list(options.pre_processors)
     engine = None
     notices: list[str] = []
     if options.answers:

@@ -34,6 +34,7 @@ from cuecard.events import (
     SuggestionFailed,
     Utterance,
 )
+from cuecard.privacy.redaction import Redactor, redact_prompt
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,6 @@ class PromptBuilder(Protocol):
     def __call__(
         self, question: str, kind: str, chunks: Sequence[object], history: Sequence[tuple[str, str]]
     ) -> Prompt: ...
-
-
-class Redactor(Protocol):
-    def redact_prompt(self, prompt: Prompt) -> Prompt: ...
-
-    def restore(self, text: str) -> str: ...
 
 
 @dataclass
@@ -84,6 +79,7 @@ class AnswerEngine:
         build_prompt: PromptBuilder,
         redactor: Redactor | None = None,
         backoff_s: float = 0.5,
+        destinations: dict[str, str] | None = None,
     ) -> None:
         if not providers:
             raise ValueError("the engine needs at least one provider (offline at the end)")
@@ -94,6 +90,7 @@ class AnswerEngine:
         self.build_prompt = build_prompt
         self.redactor = redactor
         self.backoff_s = backoff_s
+        self.destinations = destinations or {}
         self.usage = Usage()
         self.history: deque[tuple[str, str]] = deque(maxlen=max(1, cfg.history_turns))
         self._task: asyncio.Task[None] | None = None
@@ -174,11 +171,12 @@ class AnswerEngine:
             outgoing = prompt
             redacted = False
             if provider.needs_network and self.redactor is not None:
-                outgoing, redacted = self.redactor.redact_prompt(prompt), True
+                outgoing, redacted = redact_prompt(prompt, self.redactor), True
             for attempt in range(self.cfg.retries + 1):
                 if provider.needs_network:
                     await send(PromptSent(
-                        question.id, provider.name, _destination(provider), outgoing.text(),
+                        question.id, provider.name,
+                        self.destinations.get(provider.name, provider.name), outgoing.text(),
                         redacted, self.clock.now(),
                     ))  # fmt: skip
                 try:
@@ -227,33 +225,26 @@ class AnswerEngine:
         redacted: bool,
     ) -> tuple[str, int, int]:
         parts: list[str] = []
-        pending = ""
         first = True
         usage_in = usage_out = 0
-        async for item in provider.stream(prompt, max_tokens=self.cfg.max_tokens):
-            if isinstance(item, TextDelta):
-                if redacted and self.redactor is not None:
-                    # A placeholder like [PERSON_1] can be split across pieces:
-                    # hold text back from an unclosed "[" until it closes.
-                    pending += item.text
-                    cut = pending.rfind("[")
-                    if cut != -1 and "]" not in pending[cut:]:
-                        ready, pending = pending[:cut], pending[cut:]
-                    else:
-                        ready, pending = pending, ""
-                    piece = self.redactor.restore(ready)
-                else:
-                    piece = item.text
-                if not piece:
-                    continue
-                parts.append(piece)
-                await send(SuggestionDelta(question.id, piece, self.clock.now(), restart and first))
-                self._sent += 1
-                first = False
-            elif isinstance(item, StreamEnd):
-                usage_in, usage_out = item.usage.input_tokens, item.usage.output_tokens
-        if pending and self.redactor is not None:
-            piece = self.redactor.restore(pending)
+        # A placeholder like [PERSON_1] can arrive split across pieces; the
+        # restorer holds back an unclosed one so the user never sees "[PER".
+        restorer = self.redactor.stream_restorer() if redacted and self.redactor else None
+
+        async def show(piece: str) -> None:
+            nonlocal first
+            if not piece:
+                return
             parts.append(piece)
             await send(SuggestionDelta(question.id, piece, self.clock.now(), restart and first))
+            self._sent += 1
+            first = False
+
+        async for item in provider.stream(prompt, max_tokens=self.cfg.max_tokens):
+            if isinstance(item, TextDelta):
+                await show(restorer.feed(item.text) if restorer else item.text)
+            elif isinstance(item, StreamEnd):
+                usage_in, usage_out = item.usage.input_tokens, item.usage.output_tokens
+        if restorer is not None:
+            await show(restorer.flush())
         return "".join(parts), usage_in, usage_out
