@@ -38,7 +38,9 @@ class SpeechConfig(_Section):
     partial_interval_s: float = Field(default=0.5, ge=0.1, le=5.0)
     vad_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     vad_neg_threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
-    min_silence_ms: int = Field(default=300, ge=100, le=5000, description="silence that ends speech")
+    min_silence_ms: int = Field(
+        default=300, ge=100, le=5000, description="silence that ends speech"
+    )
     speech_pad_ms: int = Field(default=200, ge=0, le=1000)
     min_speech_ms: int = Field(default=250, ge=0, le=5000)
     max_utterance_s: float = Field(default=25.0, ge=5.0, le=29.0)
@@ -68,7 +70,9 @@ class AssistConfig(_Section):
     openai: ProviderSettings = ProviderSettings(model="gpt-4o-mini")
     anthropic: ProviderSettings = ProviderSettings(model="claude-3-5-haiku-latest")
     google: ProviderSettings = ProviderSettings(model="gemini-2.0-flash")
-    local: ProviderSettings = ProviderSettings(model="llama3.2", base_url="http://127.0.0.1:11434/v1")
+    local: ProviderSettings = ProviderSettings(
+        model="llama3.2", base_url="http://127.0.0.1:11434/v1"
+    )
     timeout_s: float = Field(default=20.0, gt=0, le=300, description="give up on a silent provider")
     first_token_timeout_s: float = Field(default=8.0, gt=0, le=120)
     retries: int = Field(default=2, ge=0, le=5)

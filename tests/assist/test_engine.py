@@ -10,7 +10,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from fakes.provider_server import FakeProviderServer, Reply
 
 from cuecard.clock import SessionClock
 from cuecard.config import parse
@@ -26,6 +25,7 @@ from cuecard.events import (
 )
 from cuecard.privacy.egress import startup
 from cuecard.runner import build_engine
+from fakes.provider_server import FakeProviderServer, Reply
 
 KEY = "sk-test-" + "q" * 32
 

@@ -2,15 +2,302 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
-from cuecard.cli.common import fail
+from cuecard.cli.common import fail, out
 
 
-def open_app(*, demo: bool = False) -> None:
+def open_app(*, demo: bool = False, fast: bool = False) -> None:
     """Open the desktop overlay (``cuecard app`` / ``cuecard demo --gui``)."""
-    fail("the desktop app is not part of this build yet: use the terminal view")
+    import os
+    import sys
+
+    from cuecard import config as config_mod
+
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        fail("no display to open the window on (DISPLAY is not set): use `cuecard demo` "
+             "or `cuecard listen` in the terminal")  # fmt: skip
+    try:
+        config_mod.load()
+    except config_mod.ConfigError as err:
+        fail(str(err))
+    try:
+        from cuecard.ui.desktop import run_app
+    except ImportError as err:
+        fail(f"the desktop app cannot start ({err}): reinstall cuecard with its Qt dependency")
+    code = run_app(demo=demo, fast=fast)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the main app."""
+
+    _register_capture(app)
+
+    @app.command("app")
+    def app_command() -> None:
+        """Open the desktop overlay: question, talking points and transcript, always on top."""
+        open_app()
+
+
+# -- listen and devices (live capture) -----------------------------------------
+
+if TYPE_CHECKING:
+    from cuecard.audio.capture import Device, LiveSource
+    from cuecard.clock import SessionClock
+    from cuecard.config import Config
+    from cuecard.runner import SessionOptions
+    from cuecard.session import SessionSummary
+
+MicOpt = Annotated[
+    str | None,
+    typer.Option("--mic", help="Your microphone: number, name or part of it (`cuecard devices`)."),
+]
+LoopbackOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--loopback",
+        help="What the computer plays (the call): number, name or part of it.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+
+_ANY_SECTION = re.compile(r"^\s*\[")
+
+
+def set_toml_keys(text: str, section: str, values: dict[str, str]) -> str:
+    """``text`` with ``key = "value"`` set in ``[section]``, comments and order kept.
+
+    The config file is the user's (commented) text, so it is edited line by
+    line rather than rewritten. JSON string syntax is valid TOML basic-string
+    syntax, so ``json.dumps`` quotes the values.
+    """
+    header = re.compile(rf"^\s*\[{re.escape(section)}\]\s*(#.*)?$")
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        if lines and lines[-1].strip():
+            lines.append("")
+        lines.append(f"[{section}]")
+        lines.extend(f"{key} = {json.dumps(value)}" for key, value in values.items())
+        return "\n".join(lines) + "\n"
+    end = next(
+        (i for i in range(start + 1, len(lines)) if _ANY_SECTION.match(lines[i])), len(lines)
+    )
+    for key, value in values.items():
+        assignment = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        new = f"{key} = {json.dumps(value)}"
+        at = next((i for i in range(start + 1, end) if assignment.match(lines[i])), None)
+        if at is None:
+            lines.insert(start + 1, new)
+            end += 1
+        else:
+            lines[at] = new
+    return "\n".join(lines) + "\n"
+
+
+def save_devices(mic: Device, loopback: Device) -> Path:
+    """Remember the chosen devices (by id, which survives reordering) in config.toml."""
+    import os
+    import tomllib
+
+    from cuecard import config as config_mod
+    from cuecard import paths
+
+    path = Path(os.environ.get("CUECARD_CONFIG") or paths.config_file())
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else config_mod.DEFAULT_TEXT
+        new = set_toml_keys(text, "audio", {"mic": mic.id, "loopback": loopback.id})
+        config_mod.parse(tomllib.loads(new), path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new, encoding="utf-8")
+    except OSError as err:
+        fail(f"cannot save the devices to {path}: {err.strerror or err}")
+    except (tomllib.TOMLDecodeError, config_mod.ConfigError) as err:
+        fail(f"cannot save the devices to {path}: {err}")
+    return path
+
+
+def _summary_line(summary: SessionSummary, echoes: int) -> str:
+    m, s = divmod(round(summary.audio_s), 60)
+    parts = [
+        f"{summary.utterances} utterance{'s' * (summary.utterances != 1)}",
+        f"{summary.questions} question{'s' * (summary.questions != 1)}",
+        f"{summary.answers} answer{'s' * (summary.answers != 1)}",
+    ]
+    if echoes:
+        parts.append(f"{echoes} echo{'es' * (echoes != 1)} of the interviewer dropped")
+    return f"listened {m}:{s:02d}: {', '.join(parts)}; devices released"
+
+
+async def _listen(
+    source: LiveSource, cfg: Config, clock: SessionClock, options: SessionOptions
+) -> SessionSummary:
+    """Run the session; the first Ctrl-C (or SIGTERM) ends it cleanly, a second one at once."""
+    from cuecard.runner import run_file_session
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    presses = 0
+
+    def interrupt() -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            source.stop()
+        elif task is not None:
+            task.cancel()
+
+    installed: list[signal.Signals] = []
+    previous: dict[signal.Signals, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, interrupt)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
+            previous[sig] = signal.signal(
+                sig, lambda *_: loop.call_soon_threadsafe(interrupt)
+            )
+    try:
+        return await run_file_session(source, cfg, clock, options)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _register_capture(app: typer.Typer) -> None:
+    @app.command()
+    def listen(
+        mic: MicOpt = None,
+        loopback: LoopbackOpt = None,
+        save: Annotated[
+            bool, typer.Option("--save", help="Remember these devices in config.toml.")
+        ] = False,
+        as_json: JsonOpt = False,
+        no_answers: Annotated[
+            bool,
+            typer.Option("--no-answers", help="Transcript only: detect nothing, send nothing."),
+        ] = False,
+        show_prompts: Annotated[
+            bool, typer.Option("--show-prompts", help="Print every prompt sent to a provider.")
+        ] = False,
+        duration: Annotated[
+            float | None,
+            typer.Option("--duration", min=1.0, help="Stop after this many seconds."),
+        ] = None,
+    ) -> None:
+        """Listen to a live call: your microphone and what the computer plays. Ctrl-C stops."""
+        from cuecard import config as config_mod
+        from cuecard.audio.capture import LiveSource
+        from cuecard.audio.errors import AudioError
+        from cuecard.audio.levels import SilenceWatcher
+        from cuecard.clock import SessionClock
+        from cuecard.dialogue.echo import EchoFilter
+        from cuecard.runner import SessionOptions
+        from cuecard.speech.model import ModelError
+
+        try:
+            cfg = config_mod.load()
+        except config_mod.ConfigError as err:
+            fail(str(err))
+        clock = SessionClock()
+        try:
+            source = LiveSource(
+                mic=mic if mic is not None else cfg.audio.mic,
+                loopback=loopback if loopback is not None else cfg.audio.loopback,
+                clock=clock, stop_after_s=duration,
+            )  # fmt: skip
+        except AudioError as err:
+            fail(str(err))
+        you, them = source.devices["you"], source.devices["interviewer"]
+        if save:
+            path = save_devices(you, them)
+            typer.echo(f"saved the devices in {path}", err=True)
+        echo = EchoFilter()
+        options = SessionOptions(
+            title=f"cuecard listen · you: {you.name} · interviewer: {them.name}",
+            as_json=as_json, answers=not no_answers, show_prompts=show_prompts,
+            keep=cfg.privacy.keep_sessions,
+            pre_processors=[
+                SilenceWatcher(clock, cfg.audio.silence_warning_s, source=source), echo
+            ],
+        )  # fmt: skip
+        typer.echo(
+            f"listening: you = {you.name!r}, interviewer = {them.name!r}; Ctrl-C stops",
+            err=True,
+        )
+        try:
+            summary = asyncio.run(_listen(source, cfg, clock, options))
+        except (AudioError, ModelError) as err:
+            fail(str(err))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            typer.echo("stopped.", err=True)
+            raise typer.Exit(130) from None
+        typer.echo(_summary_line(summary, echo.echoes), err=True)
+
+    @app.command()
+    def devices(
+        as_json: JsonOpt = False,
+        test: Annotated[
+            bool, typer.Option("--test", help="Show a one-second level meter for each device.")
+        ] = False,
+    ) -> None:
+        """List microphones and what can be captured of the computer's sound (* = default)."""
+        from cuecard.audio.capture import backend_for_platform, list_devices, measure_levels
+        from cuecard.audio.errors import AudioError
+        from cuecard.ui.terminal import meter
+
+        try:
+            backend = backend_for_platform()
+            found = list_devices(backend)
+        except AudioError as err:
+            fail(str(err))
+        levels: dict[int, float | None] = {}
+        if test:
+            if not as_json:
+                typer.echo("listening to every device for one second…", err=True)
+            levels = measure_levels(backend, found, 1.0)
+        if as_json:
+            rows: list[dict[str, Any]] = []
+            for d in found:
+                row: dict[str, Any] = {
+                    "index": d.index, "id": d.id, "name": d.name, "kind": d.kind,
+                    "default": d.default, "channels": d.channels,
+                }  # fmt: skip
+                if test:
+                    row["level_dbfs"] = levels.get(d.index)
+                rows.append(row)
+            out(json.dumps({"backend": backend.name, "devices": rows}, ensure_ascii=False))
+            return
+        for kind, title in (
+            ("input", "microphones (--mic)"),
+            ("loopback", "what the computer plays (--loopback)"),
+        ):
+            out(f"{title}:")
+            of_kind = [d for d in found if d.kind == kind]
+            if not of_kind:
+                out(f"  none — {backend.missing_hint(kind)}")  # type: ignore[arg-type]
+            for d in of_kind:
+                line = f"  {d.index:>2} {'*' if d.default else ' '} {d.name}  [{d.id}]"
+                if test:
+                    level = levels.get(d.index)
+                    if level is None:
+                        line += "  cannot be read"
+                    else:
+                        line += f"  {meter(level)} {level:6.1f} dBFS"
+                out(line)
+        out(f"* = default ({backend.name})")
