@@ -14,6 +14,7 @@ from cuecard.events import (
     Event,
     Level,
     Notice,
+    PromptSent,
     Question,
     SessionEnded,
     SuggestionDelta,
@@ -64,6 +65,12 @@ def to_dict(event: Event) -> dict[str, Any] | None:
             return {
                 "type": "notice", "level": event.level, "message": event.message,
                 "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case PromptSent():
+            return {
+                "type": "prompt", "question_id": event.question_id, "provider": event.provider,
+                "destination": event.destination, "text": event.text,
+                "redacted": event.redacted, "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
         case SessionEnded():
             return {
