@@ -1,0 +1,518 @@
+"""The overlay window and the Qt application around it.
+
+Layout, top to bottom: a row of controls; the current question; the talking
+points (largest text on screen) with the fuller answer below a fold; the live
+transcript; a status bar with listening state, both level meters, the speech
+model, the provider and model answering, tokens so far and the privacy light.
+
+Redraws are coalesced: events update ``OverlayState`` as they arrive and a
+short single-shot timer repaints only what changed, so a stream of deltas never
+queues up paints and the event loop stays free for the user's keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QSystemTrayIcon,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cuecard import paths
+from cuecard.config import Config, UiConfig
+from cuecard.events import Event
+from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec, live_capture_available
+from cuecard.ui.desktop.hotkeys import HOTKEYS, HelpOverlay, native
+from cuecard.ui.desktop.state import Listening, OverlayState
+from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
+from cuecard.ui.desktop.widgets import (
+    LevelMeter,
+    PrivacyLight,
+    QuestionCard,
+    TalkingPoints,
+    TranscriptView,
+    named,
+)
+
+log = logging.getLogger(__name__)
+
+REDRAW_MS = 30
+"""Coalesce redraws: at most ~33 a second, however fast events arrive."""
+
+LEDGER_POLL_MS = 500
+PREFS_FILE = "desktop.json"
+
+LISTENING_TEXT: dict[str, str] = {
+    "idle": "○ not listening",
+    "loading": "◌ loading the speech model…",
+    "listening": "● listening",
+    "paused": "❚❚ paused",
+    "ended": "■ session over",
+    "failed": "✕ stopped",
+}
+
+
+# -- small per-user window preferences (not settings: no validation needed) ---------
+
+
+def prefs_path() -> Path:
+    return paths.config_dir() / PREFS_FILE
+
+
+def load_prefs() -> dict[str, Any]:
+    try:
+        data = json.loads(prefs_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_prefs(data: dict[str, Any]) -> None:
+    path = prefs_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    except OSError:
+        log.info("could not save window preferences")
+
+
+# -- the window --------------------------------------------------------------
+
+
+class OverlayWindow(QMainWindow):
+    """The always-on-top overlay. ``default_spec`` is what Start runs (demo or live)."""
+
+    def __init__(self, cfg: Config, *, default_spec: SessionSpec | None = None) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.default_spec = default_spec or SessionSpec(kind="live")
+        self.state = OverlayState()
+        self.bridge = EngineBridge(self)
+        self.bridge.session_event.connect(self.on_event)
+        self.bridge.listening.connect(self.on_listening)
+        self.bridge.failed.connect(self.on_failed)
+        self.prefs = load_prefs()
+        self.font_px = cfg.ui.font_size
+        self.theme = theme_named(cfg.ui.theme)
+        self.tray: QSystemTrayIcon | None = None
+        self._privacy_panel: QWidget | None = None
+
+        self.setWindowTitle("cuecard")
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self.setMinimumSize(360, 320)
+        self._build()
+        self._build_actions()
+
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw.timeout.connect(self.refresh_now)
+        self._ledger_timer = QTimer(self, interval=LEDGER_POLL_MS)
+        self._ledger_timer.timeout.connect(self.poll_ledger)
+        self._ledger_timer.start()
+
+        self.apply_ui(cfg.ui)
+        self._restore_geometry()
+        self.on_listening("idle")
+        self.refresh_now()
+
+    # -- building --------------------------------------------------------
+    def _button(self, text: str, action: str, tip: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setObjectName(f"btn_{action}")
+        keys = next((h.keys for h in HOTKEYS if h.action == action), "")
+        button.setToolTip(f"{tip} ({native(keys)})" if keys else tip)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(lambda: self.trigger(action))
+        return button
+
+    def _build(self) -> None:
+        root = self.root = QWidget()
+        layout = QVBoxLayout(root)
+        layout.setContentsMargins(8, 6, 8, 4)
+        layout.setSpacing(6)
+
+        controls = QHBoxLayout()
+        controls.setSpacing(4)
+        self.start_button = self._button("▶ Start", "toggle_listening", "start / pause listening")
+        controls.addWidget(self.start_button)
+        for text, action, tip in (
+            ("Answer now", "answer_now", "treat the interviewer's last turn as the question"),
+            ("↻", "regenerate", "regenerate the answer"),
+            ("Copy", "copy_answer", "copy the answer"),
+            ("Clear", "clear", "clear the answer"),
+        ):
+            controls.addWidget(self._button(text, action, tip))
+        controls.addStretch(1)
+        for text, action, tip in (
+            ("⚙", "settings", "settings"),
+            ("?", "help", "keyboard shortcuts"),
+            ("–", "toggle_hidden", "hide the window"),
+        ):
+            controls.addWidget(self._button(text, action, tip))
+        layout.addLayout(controls)
+
+        self.question = QuestionCard()
+        self.points = TalkingPoints()
+        self.transcript = TranscriptView()
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(6)
+        top_layout.addWidget(self.question)
+        top_layout.addWidget(self.points, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.transcript)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+
+        self.notice = named(QLabel(), "notice")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
+
+        bar = named(QWidget(), "statusBar")
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(0, 3, 0, 0)
+        rows.setSpacing(2)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.listening_label = QLabel()
+        self.meter_them = LevelMeter(self.theme.interviewer)
+        self.meter_you = LevelMeter(self.theme.you)
+        self.meter_them.setToolTip("interviewer level")
+        self.meter_you.setToolTip("your microphone level")
+        self.privacy_light = PrivacyLight()
+        self.privacy_light.opened.connect(lambda: self.open_privacy("ledger"))
+        self.listening_label.setSizePolicy(
+            QSizePolicy.Policy.MinimumExpanding, QSizePolicy.Policy.Preferred
+        )
+        row.addWidget(self.listening_label, 1)
+        row.addWidget(QLabel("them"))
+        row.addWidget(self.meter_them)
+        row.addWidget(QLabel("you"))
+        row.addWidget(self.meter_you)
+        row.addWidget(self.privacy_light)
+        rows.addLayout(row)
+        self.engine_label = QLabel()
+        self.engine_label.setObjectName("statusText")
+        rows.addWidget(self.engine_label)
+        layout.addWidget(bar)
+
+        self.setCentralWidget(root)
+        self.help_overlay = HelpOverlay(root)
+
+    def _build_actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        for hotkey in HOTKEYS:
+            action = QAction(hotkey.what, self)
+            action.setShortcut(QKeySequence(hotkey.keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            name = hotkey.action
+            action.triggered.connect(lambda _=False, n=name: self.trigger(n))
+            self.addAction(action)
+            self.actions_by_name[name] = action
+
+    def trigger(self, action: str) -> None:
+        """Run a control by name: buttons and shortcuts share one path."""
+        handlers = {
+            "toggle_listening": self.toggle_listening,
+            "answer_now": self.answer_now,
+            "regenerate": self.regenerate,
+            "copy_answer": self.copy_answer,
+            "clear": self.clear,
+            "toggle_hidden": self.toggle_hidden,
+            "settings": self.open_settings,
+            "privacy": self.open_privacy,
+            "bigger": self.bigger,
+            "smaller": self.smaller,
+            "help": self.show_help,
+        }
+        handlers[action]()
+
+    # -- appearance --------------------------------------------------------
+    def apply_ui(self, ui: UiConfig) -> None:
+        self.cfg = self.cfg.model_copy(update={"ui": ui})
+        self.font_px = ui.font_size
+        self.set_theme(ui.theme)
+        self.setWindowOpacity(ui.opacity)
+
+    def set_theme(self, name: str) -> None:
+        self.theme = theme_named(name)
+        app = QApplication.instance()
+        sheet = stylesheet(self.theme, self.font_px)
+        self.setPalette(palette(self.theme))
+        self.setStyleSheet(sheet)
+        if isinstance(app, QApplication):
+            app.setPalette(palette(self.theme))
+        for widget in (self.points, self.transcript, self.privacy_light):
+            widget.theme = self.theme
+        self.points.lead_px = max(9, round(self.font_px * 0.72))
+        self.meter_them.colour = QColor(self.theme.interviewer)
+        self.meter_you.colour = QColor(self.theme.you)
+        self.privacy_light.set_counts(self.privacy_light.allowed, self.privacy_light.blocked)
+        self.state.transcript_dirty = self.state.card_dirty = self.state.status_dirty = True
+        self._schedule()
+
+    def bigger(self) -> None:
+        self._set_font(self.font_px + 2)
+
+    def smaller(self) -> None:
+        self._set_font(self.font_px - 2)
+
+    def _set_font(self, px: int) -> None:
+        ui = UiConfig(theme=self.cfg.ui.theme, opacity=self.cfg.ui.opacity,
+                      font_size=max(8, min(48, px)))  # fmt: skip
+        self.apply_ui(ui)
+
+    # -- events from the session ---------------------------------------------
+    def on_event(self, event: Event) -> None:
+        self.state.apply(event)
+        self._schedule()
+
+    def on_listening(self, value: str) -> None:
+        listening: Listening = value  # type: ignore[assignment]
+        self.state.set_listening(listening)
+        running = value in ("loading", "listening")
+        self.start_button.setText("❚❚ Pause" if running else "▶ Start")
+        self._schedule()
+
+    def on_failed(self, reason: str) -> None:
+        self.show_notice(reason, "error")
+
+    def show_notice(self, message: str, level: str = "warning") -> None:
+        self.state.notice, self.state.notice_level = message, level
+        self.state.status_dirty = True
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def refresh_now(self) -> None:
+        s = self.state
+        if s.card_dirty:
+            self.question.show_card(s.card)
+            self.points.show_card(s.card)
+            s.card_dirty = False
+        if s.transcript_dirty:
+            self.transcript.show_lines(list(s.lines))
+            s.transcript_dirty = False
+        if s.status_dirty:
+            self._status()
+            s.status_dirty = False
+
+    def _status(self) -> None:
+        s, cfg = self.state, self.cfg
+        self.listening_label.setText(LISTENING_TEXT.get(s.listening, s.listening))
+        self.meter_them.set_level(s.levels.get("interviewer"))
+        self.meter_you.set_level(s.levels.get("you"))
+        if s.provider:
+            provider, model = s.provider, s.model
+        else:
+            provider = cfg.assist.provider
+            settings = getattr(cfg.assist, provider, None)
+            model = getattr(settings, "model", None) or ("notes" if provider == "offline" else "")
+        answering = f"{provider} · {model}" if model else provider
+        tokens = s.input_tokens + s.output_tokens
+        self.engine_label.setText(
+            f"speech {cfg.speech.model}   ·   answers {answering}   ·   {tokens:,} tokens"
+        )
+        self.engine_label.setToolTip(
+            f"speech-to-text model {cfg.speech.model} (on this device); answers from "
+            f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
+            f"{s.answers} answer(s)"
+        )
+        self.notice.setText(s.notice)
+        self.notice.setVisible(bool(s.notice))
+
+    def poll_ledger(self) -> None:
+        from cuecard.privacy.ledger import process_ledger
+
+        entries = process_ledger().entries()
+        blocked = sum(1 for e in entries if e.outcome == "blocked")
+        allowed = sum(1 for e in entries if e.outcome == "allowed")
+        if (allowed, blocked) != (self.privacy_light.allowed, self.privacy_light.blocked):
+            self.privacy_light.set_counts(allowed, blocked)
+
+    # -- commands ------------------------------------------------------------
+    def start_session(self, spec: SessionSpec | None = None) -> None:
+        spec = spec or self.default_spec
+        if spec.kind == "live" and not live_capture_available():
+            self.show_notice(
+                "live capture is not part of this build yet: press Start in "
+                "`cuecard demo --gui`, or replay a recording with `cuecard replay`",
+                "error",
+            )
+            return
+        self.state.clear_all()
+        self.state.notice = ""
+        self.bridge.start(spec, self.cfg)
+
+    def toggle_listening(self) -> None:
+        if not self.bridge.running:
+            self.start_session()
+        else:
+            self.bridge.set_paused(not self.bridge.paused)
+
+    def answer_now(self) -> None:
+        if self.bridge.running:
+            self.bridge.answer_now()
+        else:
+            self.show_notice("nothing to answer: start listening first", "info")
+
+    def regenerate(self) -> None:
+        if not self.bridge.regenerate():
+            self.show_notice("no question to answer again yet", "info")
+
+    def copy_answer(self) -> None:
+        card = self.state.card
+        if card is None or not card.answer:
+            return
+        QGuiApplication.clipboard().setText(card.answer.strip())
+
+    def clear(self) -> None:
+        if self.help_overlay.isVisible():
+            self.help_overlay.hide()
+            return
+        self.state.clear_card()
+        self.refresh_now()
+
+    def show_help(self) -> None:
+        self.help_overlay.toggle()
+
+    def toggle_hidden(self) -> None:
+        """Hide to the tray when there is one, else minimise (a shortcut cannot reach a
+        hidden window, so without a tray the taskbar brings it back)."""
+        if self.isHidden() or self.isMinimized():
+            self.showNormal()
+            self.raise_()
+            self.activateWindow()
+            return
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self.tray is None:
+                self.tray = QSystemTrayIcon(self.windowIcon() or QIcon(), self)
+                self.tray.setToolTip("cuecard: click to show")
+                self.tray.activated.connect(lambda _reason: self.toggle_hidden())
+            self.tray.show()
+            self.hide()
+        else:
+            self.showMinimized()
+
+    def open_settings(self) -> None:
+        from cuecard.ui.desktop.settings import SettingsDialog
+
+        dialog = SettingsDialog(self.cfg, self)
+        dialog.applied.connect(self.on_settings_saved)
+        dialog.exec()
+
+    def on_settings_saved(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.apply_ui(cfg.ui)
+        self.state.status_dirty = True
+        self._schedule()
+
+    def open_privacy(self, tab: str = "ledger") -> None:
+        from cuecard.ui.desktop.privacy_panel import PrivacyPanel
+
+        panel = PrivacyPanel(self.state, self)
+        panel.show_tab(tab)
+        self._privacy_panel = panel
+        panel.erased.connect(self.on_erased)
+        panel.show()
+
+    def on_erased(self) -> None:
+        self.state.clear_all()
+        self.show_notice("all cuecard data on this device was erased", "info")
+
+    # -- window state ----------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        raw = self.prefs.get("geometry")
+        if isinstance(raw, str):
+            try:
+                self.restoreGeometry(QByteArray(base64.b64decode(raw)))
+                return
+            except (ValueError, TypeError):
+                pass
+        self.resize(520, 640)
+
+    def save_geometry(self) -> None:
+        self.prefs["geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode()
+        save_prefs(self.prefs)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.help_overlay.isVisible():
+            self.help_overlay.setGeometry(self.root.rect().adjusted(16, 16, -16, -16))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        self.bridge.stop()
+        if self.tray is not None:
+            self.tray.hide()
+        super().closeEvent(event)
+
+
+# -- the application ------------------------------------------------------------
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    QApplication.setApplicationName("cuecard")
+    QApplication.setOrganizationName("cuecard")
+    return QApplication(argv if argv is not None else sys.argv[:1])
+
+
+def run_app(*, demo: bool = False, fast: bool = False) -> int:
+    """Open the overlay; the demo starts playing at once, ``app`` waits for Start."""
+    from cuecard import config as config_mod
+
+    cfg = config_mod.load()
+    app = make_app()
+    spec = SessionSpec(kind="demo", realtime=not fast) if demo else SessionSpec(kind="live")
+    window = OverlayWindow(cfg, default_spec=spec)
+    window.show()
+    if demo:
+        window.start_session()
+    else:
+        prefs = load_prefs()
+        if not prefs.get("first_run_done"):
+            from cuecard.ui.desktop.first_run import FirstRunDialog
+
+            dialog = FirstRunDialog(cfg, window)
+            dialog.exec()
+            window.cfg = dialog.cfg
+            window.apply_ui(dialog.cfg.ui)
+            window.prefs["first_run_done"] = True
+            save_prefs(window.prefs)
+        if live_capture_available():
+            window.start_session()
+    return app.exec()

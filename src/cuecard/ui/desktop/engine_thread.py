@@ -1,0 +1,265 @@
+"""The session on its own thread and asyncio loop, talking to the window through Qt signals.
+
+The window must never wait on audio, the speech model or the network: all of
+it runs here, on a plain ``threading.Thread`` with its own event loop. Events
+cross to the GUI thread as queued Qt signals (a signal emitted from another
+thread is delivered by the receiver's event loop); commands cross the other
+way with ``loop.call_soon_threadsafe``. Level events arrive many times a
+second per channel, so they are thinned here before they cost the GUI anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QObject, Signal
+
+from cuecard.clock import SessionClock
+from cuecard.config import Config
+from cuecard.events import AnswerNow, AudioChunk, Event, Level, Notice, Question, Speaker
+
+log = logging.getLogger(__name__)
+
+LEVEL_EVERY_S = 0.1
+"""At most this often per channel does a level meter move (10 Hz is smooth to the eye)."""
+
+SourceKind = Literal["demo", "file", "live"]
+
+
+class LiveCaptureMissing(RuntimeError):
+    """This build has no live capture module yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSpec:
+    """Where the audio comes from and how fast: the demo, a recording, or live devices."""
+
+    kind: SourceKind = "demo"
+    path: Path | None = None
+    realtime: bool = True
+    answers: bool = True
+    tripwire: bool = True
+    """Arm the process-wide egress audit hook. It can never be removed, so tests that run
+    the window inside the test process turn it off; the HTTP guard and ledger stay on."""
+
+
+def live_capture_available() -> bool:
+    try:
+        from cuecard.audio import capture
+    except ImportError:
+        return False
+    return hasattr(capture, "LiveSource")
+
+
+class EngineBridge(QObject):
+    """Owns one session at a time; lives in the GUI thread, its session does not.
+
+    Signals (all delivered on the GUI thread):
+    ``session_event(object)`` every session event; ``listening(str)`` loading / listening /
+    paused / ended / failed; ``failed(str)`` a one-line reason the session stopped.
+    """
+
+    session_event = Signal(object)
+    listening = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._pipeline: object | None = None
+        self._paused = False
+        self._last_question: Question | None = None
+        self._level_at: dict[Speaker, float] = {}
+        self.spec: SessionSpec | None = None
+
+    # -- commands from the GUI thread ----------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def session_time(self) -> float | None:
+        """Seconds on the running session's clock (audio time at real-time speed)."""
+        from cuecard.pipeline import Pipeline
+
+        pipeline = self._pipeline
+        return pipeline.clock.now() if isinstance(pipeline, Pipeline) else None
+
+    def start(self, spec: SessionSpec, cfg: Config) -> None:
+        """Start a session; a running one is stopped first."""
+        self.stop()
+        self.spec = spec
+        self._paused = False
+        self._last_question = None
+        self._level_at.clear()
+        self.listening.emit("loading")
+        self._thread = threading.Thread(
+            target=self._main, args=(spec, cfg), name="cuecard-engine", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Cancel the session and wait for it to unwind (answers closed, source closed)."""
+        thread, loop, task = self._thread, self._loop, self._task
+        if thread is None:
+            return
+        if loop is not None and task is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed since the check
+                loop.call_soon_threadsafe(task.cancel)
+        thread.join(timeout_s)
+        if thread.is_alive():
+            log.warning("engine thread did not stop within %.0f s", timeout_s)
+        self._thread = None
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: audio is still read from the source but dropped, so nothing is heard."""
+        if not self.running:
+            return
+        self._paused = paused
+        self.listening.emit("paused" if paused else "listening")
+
+    def answer_now(self) -> None:
+        """Treat the interviewer's last turn as the question."""
+        self._inject_factory(lambda clock: AnswerNow(clock.now()))
+
+    def regenerate(self) -> bool:
+        """Ask for the current question's answer again (same id: the card restarts)."""
+        question = self._last_question
+        if question is None:
+            return False
+        self._inject_factory(lambda clock: question)
+        return True
+
+    # -- the session thread --------------------------------------------------
+    def _inject_factory(self, make: object) -> None:
+        loop, pipeline = self._loop, self._pipeline
+        if loop is None or pipeline is None or loop.is_closed():
+            return
+        from cuecard.pipeline import Pipeline
+
+        assert isinstance(pipeline, Pipeline)
+
+        def go() -> None:
+            event = make(pipeline.clock)  # type: ignore[operator]
+            loop.create_task(pipeline.inject(event))
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(go)
+
+    def _main(self, spec: SessionSpec, cfg: Config) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._task = loop.create_task(self._session(spec, cfg))
+            loop.run_until_complete(self._task)
+            self.listening.emit("ended")
+        except asyncio.CancelledError:
+            self.listening.emit("ended")
+        except Exception as err:
+            reason = _one_line(err)
+            log.warning("session failed: %s", type(err).__name__)
+            log.debug("session failure", exc_info=True)
+            self.listening.emit("failed")
+            self.failed.emit(reason)
+        finally:
+            self._pipeline = None
+            self._task = None
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+                self._loop = None
+
+    async def _session(self, spec: SessionSpec, cfg: Config) -> None:
+        from cuecard.dialogue.stage import DialogueStage
+        from cuecard.pipeline import Pipeline, Processor
+        from cuecard.privacy.egress import startup
+        from cuecard.runner import build_engine
+        from cuecard.session import load_transcriber
+        from cuecard.speech.stage import SpeechStage
+
+        clock = SessionClock()
+        guard = startup(cfg, tripwire=spec.tripwire) if spec.answers else None
+        transcriber = await asyncio.to_thread(load_transcriber, cfg)
+        source = self._source(spec, cfg, clock)
+        processors: list[Processor] = []
+        engine = None
+        notices: list[str] = []
+        try:
+            if spec.answers:
+                processors.append(DialogueStage(clock))
+                engine, notices = build_engine(cfg, clock, guard, demo_profile=spec.kind == "demo")
+                processors.append(engine)
+            speech = SpeechStage(transcriber, cfg.speech, clock)
+            pipeline = Pipeline(self._gate(source), speech, processors, [self._sink], clock)
+            self._pipeline = pipeline
+            for message in notices:
+                self._sink(Notice("warning", message, 0.0))
+            clock.reset()
+            self.listening.emit("listening")
+            await pipeline.run()
+        finally:
+            if engine is not None:
+                await engine.aclose()
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def _source(
+        self, spec: SessionSpec, cfg: Config, clock: SessionClock
+    ) -> AsyncIterable[AudioChunk]:
+        from cuecard.audio.sources import FileSource
+
+        if spec.kind == "live":
+            try:
+                from cuecard.audio.capture import LiveSource  # type: ignore[attr-defined]
+            except ImportError:
+                raise LiveCaptureMissing(
+                    "live capture is not part of this build yet: try the demo "
+                    "(`cuecard demo --gui`) or replay a recording"
+                ) from None
+            source: AsyncIterable[AudioChunk] = LiveSource(
+                mic=cfg.audio.mic, loopback=cfg.audio.loopback, clock=clock
+            )
+            return source
+        path = spec.path
+        if spec.kind == "demo" or path is None:
+            from cuecard.cli.session_cmds import demo_recording
+
+            path = demo_recording()
+        return FileSource(path, clock=clock, realtime=spec.realtime)
+
+    async def _gate(self, source: AsyncIterable[AudioChunk]) -> AsyncIterator[AudioChunk]:
+        async for chunk in source:
+            if not self._paused:
+                yield chunk
+
+    def _sink(self, event: Event) -> None:
+        if isinstance(event, Level):
+            now = time.monotonic()
+            if now - self._level_at.get(event.channel, 0.0) < LEVEL_EVERY_S:
+                return
+            self._level_at[event.channel] = now
+        elif isinstance(event, Question):
+            self._last_question = event
+        self.session_event.emit(event)
+
+
+def _one_line(err: BaseException) -> str:
+    while isinstance(err, BaseExceptionGroup) and err.exceptions:
+        err = err.exceptions[0]
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

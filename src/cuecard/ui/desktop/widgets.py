@@ -1,0 +1,273 @@
+"""The overlay's parts: question card, talking points, transcript, meters, privacy light.
+
+Each widget draws from ``OverlayState`` (``show(...)``) and holds no session
+logic, so the window decides when to redraw and a burst of events costs one
+paint.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TypeVar
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cuecard.ui.desktop.state import Card, Line
+from cuecard.ui.desktop.theme import DARK, Theme
+
+KIND_LABELS = {
+    "behavioural": "BEHAVIOURAL",
+    "technical": "TECHNICAL",
+    "situational": "SITUATIONAL",
+    "about-you": "ABOUT YOU",
+    "logistics": "LOGISTICS",
+    "small-talk": "SMALL TALK",
+}
+SPEAKER_LABELS = {"interviewer": "Interviewer", "you": "You"}
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str) -> W:
+    """Give a widget the object name the stylesheet addresses it by."""
+    widget.setObjectName(name)
+    return widget
+
+
+def clock(seconds: float) -> str:
+    m, s = divmod(int(max(0.0, seconds)), 60)
+    return f"{m:02d}:{s:02d}"
+
+
+class QuestionCard(QFrame):
+    """Top of the window: the question being answered, its kind and how sure the detector is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.kind = named(QLabel(), "questionKind")
+        self.text = named(QLabel(), "questionText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 10)
+        layout.setSpacing(2)
+        layout.addWidget(self.kind)
+        layout.addWidget(self.text)
+        self.show_card(None)
+
+    def show_card(self, card: Card | None) -> None:
+        if card is None:
+            self.kind.setText("WAITING FOR A QUESTION")
+            self.text.setText("Questions the interviewer asks appear here.")
+            return
+        q = card.question
+        early = " · early" if q.speculative else ""
+        self.kind.setText(f"{KIND_LABELS.get(q.kind, q.kind.upper())} · {q.confidence:.0%}{early}")
+        self.text.setText(q.text)
+
+
+class TalkingPoints(QFrame):
+    """The middle: large bullets as they stream in, the fuller answer below a fold."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("points")
+        self.points = named(QLabel(), "pointsText")
+        self.points.setWordWrap(True)
+        self.points.setTextFormat(Qt.TextFormat.RichText)
+        self.points.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.points.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.status = named(QLabel(), "answerStatus")
+        self.fold = QToolButton()
+        self.fold.setText("More ▾")
+        self.fold.setCheckable(True)
+        self.fold.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.fold.toggled.connect(self._toggle)
+        self.fuller = named(QLabel(), "fuller")
+        self.fuller.setWordWrap(True)
+        self.fuller.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fuller.setVisible(False)
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.setContentsMargins(12, 8, 12, 8)
+        inner_layout.addWidget(self.points)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.fold)
+        inner_layout.addLayout(row)
+        inner_layout.addWidget(self.fuller)
+        inner_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        scroll.setStyleSheet(
+            "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.bullets: list[str] = []
+        self.theme: Theme = DARK
+        self.lead_px = 13
+        self.show_card(None)
+
+    def _toggle(self, open_: bool) -> None:
+        self.fold.setText("Less ▴" if open_ else "More ▾")
+        self.fuller.setVisible(open_ and bool(self.fuller.text()))
+
+    def show_card(self, card: Card | None) -> None:
+        if card is None:
+            self.bullets = []
+            self.points.setText("")
+            self.status.setText("")
+            self.fuller.setText("")
+            self.fold.setVisible(False)
+            self.fuller.setVisible(False)
+            return
+        parts = card.parts
+        bullets, fuller = parts.bullets, parts.fuller
+        self.bullets = bullets
+        muted, px = self.theme.muted, self.lead_px
+        lead = "".join(
+            f"<div style='color:{muted}; font-size:{px}px'>{html.escape(t)}</div>"
+            for t in parts.lead
+        )
+        items = "".join(f"<li style='margin-bottom:6px'>{html.escape(b)}</li>" for b in bullets)
+        if bullets:
+            body = f"<ul style='margin-left:-18px'>{items}</ul>"
+        elif not card.done:
+            body = f"<div style='color:{self.theme.muted}'>…</div>"
+        else:
+            body = ""
+        self.points.setText(lead + body)
+        self.status.setText(card.status)
+        self.fuller.setText(fuller)
+        self.fold.setVisible(bool(fuller))
+        self.fuller.setVisible(self.fold.isChecked() and bool(fuller))
+
+
+class TranscriptView(QTextBrowser):
+    """The live transcript: two colours by speaker, partials lighter; follows the end
+    unless the user scrolled back to read something."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("transcript")
+        self.setOpenLinks(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.theme: Theme = DARK
+        self.lines_shown = 0
+
+    @property
+    def following(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def show_lines(self, lines: list[Line]) -> None:
+        bar = self.verticalScrollBar()
+        follow, old = self.following, bar.value()
+        t = self.theme
+        parts = []
+        for line in lines:
+            colour = t.interviewer if line.speaker == "interviewer" else t.you
+            light = t.interviewer_partial if line.speaker == "interviewer" else t.you_partial
+            who = SPEAKER_LABELS[line.speaker]
+            if line.final:
+                said = f"<span style='color:{t.text}'>{html.escape(line.text)}</span>"
+            else:
+                said = (
+                    f"<span style='color:{t.text}'>{html.escape(line.stable)}</span>"
+                    f"<i style='color:{light}'>{html.escape(line.tentative)}</i>"
+                )
+            parts.append(
+                f"<p style='margin:0 0 4px 0'><span style='color:{t.muted}'>"
+                f"{clock(line.start_s)}</span>&nbsp;<b style='color:{colour}'>{who}</b>&nbsp; "
+                f"{said}</p>"
+            )
+        self.setHtml("".join(parts))
+        self.lines_shown = len(lines)
+        bar.setValue(bar.maximum() if follow else min(old, bar.maximum()))
+
+
+class LevelMeter(QWidget):
+    """A thin bar from -60 dBFS (silence) to 0 dBFS."""
+
+    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour = QColor(colour)
+        self.track = QColor("#444")
+        self.dbfs = -100.0
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFixedSize(QSize(46, 8))
+
+    def set_level(self, dbfs: float | None) -> None:
+        value = -100.0 if dbfs is None else dbfs
+        if abs(value - self.dbfs) >= 0.5:
+            self.dbfs = value
+            self.update()
+
+    @property
+    def fraction(self) -> float:
+        return max(0.0, min(1.0, (self.dbfs + 60.0) / 60.0))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.track)
+        r = QRectF(self.rect())
+        p.drawRoundedRect(r, 3, 3)
+        p.setBrush(self.colour)
+        p.drawRoundedRect(QRectF(0, 0, r.width() * self.fraction, r.height()), 3, 3)
+        p.end()
+
+
+class PrivacyLight(QToolButton):
+    """Green while every connection went to a configured provider; red once one was blocked.
+
+    Click: open the ledger, so the user can see exactly what happened.
+    """
+
+    opened = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("privacyLight")
+        self.blocked = 0
+        self.allowed = 0
+        self.theme: Theme = DARK
+        self.clicked.connect(self.opened.emit)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.set_counts(0, 0)
+
+    def set_counts(self, allowed: int, blocked: int) -> None:
+        self.allowed, self.blocked = allowed, blocked
+        colour = self.theme.bad if blocked else self.theme.ok
+        label = f"● {blocked} blocked" if blocked else "● private"
+        self.setText(label)
+        self.setStyleSheet(f"QToolButton {{ color: {colour}; font-weight: 600; }}")
+        self.setToolTip(
+            f"{blocked} connection(s) blocked: click to see the ledger"
+            if blocked
+            else f"every connection went to your configured providers ({allowed} so far); "
+            "click for the ledger"
+        )
+
+    @property
+    def green(self) -> bool:
+        return self.blocked == 0

@@ -1,0 +1,225 @@
+"""The overlay driven by the real demo session: real speech model, real offline engine.
+
+Qt runs on the offscreen platform (tests/ui/conftest.py). The egress audit
+hook stays off in this process (it can never be removed and would watch every
+later test); the Xvfb test runs the window with it armed, in its own process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from cuecard.config import Config
+from cuecard.events import Event, Question, SuggestionDone
+from cuecard.ui.desktop.app import OverlayWindow, load_prefs
+from cuecard.ui.desktop.engine_thread import SessionSpec
+from cuecard.ui.desktop.hotkeys import HELP_NOTES
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def show_active(win: OverlayWindow, qtbot: QtBot) -> None:
+    """Shortcuts reach only the active window, as on a desktop."""
+    with qtbot.waitActive(win):
+        win.show()
+        win.activateWindow()
+
+
+def demo(realtime: bool) -> SessionSpec:
+    return SessionSpec(kind="demo", realtime=realtime, tripwire=False)
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[OverlayWindow]:
+    win = OverlayWindow(Config(), default_spec=demo(realtime=False))
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitActive(win)
+    yield win
+    win.bridge.stop()
+    win.close()
+
+
+class Recorder:
+    """Every event the window received, in order (connected like the window is)."""
+
+    def __init__(self, win: OverlayWindow) -> None:
+        self.events: list[Event] = []
+        win.bridge.session_event.connect(self.events.append)
+
+    def done_for(self, question_id: int) -> int:
+        return sum(
+            1 for e in self.events if isinstance(e, SuggestionDone) and e.question_id == question_id
+        )
+
+
+def test_demo_shows_question_card_bullets_and_transcript(
+    window: OverlayWindow, qtbot: QtBot
+) -> None:
+    window.start_session()
+    qtbot.waitUntil(
+        lambda: window.state.card is not None and bool(window.points.bullets), timeout=60_000
+    )
+    card = window.state.card
+    assert card is not None
+    window.refresh_now()
+    # The card shows the detected question, its kind and confidence.
+    assert window.question.text.text() == card.question.text
+    assert "?" in card.question.text or card.question.kind == "behavioural"
+    assert f"{card.question.confidence:.0%}" in window.question.kind.text()
+    # At least one talking point, in the label the user reads, from the sample profile.
+    shown = window.points.points.text()
+    assert window.points.bullets and window.points.bullets[0][:30] in shown.replace("&amp;", "&")
+    qtbot.waitUntil(lambda: window.state.listening == "ended", timeout=60_000)
+    window.refresh_now()
+    # Both speakers in the transcript, every final line on screen.
+    speakers = {line.speaker for line in window.state.lines}
+    assert speakers == {"interviewer", "you"}
+    text = window.transcript.toPlainText()
+    assert "Interviewer" in text and "You" in text
+    assert "Northwind" in text  # the last question was transcribed and shown
+    assert window.state.answers >= 4  # the demo asks five questions
+    assert "session over" in window.listening_label.text()
+    assert window.privacy_light.green
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+
+
+def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(
+    window: OverlayWindow, qtbot: QtBot
+) -> None:
+    rec = Recorder(window)
+    window.default_spec = demo(realtime=True)
+    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL)  # start listening
+    qtbot.waitUntil(lambda: window.state.listening == "listening", timeout=30_000)
+
+    # The greeting is not a question, so nothing is answered until the user asks.
+    def greeting_final() -> bool:
+        return any(ln.final and ln.speaker == "interviewer" for ln in window.state.lines)
+
+    qtbot.waitUntil(greeting_final, timeout=20_000)
+    assert window.state.card is None
+    greeting = next(ln for ln in window.state.lines if ln.speaker == "interviewer")
+
+    # Answer now: the interviewer's last turn becomes the question, and gets talking points.
+    qtbot.keyClick(window, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: window.state.card is not None, timeout=10_000)
+    assert window.state.card is not None
+    question = window.state.card.question
+    assert question.utterance_id == greeting.id
+    qtbot.waitUntil(lambda: rec.done_for(question.id) == 1, timeout=10_000)
+    window.refresh_now()
+    assert window.question.text.text() == question.text
+
+    # Copy the answer.
+    qtbot.keyClick(window, Qt.Key.Key_C, CTRL | SHIFT)
+    assert QGuiApplication.clipboard().text() == window.state.card.answer.strip()
+    assert QGuiApplication.clipboard().text()
+
+    # Regenerate: the same question is answered again (same id, a second answer).
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL)
+    qtbot.waitUntil(lambda: rec.done_for(question.id) == 2, timeout=10_000)
+    assert sum(1 for e in rec.events if isinstance(e, Question) and e.id == question.id) == 2
+
+    # Clear: the card is emptied, the transcript stays.
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.state.card is None
+    assert window.points.bullets == []
+    assert "WAITING" in window.question.kind.text()
+    assert window.state.lines
+
+    # Pause: audio is dropped, so nothing said while paused reaches the transcript. The
+    # pause spans "Can you tell me about yourself?" (10.6 s to 12.6 s of the recording).
+    qtbot.waitUntil(lambda: (window.bridge.session_time() or 0) >= 7.0, timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL)
+    paused_at = window.bridge.session_time()
+    assert paused_at is not None
+    assert window.bridge.paused and window.state.listening == "paused"
+    qtbot.waitUntil(lambda: "paused" in window.listening_label.text(), timeout=1_000)
+    qtbot.waitUntil(lambda: (window.bridge.session_time() or 0) >= 13.0, timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL)
+    resumed_at = window.bridge.session_time()
+    assert resumed_at is not None and paused_at + 0.5 < 10.4 and resumed_at - 0.5 > 11.0
+    assert not window.bridge.paused and window.state.listening == "listening"
+    qtbot.waitUntil(  # listening again: speech after the pause is heard
+        lambda: any(ln.start_s >= resumed_at - 0.5 for ln in window.state.lines), timeout=15_000
+    )
+    starts = [line.start_s for line in window.state.lines]
+    assert not [s for s in starts if paused_at + 0.5 < s < resumed_at - 0.5], starts
+    assert not any("yourself" in ln.text for ln in window.state.lines)
+
+    # F1 shows the help overlay, which is honest about hotkeys and screen capture.
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.help_overlay.isVisible()
+    assert "focus" in window.help_overlay.label.text()
+    assert "no option to hide" in " ".join(HELP_NOTES)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.help_overlay.isVisible()
+
+    # Hide: minimised (no tray on this platform), and shown again.
+    qtbot.keyClick(window, Qt.Key.Key_H, CTRL)
+    qtbot.waitUntil(lambda: window.isMinimized() or window.isHidden(), timeout=5_000)
+    window.toggle_hidden()
+    qtbot.waitUntil(lambda: not window.isMinimized() and window.isVisible(), timeout=5_000)
+    window.bridge.stop()
+    assert not window.bridge.running
+
+
+def test_window_never_waits_for_the_model(window: OverlayWindow, qtbot: QtBot) -> None:
+    """Starting a session returns at once; the model loads on the engine thread."""
+    t0 = time.monotonic()
+    window.start_session()
+    assert time.monotonic() - t0 < 0.2
+    assert window.state.listening == "loading"
+    qtbot.waitUntil(lambda: window.state.listening == "ended", timeout=60_000)
+
+
+def test_geometry_is_remembered(qtbot: QtBot) -> None:
+    first = OverlayWindow(Config())
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(611, 577)
+    first.close()
+    assert "geometry" in load_prefs()
+    second = OverlayWindow(Config())
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.width(), second.height()) == (611, 577)
+    second.close()
+
+
+def test_app_without_live_capture_says_what_to_do(qtbot: QtBot) -> None:
+    from cuecard.ui.desktop.engine_thread import live_capture_available
+
+    win = OverlayWindow(Config(), default_spec=SessionSpec(kind="live", tripwire=False))
+    qtbot.addWidget(win)
+    win.show()
+    win.toggle_listening()
+    if live_capture_available():
+        qtbot.waitUntil(lambda: win.state.listening in ("listening", "failed"), timeout=30_000)
+    else:
+        assert not win.bridge.running
+        assert "live capture" in win.notice.text() and win.notice.isVisible()
+        assert win.state.listening == "idle"
+    win.bridge.stop()
+    win.close()
+
+
+def test_font_size_and_theme_come_from_config(qtbot: QtBot) -> None:
+    cfg = Config.model_validate({"ui": {"theme": "light", "font_size": 30, "opacity": 0.8}})
+    win = OverlayWindow(cfg)
+    qtbot.addWidget(win)
+    assert win.theme.name == "light"
+    assert "font-size: 30px" in win.styleSheet()
+    assert abs(win.windowOpacity() - 0.8) < 0.01
+    show_active(win, qtbot)
+    qtbot.keyClick(win, Qt.Key.Key_Equal, CTRL)
+    assert win.font_px == 32
+    win.close()
