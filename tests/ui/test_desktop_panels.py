@@ -1,0 +1,152 @@
+"""Settings, privacy panel and erase-all, on real backends (config file, keychain, vault)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from cuecard import config as config_mod
+from cuecard.config import Config
+from cuecard.events import PromptSent
+from cuecard.ui.desktop.app import OverlayWindow, prefs_path, save_prefs
+from cuecard.ui.desktop.privacy_panel import PrivacyPanel
+from cuecard.ui.desktop.settings import SettingsDialog, config_path, to_toml
+from cuecard.ui.desktop.state import OverlayState
+
+
+def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Config())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    size = dialog.fields[("ui", "font_size")]
+    assert isinstance(size.widget, QLineEdit)
+    size.widget.selectAll()
+    qtbot.keyClicks(size.widget, "200")
+    # Marked while typing: outlined, explained under the field, Save off; nothing written.
+    assert size.widget.property("invalid") is True
+    assert size.error.isVisible() and "48" in size.error.text()
+    assert not dialog.save_button.isEnabled()
+    assert dialog.invalid_fields() == [("ui", "font_size")]
+    assert not config_path().exists()
+
+    size.widget.setText("abc")
+    assert "integer" in size.error.text()
+    size.widget.setText("26")
+    assert size.widget.property("invalid") is False and not size.error.isVisible()
+    assert dialog.save_button.isEnabled()
+
+    opacity = dialog.fields[("ui", "opacity")].widget
+    assert isinstance(opacity, QLineEdit)
+    opacity.setText("0.1")
+    assert dialog.invalid_fields() == [("ui", "opacity")]
+    opacity.setText("0.9")
+
+    saved: list[Config] = []
+    dialog.applied.connect(saved.append)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert saved and saved[0].ui.font_size == 26
+    # What was written is what `cuecard` reads back.
+    assert config_mod.load().ui.font_size == 26
+    assert config_mod.load().ui.opacity == 0.9
+
+
+def test_settings_round_trip_every_section(qtbot: QtBot) -> None:
+    cfg = Config.model_validate({
+        "assist": {"provider": "local", "fallback": ["anthropic"],
+                   "local": {"model": "qwen", "base_url": "http://127.0.0.1:9/v1"}},
+        "privacy": {"redact": True, "redact_terms": ["Alex Rivera", 'Quote "me"']},
+        "ui": {"theme": "light"},
+    })  # fmt: skip
+    text = to_toml(cfg)
+    assert config_mod.parse(tomllib.loads(text)) == cfg
+    dialog = SettingsDialog(cfg)
+    qtbot.addWidget(dialog)
+    fallback = dialog.fields[("assist", "fallback")].widget
+    assert isinstance(fallback, QLineEdit)
+    fallback.setText("anthropic, nonsense")
+    assert dialog.invalid_fields() == [("assist", "fallback")]
+    fallback.setText("anthropic")
+    assert dialog.save()
+    assert config_mod.load() == cfg
+
+
+def test_window_applies_saved_settings(qtbot: QtBot) -> None:
+    win = OverlayWindow(Config())
+    qtbot.addWidget(win)
+    win.on_settings_saved(Config.model_validate({"ui": {"theme": "light", "font_size": 22}}))
+    assert win.theme.name == "light" and "font-size: 22px" in win.styleSheet()
+    win.close()
+
+
+def test_prompt_inspector_shows_exactly_what_was_sent(qtbot: QtBot) -> None:
+    state = OverlayState()
+    state.apply(PromptSent(7, "openai", "api.openai.com", "SYSTEM rules\nQUESTION x", True, 3.2))
+    panel = PrivacyPanel(state)
+    qtbot.addWidget(panel)
+    panel.show_tab("prompts")
+    panel.refresh()
+    assert panel.prompt_list.count() == 1
+    assert (
+        "openai" in panel.prompt_list.item(0).text()
+        and "redacted" in panel.prompt_list.item(0).text()
+    )
+    assert panel.prompt_text.toPlainText().endswith("SYSTEM rules\nQUESTION x")
+
+
+def test_erase_all_empties_vault_profile_and_keychain(
+    qtbot: QtBot, keychain: object, tmp_path: Path
+) -> None:
+    from cuecard.privacy import secrets
+    from cuecard.privacy.vault import Vault, vault_files, vault_path
+    from cuecard.profile.store import ProfileStore
+
+    # Real data in every place: a key stored through the settings dialog, a kept
+    # session in the vault (which creates the master key), a profile document, settings.
+    dialog = SettingsDialog(Config())
+    qtbot.addWidget(dialog)
+    dialog.key_edits["anthropic"].setText("sk-ant-test-0123456789abcdef")
+    save_key = dialog.findChild(QPushButton, "save_key_anthropic")
+    assert save_key is not None
+    qtbot.mouseClick(save_key, Qt.MouseButton.LeftButton)
+    assert dialog.key_edits["anthropic"].text() == ""  # never shown again
+    assert "cdef" in dialog.key_status["anthropic"].text()
+    assert "0123456789" not in dialog.key_status["anthropic"].text()
+    with Vault.open() as vault, vault.start_session() as writer:
+        writer.append("utterance", {"speaker": "you", "text": "something private"})
+    resume = tmp_path / "resume.md"
+    resume.write_text("# Experience\n\nBuilt payment APIs for six years.\n", encoding="utf-8")
+    dialog.add_documents([resume])
+    assert dialog.docs.count() == 1
+    assert dialog.save()
+    save_prefs({"first_run_done": True})
+    assert set(secrets.keychain_entries()) == {"anthropic", "vault-master-key"}
+    with Vault.open() as vault:
+        assert len(vault.list_sessions()) == 1
+
+    win = OverlayWindow(Config())
+    qtbot.addWidget(win)
+    win.open_privacy("data")
+    panel = win._privacy_panel
+    assert isinstance(panel, PrivacyPanel)
+    assert "2 keychain entries" in panel.data_summary.text()
+    qtbot.mouseClick(panel.erase_button, Qt.MouseButton.LeftButton)
+    box = panel.confirm_box
+    assert box is not None and box.isVisible()  # one confirmation, nothing erased yet
+    assert set(secrets.keychain_entries()) == {"anthropic", "vault-master-key"}
+    confirm = box.findChild(QPushButton, "confirmErase")
+    assert confirm is not None
+    qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+
+    assert secrets.keychain_entries() == []
+    assert not any(p.exists() for p in vault_files(vault_path()))
+    with Vault.open() as vault:
+        assert vault.list_sessions() == []
+    assert ProfileStore().documents() == []
+    assert not config_path().exists() and not prefs_path().exists()
+    assert "Erased" in panel.erase_result.text()
+    assert "0 keychain entries" in panel.data_summary.text()
+    win.close()
