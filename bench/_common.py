@@ -15,6 +15,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = REPO.parent / "shared" / "testdata"
 sys.path.insert(0, str(REPO / "tests"))  # the fake provider server lives with the tests
+sys.path.insert(0, str(REPO / "bench"))
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:

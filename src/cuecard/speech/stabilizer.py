@@ -45,6 +45,11 @@ class Stabilizer:
         self._previous_tail = tail[agreed:]
         return self._join(tail[agreed:]), self.stable
 
+    def commit(self, words: list[str]) -> None:
+        """Make ``words`` stable now (they were heard before a pause)."""
+        self.stable_words += words
+        self._previous_tail = []
+
     def finish(self, continuation: str) -> str:
         """The final text: the stable words, then the final pass's continuation."""
         self.stable_words += continuation.split()

@@ -220,25 +220,52 @@ class _Channel:
         self._drop_speculative()
         future, prefix = self._final_future(utt, end_s)
         self.speculative = (end_s, future, prefix)
+        self._queue_settled(utt, end_s, future, prefix)
+
+    def _queue_settled(self, utt: _Utterance, end_s: float, future: _Pass, prefix: str) -> None:
+        """Show the speculative final's text as soon as it is ready, all of it stable.
+
+        The words before a pause will not change (the speaker has moved past
+        them), and the question detector can fire on them ~0.1 s before the
+        silence is long enough to call the turn over: that head start is what
+        lets an answer start before the final (speculative start).
+        """
+
+        async def emit() -> None:
+            hyp = await _outcome(future)
+            if hyp is None or utt.finalized:
+                return
+            stab = utt.stabilizer
+            full = prefix.split() + hyp.text.split()
+            stab.commit(full[len(stab.stable_words) :])
+            if not stab.stable:
+                return
+            utt.partials_emitted += 1
+            await self.stage.send(
+                Utterance(utt.id, self.speaker, stab.stable, False, utt.start_s, end_s,
+                          self.stage.clock.now(), stab.stable)
+            )  # fmt: skip
+
+        self.outbox.put_nowait(emit)
 
     def _resume(self, utt: _Utterance, now: float) -> None:
         """The speaker went on after a short pause.
 
         A speculative final that already ran (or is running) is not wasted: its
-        text becomes the next partial. One still waiting in the queue is dropped.
+        text is shown as a settled partial (see ``_queue_settled``) and counts as
+        this round's partial. One still waiting in the queue is dropped.
         """
         spec = self.speculative
         if spec is None:
             return
         self.speculative = None
-        _, future, prefix = spec
+        future = spec[1]
         if not (future.done() or future is self.stage.scheduler.running):
             self.stage.stats["speculative_dropped"] += 1
             future.cancel()
             return
         self.stage.stats["speculative_reused"] += 1
         utt.last_partial_s = now
-        self._queue_partial(utt, future, prefix)
 
     def _drop_speculative(self) -> None:
         if self.speculative is not None:

@@ -29,9 +29,9 @@ HOP = 160  # samples per mel frame
 MAX_SAMPLES = 30 * SAMPLE_RATE
 TAIL_PAD_S = 0.5  # trailing silence helps Whisper close the last word
 # Whisper repeats itself on very short inputs ("Ever tried Ever tried" for 1 s of
-# speech); padded to ~10 s it transcribes them cleanly, and an encoder pass over
-# 10 s still costs only ~0.15 s with tiny.en.
-MIN_INPUT_S = 10.0
+# speech); padded to ~7 s it transcribes them cleanly, and an encoder pass over
+# 7 s still costs only ~0.15 s with tiny.en (10 s was no better, 5 s looped).
+MIN_INPUT_S = 7.0
 MIN_PARTIAL_INPUT_S = 5.0  # partials are provisional; cheaper passes matter more
 NO_SPEECH_MAX = 0.6  # above this Whisper's "Thank you." on noise is dropped
 
