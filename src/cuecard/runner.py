@@ -12,11 +12,11 @@ import logging
 import sys
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AudioChunk, Event, Notice, PromptSent
+from cuecard.events import AudioChunk, Event, Level, Notice, PromptSent
 
 if TYPE_CHECKING:
     from cuecard.assist.base import Provider
@@ -159,16 +159,35 @@ def _prompt_printer(event: Event) -> None:
         sys.stderr.flush()
 
 
+class SessionSetupError(Exception):
+    """The session cannot start as asked (vault locked, keychain missing); one line."""
+
+
+def open_kept_session(cfg: Config, guard: Guard, notices: list[str]) -> tuple[Any, Any]:
+    """Open the vault and a recorder for an opted-in session, or explain why not."""
+    from cuecard.privacy.recorder import VaultRecorder
+    from cuecard.privacy.secrets import SecretsError
+    from cuecard.privacy.vault import Vault, VaultError
+
+    try:
+        vault = Vault.open(retention_days=cfg.privacy.retention_days)
+        writer = vault.start_session()
+    except (VaultError, SecretsError) as err:
+        raise SessionSetupError(str(err)) from None
+    return vault, VaultRecorder(writer, guard.ledger, on_error=notices.append)
+
+
 async def run_file_session(
     source: AsyncIterable[AudioChunk], cfg: Config, clock: SessionClock, options: SessionOptions
 ) -> SessionSummary:
     """Load the model, build the stages, run the session, print a summary."""
     from cuecard.dialogue.stage import DialogueStage
+    from cuecard.privacy.report import status_line
     from cuecard.session import load_transcriber, run_session
     from cuecard.ui.jsonl import JsonLinesSink
     from cuecard.ui.terminal import TerminalView
 
-    guard = start_guard(cfg) if options.answers else None
+    guard = start_guard(cfg)  # always: it also keeps Hugging Face offline
     transcriber = await asyncio.to_thread(load_transcriber, cfg)
     processors: list[Processor] = list(options.pre_processors)
     engine = None
@@ -180,6 +199,10 @@ async def run_file_session(
         )
         processors.append(engine)
     sinks: list[Sink] = list(options.extra_sinks)
+    vault = None
+    if options.keep:
+        vault, recorder = open_kept_session(cfg, guard, notices)
+        sinks.append(recorder)
     if options.as_json:
         json_sink = JsonLinesSink()
         if options.show_prompts:
@@ -189,6 +212,12 @@ async def run_file_session(
         view = None
     else:
         view = TerminalView(options.title)
+
+        def privacy_status(event: Event) -> None:
+            if view is not None and not isinstance(event, Level):
+                view.state.status_extra = status_line(guard.ledger)
+
+        sinks.append(privacy_status)
         sinks.append(view)
         if options.show_prompts:
             sinks.append(_prompt_printer)
@@ -208,6 +237,8 @@ async def run_file_session(
             view.__exit__(None, None, None)
         if engine is not None:
             await engine.aclose()
+        if vault is not None:
+            vault.close()
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -244,3 +244,25 @@ async def test_redaction_hides_personal_terms_and_restores_them_for_the_user(ser
     done = got.of(SuggestionDone)[0]
     assert done.text == "- At Paylane you led the migration with Priya"
     assert all("[" not in d.text for d in got.of(SuggestionDelta))
+
+
+@pytest.mark.anyio
+async def test_a_destination_the_guard_blocks_is_not_retried_and_falls_back(server) -> None:
+    cfg = config(server, "openai", ["anthropic"])
+    # The guard only knows the public APIs, not the fake's loopback port.
+    guard_cfg = parse({"assist": {"provider": "openai", "fallback": ["anthropic"]}})
+    clock = SessionClock()
+    guard = startup(guard_cfg, tripwire=False)
+    engine, _ = build_engine(cfg, clock, guard, demo_profile=True)
+    engine.backoff_s = 0.05
+    got = Collector()
+    try:
+        await engine.answer(question(), got)
+        await asyncio.wait_for(got.finished.wait(), 10)
+    finally:
+        await engine.aclose()
+    assert server.requests == [], "a blocked request must not reach the server"
+    assert got.of(SuggestionDone)[0].provider == "offline"
+    assert "cuecard blocked" in got.of(Notice)[0].message
+    blocked = [e for e in guard.ledger.entries() if e.outcome == "blocked"]
+    assert len(blocked) == 2  # one per provider: no retries against a blocked host

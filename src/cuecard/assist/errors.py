@@ -263,6 +263,9 @@ def from_transport(
     transport errors in their own connection and timeout classes; the cause tells which
     transport failure it was.
     """
+    guard = _egress_verdict(exc)
+    if guard is not None:
+        return _err(vendor, "blocked", str(guard), retryable=False)
     inner = exc.__cause__ if isinstance(exc, sdk_connection) and exc.__cause__ else exc
     if isinstance(inner, _CONNECT):
         return unreachable(vendor)
@@ -270,6 +273,24 @@ def from_transport(
         return stalled(vendor, seconds) if mid_stream else first_token_timeout(vendor, seconds)
     if isinstance(inner, _TRANSPORT) or isinstance(exc, sdk_connection):
         return cut_off(vendor) if mid_stream else unreachable(vendor)
+    return None
+
+
+def _egress_verdict(exc: BaseException) -> BaseException | None:
+    """The egress guard's refusal, wherever an SDK wrapped it (cause or context chain).
+
+    A blocked destination will stay blocked: retrying it would only hammer the
+    guard, so the engine moves to the next provider at once.
+    """
+    from cuecard.privacy.egress import EgressBlocked
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, EgressBlocked):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
     return None
 
 

@@ -7,6 +7,8 @@ one-line message, 2 usage error.
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from cuecard.cli import assist_cmds, data_cmds, live_cmds, profile_cmds, session_cmds
@@ -19,12 +21,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-session_cmds.register(app)   # demo, replay, config, models
-assist_cmds.register(app)    # ask, doctor, keys
-profile_cmds.register(app)   # profile
-data_cmds.register(app)      # data, privacy
-live_cmds.register(app)      # listen, devices, app
+session_cmds.register(app)  # demo, replay, config, models
+assist_cmds.register(app)  # ask, doctor, keys
+profile_cmds.register(app)  # profile
+data_cmds.register(app)  # data, privacy
+live_cmds.register(app)  # listen, devices, app
 
 
 def main() -> None:
+    from cuecard.privacy.logsafe import configure_logging
+
+    # A read-only or full disk must not stop the app: logs are optional.
+    with contextlib.suppress(OSError):
+        configure_logging()
     app()

@@ -50,7 +50,7 @@ def _run(
     from cuecard.audio.errors import AudioError
     from cuecard.audio.sources import FileSource
     from cuecard.clock import SessionClock
-    from cuecard.runner import SessionOptions, run_file_session
+    from cuecard.runner import SessionOptions, SessionSetupError, run_file_session
     from cuecard.speech.model import ModelError
 
     try:
@@ -71,7 +71,7 @@ def _run(
     )  # fmt: skip
     try:
         asyncio.run(run_file_session(source, cfg, clock, options))
-    except (AudioError, ModelError) as err:
+    except (AudioError, ModelError, SessionSetupError) as err:
         fail(str(err))
     except KeyboardInterrupt:
         typer.echo("stopped.", err=True)
