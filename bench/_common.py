@@ -71,8 +71,9 @@ def wer_on_clips(transcriber: Any) -> dict[str, float]:
         ) -> None:
             # jfk.flac is stereo with one speaker: mix it down as one voice.
             async with FileSource(path, clock=clock, realtime=False, speaker="interviewer") as src:
-                await run_session(src, Config(), [sink.append], clock=clock,
-                                  transcriber=transcriber)
+                await run_session(
+                    src, Config(), [sink.append], clock=clock, transcriber=transcriber
+                )
 
         asyncio.run(main())
         text = " ".join(e.text for e in events if isinstance(e, Utterance) and e.final)

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from _common import emit, summary
-from fakes.provider_server import FakeProviderServer, Reply
-
 from cuecard.audio.sources import FileSource
 from cuecard.clock import SessionClock
 from cuecard.config import parse
@@ -29,14 +27,21 @@ from cuecard.events import Event, Question, SuggestionDelta, SuggestionDone
 from cuecard.privacy.egress import startup
 from cuecard.runner import build_engine
 from cuecard.session import load_transcriber, run_session
+from fakes.provider_server import FakeProviderServer, Reply
 
 ANSWER = "- Start from the requirements\n- Token bucket per client\n- Fail open if Redis is down"
 
 
 def run_once(delay_ms: int, recording: Path, turns: list[dict[str, Any]]) -> dict[str, Any]:
     with FakeProviderServer(default=Reply(text=ANSWER, first_token_delay_s=delay_ms / 1000)) as srv:
-        cfg = parse({"assist": {"provider": "openai",
-                                "openai": {"model": "gpt-4o-mini", "base_url": srv.openai_base_url}}})
+        cfg = parse(
+            {
+                "assist": {
+                    "provider": "openai",
+                    "openai": {"model": "gpt-4o-mini", "base_url": srv.openai_base_url},
+                }
+            }
+        )
         transcriber = load_transcriber(cfg)
         events: list[Event] = []
         clock = SessionClock()
@@ -45,9 +50,14 @@ def run_once(delay_ms: int, recording: Path, turns: list[dict[str, Any]]) -> dic
             engine, _ = build_engine(cfg, clock, startup(cfg, tripwire=False), demo_profile=True)
             try:
                 async with FileSource(recording, clock=clock, realtime=True) as source:
-                    await run_session(source, cfg, [events.append], clock=clock,
-                                      transcriber=transcriber,
-                                      processors=[DialogueStage(clock), engine])
+                    await run_session(
+                        source,
+                        cfg,
+                        [events.append],
+                        clock=clock,
+                        transcriber=transcriber,
+                        processors=[DialogueStage(clock), engine],
+                    )
             finally:
                 await engine.aclose()
 
@@ -69,8 +79,12 @@ def run_once(delay_ms: int, recording: Path, turns: list[dict[str, Any]]) -> dic
             continue
         q = match[-1]
         token = first_token.get(q.id)
-        row = {"question": turn["question"], "detected": True, "speculative": q.speculative,
-               "question_emitted_after_end_s": round(q.emitted_s - end, 3)}
+        row = {
+            "question": turn["question"],
+            "detected": True,
+            "speculative": q.speculative,
+            "question_emitted_after_end_s": round(q.emitted_s - end, 3),
+        }
         if token is not None:
             row["first_token_after_end_s"] = round(token - end, 3)
             lags.append(token - end)
@@ -91,10 +105,16 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("CUECARD_OPENAI_KEY", "sk-test-" + "b" * 32)
     turns = json.loads((assets / "demo_interview.json").read_text())["turns"]
-    runs = [run_once(int(d), assets / "demo_interview.flac", turns)
-            for d in args.delays_ms.split(",")]
-    emit({"recording": "demo_interview.flac", "runs": runs,
-          "targets": {"immediate_p50": 0.35, "immediate_p95": 0.7, "delay_400ms_p50": 0.6}})
+    runs = [
+        run_once(int(d), assets / "demo_interview.flac", turns) for d in args.delays_ms.split(",")
+    ]
+    emit(
+        {
+            "recording": "demo_interview.flac",
+            "runs": runs,
+            "targets": {"immediate_p50": 0.35, "immediate_p95": 0.7, "delay_400ms_p50": 0.6},
+        }
+    )
 
 
 if __name__ == "__main__":

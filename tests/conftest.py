@@ -20,10 +20,17 @@ TESTDATA = REPO.parent / "shared" / "testdata"
 
 
 @pytest.fixture(autouse=True)
-def cuecard_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cuecard_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("cuecard-home")
     monkeypatch.setenv("CUECARD_HOME", str(home))
-    for var in ("CUECARD_OPENAI_KEY", "CUECARD_ANTHROPIC_KEY", "CUECARD_GOOGLE_KEY", "CUECARD_CONFIG"):
+    for var in (
+        "CUECARD_OPENAI_KEY",
+        "CUECARD_ANTHROPIC_KEY",
+        "CUECARD_GOOGLE_KEY",
+        "CUECARD_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield home
 

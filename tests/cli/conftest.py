@@ -9,12 +9,16 @@ from typing import Any
 import pytest
 
 
-def cuecard(*args: str, timeout: float = 300, env: dict[str, str] | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+def cuecard(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a fresh process (CUECARD_HOME is already a temp dir)."""
     return subprocess.run(
         [sys.executable, "-m", "cuecard", *args],
-        capture_output=True, text=True, timeout=timeout, input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
         env={**os.environ, **(env or {})},
     )
 

@@ -26,8 +26,9 @@ def test_demo_fast_json_transcript_contains_the_demo_questions() -> None:
     for e in utterances:
         assert set(e) >= {"speaker", "final", "text", "start_s", "end_s", "emitted_s"}
         assert e["speaker"] in ("interviewer", "you")
-    interviewer = " ".join(e["text"] for e in utterances
-                           if e["final"] and e["speaker"] == "interviewer")
+    interviewer = " ".join(
+        e["text"] for e in utterances if e["final"] and e["speaker"] == "interviewer"
+    )
     said = words(interviewer)
     for question in (
         "Can you tell me about yourself?",
@@ -41,8 +42,9 @@ def test_demo_fast_json_transcript_contains_the_demo_questions() -> None:
 
 
 def test_mono_file_with_speaker_and_json_schema(testdata: Path) -> None:
-    proc = cuecard("replay", str(testdata / "jfk.flac"), "--speaker", "you", "--fast", "--json",
-                   "--no-answers")
+    proc = cuecard(
+        "replay", str(testdata / "jfk.flac"), "--speaker", "you", "--fast", "--json", "--no-answers"
+    )
     assert proc.returncode == 0, proc.stderr
     finals = [e for e in json_events(proc.stdout) if e["type"] == "utterance" and e["final"]]
     assert finals and all(e["speaker"] == "you" for e in finals)
@@ -51,8 +53,16 @@ def test_mono_file_with_speaker_and_json_schema(testdata: Path) -> None:
 
 
 def test_two_files_one_per_speaker(tmp_path: Path, testdata: Path) -> None:
-    proc = cuecard("replay", "--interviewer", str(testdata / "beckett.wav"),
-                   "--you", str(testdata / "jfk.flac"), "--fast", "--json", "--no-answers")
+    proc = cuecard(
+        "replay",
+        "--interviewer",
+        str(testdata / "beckett.wav"),
+        "--you",
+        str(testdata / "jfk.flac"),
+        "--fast",
+        "--json",
+        "--no-answers",
+    )
     assert proc.returncode == 0, proc.stderr
     finals = [e for e in json_events(proc.stdout) if e["type"] == "utterance" and e["final"]]
     you = " ".join(e["text"] for e in finals if e["speaker"] == "you").lower()
@@ -62,8 +72,9 @@ def test_two_files_one_per_speaker(tmp_path: Path, testdata: Path) -> None:
 
 
 @pytest.mark.parametrize("rate", [8_000, 96_000])
-def test_unusual_sample_rates_give_a_correct_result(tmp_path: Path, testdata: Path,
-                                                    rate: int) -> None:
+def test_unusual_sample_rates_give_a_correct_result(
+    tmp_path: Path, testdata: Path, rate: int
+) -> None:
     import soxr
 
     audio, sr = sf.read(testdata / "beckett.wav", dtype="float32")
@@ -71,8 +82,9 @@ def test_unusual_sample_rates_give_a_correct_result(tmp_path: Path, testdata: Pa
     sf.write(path, soxr.resample(audio, sr, rate), rate)
     proc = cuecard("replay", str(path), "--fast", "--json", "--no-answers")
     assert proc.returncode == 0, proc.stderr
-    text = " ".join(e["text"] for e in json_events(proc.stdout)
-                    if e["type"] == "utterance" and e["final"]).lower()
+    text = " ".join(
+        e["text"] for e in json_events(proc.stdout) if e["type"] == "utterance" and e["final"]
+    ).lower()
     assert {"tried", "failed", "matter", "again", "better"} <= words(text)
 
 
@@ -97,12 +109,16 @@ def _truncated_wav(path: Path, testdata: Path) -> None:
     "make",
     [
         pytest.param(lambda p, t: p.write_bytes(b""), id="empty"),
-        pytest.param(lambda p, t: p.write_text("these are my interview notes\n" * 20),
-                     id="text-named-wav"),
-        pytest.param(lambda p, t: p.write_bytes(b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt "
-                                                + b"\x00" * 8), id="header-only"),
-        pytest.param(lambda p, t: sf.write(p, np.zeros((16000, 6), np.float32), 16000),
-                     id="six-channels"),
+        pytest.param(
+            lambda p, t: p.write_text("these are my interview notes\n" * 20), id="text-named-wav"
+        ),
+        pytest.param(
+            lambda p, t: p.write_bytes(b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + b"\x00" * 8),
+            id="header-only",
+        ),
+        pytest.param(
+            lambda p, t: sf.write(p, np.zeros((16000, 6), np.float32), 16000), id="six-channels"
+        ),
     ],
 )
 def test_bad_input_gives_one_line_error(tmp_path: Path, testdata: Path, make) -> None:
@@ -147,8 +163,9 @@ def test_two_hours_of_silence_streams_with_flat_memory(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=600
+    )
     events = json_events(proc.stdout)
     assert not [e for e in events if e["type"] == "utterance"]
     assert events[-1]["type"] == "session_end" and events[-1]["audio_s"] > 7190

@@ -19,7 +19,11 @@ def transcriber() -> Transcriber:
 
 
 def transcribe_file(
-    transcriber: Transcriber, path: Path, *, realtime: bool = False, cfg: Config | None = None,
+    transcriber: Transcriber,
+    path: Path,
+    *,
+    realtime: bool = False,
+    cfg: Config | None = None,
     **source_args: object,
 ) -> list[Event]:
     """Run the real speech pipeline over a file and return every event, in order."""
@@ -28,8 +32,9 @@ def transcribe_file(
 
     async def main() -> None:
         async with FileSource(path, clock=clock, realtime=realtime, **source_args) as source:  # type: ignore[arg-type]
-            await run_session(source, cfg or Config(), [events.append], clock=clock,
-                              transcriber=transcriber)
+            await run_session(
+                source, cfg or Config(), [events.append], clock=clock, transcriber=transcriber
+            )
 
     asyncio.run(main())
     return events

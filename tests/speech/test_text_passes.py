@@ -33,18 +33,25 @@ def test_final_keeps_every_stable_word() -> None:
 
 
 def test_collapse_loops() -> None:
-    assert collapse_loops("Ever tried, ever tried, ever tried, ever tried") == "Ever tried, ever tried,"
+    assert (
+        collapse_loops("Ever tried, ever tried, ever tried, ever tried")
+        == "Ever tried, ever tried,"
+    )
     assert collapse_loops("No matter. No matter.") == "No matter."
-    assert (collapse_loops("The horizon seems extremely distant. The horizon seems extremely distant.")
-            == "The horizon seems extremely distant.")
+    assert (
+        collapse_loops("The horizon seems extremely distant. The horizon seems extremely distant.")
+        == "The horizon seems extremely distant."
+    )
     keep = "Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."
     assert collapse_loops(keep) == keep
     assert collapse_loops("I think that that is right") == "I think that that is right"
 
 
 def test_unfinished_tail_after_a_sentence_is_dropped() -> None:
-    assert drop_unfinished_tail("It was the age of wisdom. It was".split()) == \
-        "It was the age of wisdom.".split()
+    assert (
+        drop_unfinished_tail("It was the age of wisdom. It was".split())
+        == "It was the age of wisdom.".split()
+    )
     words = "so I would start with the requirements".split()
     assert drop_unfinished_tail(words) == words  # no full sentence: nothing to judge
     # words already shown as stable are never taken back

@@ -67,8 +67,9 @@ def test_two_channels_are_attributed_in_order_with_stable_partials(transcriber, 
 
 
 def test_final_lag_is_short_at_real_time(transcriber, testdata) -> None:
-    events = transcribe_file(transcriber, testdata / "beckett.wav", realtime=True,
-                             speaker="interviewer")
+    events = transcribe_file(
+        transcriber, testdata / "beckett.wav", realtime=True, speaker="interviewer"
+    )
     lags = sorted(u.emitted_s - u.end_s for u in finals(events))
     assert lags, "no final utterance"
     # Generous bound for a loaded CI machine; bench/latency.py reports the real figures.

@@ -64,8 +64,15 @@ class StreamEnd:
 StreamItem = TextDelta | StreamEnd
 
 ErrorKind = Literal[
-    "auth", "rate_limit", "server", "timeout", "network", "model_not_found", "bad_request",
-    "blocked", "cancelled",
+    "auth",
+    "rate_limit",
+    "server",
+    "timeout",
+    "network",
+    "model_not_found",
+    "bad_request",
+    "blocked",
+    "cancelled",
 ]
 
 
@@ -77,7 +84,9 @@ class ProviderError(Exception):
     to the next provider.
     """
 
-    def __init__(self, kind: ErrorKind, message: str, *, retryable: bool, provider: str = "") -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, *, retryable: bool, provider: str = ""
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.retryable = retryable
