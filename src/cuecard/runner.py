@@ -52,7 +52,7 @@ def provider_chain(cfg: Config) -> list[str]:
 
 
 def build_providers(
-    cfg: Config, guard: Guard | None, *, explicit_key: str | None = None
+    cfg: Config, guard: Guard | None, *, explicit_key: str | None = None, purpose: str = "answer"
 ) -> tuple[list[Provider], list[str]]:
     """Build each provider in the chain once (one warm HTTP client each).
 
@@ -90,7 +90,7 @@ def build_providers(
             key = found.value
         client = None
         if name != "offline" and guard is not None:
-            client = guard.client("answer")
+            client = guard.client(purpose)
         try:
             providers.append(
                 build_provider(name, settings, api_key=key, http_client=client, timeouts=timeouts)

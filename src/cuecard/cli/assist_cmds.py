@@ -111,11 +111,17 @@ async def _doctor(cfg: Any) -> list[dict[str, Any]]:
         )
     except model.ModelError as err:
         add("speech model", False, str(err))
-    cloud = [n for n in provider_chain(cfg) if n in ("openai", "anthropic", "google")]
+    import os
+
+    # The keychain matters only for a cloud provider whose key is not in the environment.
+    cloud = [
+        n for n in provider_chain(cfg)
+        if n in ("openai", "anthropic", "google") and not os.environ.get(secrets.ENV_VARS[n])
+    ]  # fmt: skip
     try:
         add("keychain", True, secrets.keychain_backend(), required=False)
     except secrets.SecretsError as err:
-        add("keychain", not cloud, str(err) if cloud else f"not needed for offline ({err})",
+        add("keychain", not cloud, str(err) if cloud else f"not needed now ({err})",
             required=bool(cloud))  # fmt: skip
     try:
         docs = ProfileStore().documents()
@@ -126,7 +132,7 @@ async def _doctor(cfg: Any) -> list[dict[str, Any]]:
     except Exception as err:  # a damaged profile must not stop the other checks
         add("profile", False, str(err), required=False)
     guard = start_guard(cfg)
-    providers, problems = build_providers(cfg, guard)
+    providers, problems = build_providers(cfg, guard, purpose="doctor")
     for problem in problems:
         add("provider", False, problem)
     from cuecard.assist.base import ProviderError

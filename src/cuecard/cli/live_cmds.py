@@ -167,9 +167,7 @@ async def _listen(
             loop.add_signal_handler(sig, interrupt)
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
-            previous[sig] = signal.signal(
-                sig, lambda *_: loop.call_soon_threadsafe(interrupt)
-            )
+            previous[sig] = signal.signal(sig, lambda *_: loop.call_soon_threadsafe(interrupt))
     try:
         return await run_file_session(source, cfg, clock, options)
     finally:

@@ -182,9 +182,18 @@ def register(app: typer.Typer) -> None:
         """Download a larger model from the Hugging Face Hub (the only time cuecard fetches one)."""
         import os
 
+        from cuecard import config as config_mod
+        from cuecard.privacy.egress import startup
         from cuecard.speech import model
 
-        os.environ.pop("HF_HUB_OFFLINE", None)
+        try:
+            cfg = config_mod.load()
+        except config_mod.ConfigError as err:
+            fail(str(err))
+        # The one time the download hosts are allowed; Xet (native code the
+        # guard cannot see) is off so the download goes through Python sockets.
+        os.environ["HF_HUB_DISABLE_XET"] = "1"
+        startup(cfg, download=True)
         try:
             path = model.download(name)
         except model.ModelError as err:
