@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from cuecard.assist.pricing import estimate_usd
 from cuecard.events import (
     Event,
     Level,
@@ -68,6 +69,9 @@ class ViewState:
     notice: str = ""
     status_extra: str = ""
     ended: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = 0.0
 
     def apply(self, event: Event) -> None:
         match event:
@@ -89,9 +93,18 @@ class ViewState:
                     self.card = _Card(event)
             case SuggestionDelta():
                 if self.card and self.card.question.id == event.question_id:
+                    if event.restart:  # the stream broke; another attempt starts over
+                        self.card.answer = ""
                     self.card.answer += event.text
                     self.card.status = "answering…"
             case SuggestionDone():
+                self.tokens_in += event.input_tokens
+                self.tokens_out += event.output_tokens
+                cost = estimate_usd(event.provider, event.model, event.input_tokens,
+                                    event.output_tokens)  # fmt: skip
+                self.cost_usd = (
+                    None if cost is None or self.cost_usd is None else (self.cost_usd + cost)
+                )
                 if self.card and self.card.question.id == event.question_id:
                     self.card.answer = event.text
                     self.card.done = True
@@ -114,6 +127,15 @@ def meter(dbfs: float, width: int = 10) -> str:
     return "▮" * filled + "▯" * (width - filled)
 
 
+def usage_line(state: ViewState) -> str:
+    """Tokens sent and received this session, and what they cost (an estimate)."""
+    tokens = state.tokens_in + state.tokens_out
+    if not tokens:
+        return ""
+    cost = "cost unknown" if state.cost_usd is None else f"≈${state.cost_usd:.3f}"
+    return f"tokens {state.tokens_in}↑ {state.tokens_out}↓ {cost}"
+
+
 def render(state: ViewState) -> RenderableType:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", width=5)
@@ -132,7 +154,8 @@ def render(state: ViewState) -> RenderableType:
         title = f"question · {q.kind} · {q.confidence:.0%}"
         parts.append(Panel(body, title=title, subtitle=state.card.status, border_style="yellow"))
     meters = "  ".join(f"{who} {meter(db)}" for who, db in state.levels.items())
-    status = Text(f"{state.title}  {meters}  {state.status_extra}", style="reverse")
+    status = Text(f"{state.title}  {meters}  {usage_line(state)}  {state.status_extra}",
+                  style="reverse")  # fmt: skip
     parts.append(status)
     if state.notice:
         parts.append(Text(state.notice, style="bold red"))
@@ -193,6 +216,8 @@ class TerminalView:
             case Notice():
                 out.print(f"[bold]{event.level}:[/] {event.message}", markup=True)
             case SessionEnded():
-                out.print(f"[dim]session over: {event.audio_s:.1f} s of audio[/]", markup=True)
+                usage = usage_line(self.state)
+                out.print(f"[dim]session over: {event.audio_s:.1f} s of audio"
+                          f"{'; ' + usage if usage else ''}[/]", markup=True)  # fmt: skip
             case _:
                 pass

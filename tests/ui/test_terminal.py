@@ -1,0 +1,80 @@
+"""The terminal view: partials settle into finals in place, the card streams, usage adds up."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from cuecard.events import (
+    Level,
+    Question,
+    SessionEnded,
+    SuggestionDelta,
+    SuggestionDone,
+    Utterance,
+)
+from cuecard.ui.terminal import TerminalView, ViewState, meter, render
+
+
+def utt(text: str, stable: str, final: bool, uid: int = 1) -> Utterance:
+    return Utterance(uid, "interviewer", text, final, 1.0, 2.0, 2.1, stable)
+
+
+def q() -> Question:
+    return Question(7, "How would you design a rate limiter?", "technical", 0.9, 1, 1.0, 2.0, 2.2)
+
+
+def test_partials_settle_into_one_line_and_the_answer_streams_into_the_card() -> None:
+    state = ViewState()
+    state.apply(utt("how would", "", False))
+    state.apply(utt("How would you design", "How would", False))
+    state.apply(
+        utt("How would you design a rate limiter?", "How would you design a rate limiter?", True)
+    )
+    assert len(state.lines) == 1 and state.lines[0].final
+    state.apply(q())
+    state.apply(SuggestionDelta(7, "- Token bucket", 2.3))
+    state.apply(SuggestionDelta(7, " per client", 2.4))
+    assert state.card is not None and state.card.answer == "- Token bucket per client"
+    state.apply(
+        SuggestionDone(7, "- Token bucket per client", "openai", "gpt-4o-mini", 2.5, 1000, 200)
+    )
+    assert state.card.done and state.card.status == "openai · gpt-4o-mini"
+    assert state.tokens_in == 1000 and state.cost_usd is not None and state.cost_usd > 0
+    console = Console(file=io.StringIO(), width=100, force_terminal=False)
+    console.print(render(state))
+    drawn = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "rate limiter" in drawn and "Token bucket" in drawn and "≈$" in drawn
+
+
+def test_a_restarted_answer_replaces_the_cut_text() -> None:
+    state = ViewState()
+    state.apply(q())
+    state.apply(SuggestionDelta(7, "- half an ans", 1.0))
+    state.apply(SuggestionDelta(7, "- fresh", 2.0, restart=True))
+    assert state.card is not None and state.card.answer == "- fresh"
+
+
+def test_plain_output_for_pipes_prints_only_what_settled() -> None:
+    buffer = io.StringIO()
+    view = TerminalView("t", console=Console(file=buffer, width=120, force_terminal=False))
+    with view:
+        view(utt("how would", "", False))
+        view(
+            utt(
+                "How would you design a rate limiter?", "How would you design a rate limiter?", True
+            )
+        )
+        view(Level("interviewer", -20.0, 1.0))
+        view(q())
+        view(SuggestionDone(7, "- Token bucket", "offline", "notes", 2.5))
+        view(SessionEnded(61.4, 62.0))
+    text = buffer.getvalue()
+    assert "how would\n" not in text.lower().replace("how would you", "")
+    assert text.count("How would you design a rate limiter?") == 2  # the line and the card
+    assert "- Token bucket" in text and "session over: 61.4 s" in text
+
+
+def test_meter_bounds() -> None:
+    assert meter(-100) == "▯" * 10 and meter(0) == "▮" * 10 and meter(-30).count("▮") == 5
