@@ -7,6 +7,7 @@ later test); the Xvfb test runs the window with it armed, in its own process.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 
@@ -64,10 +65,12 @@ class Recorder:
 def test_demo_shows_question_card_bullets_and_transcript(
     window: OverlayWindow, qtbot: QtBot
 ) -> None:
+    rec = Recorder(window)
     window.start_session()
     qtbot.waitUntil(
         lambda: window.state.card is not None and bool(window.points.bullets), timeout=60_000
     )
+    trues, seen = sys.getrefcount(True), len(rec.events)  # every module is loaded by now
     card = window.state.card
     assert card is not None
     window.refresh_now()
@@ -90,6 +93,11 @@ def test_demo_shows_question_card_bullets_and_transcript(
     assert "session over" in window.listening_label.text()
     assert window.privacy_light.green
     assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    # No reference lost per event (PySide6 6.12 loses one on every Python-side emit, which
+    # aborts the process after a few thousand events: a long interview).
+    events = len(rec.events) - seen
+    assert events > 100
+    assert sys.getrefcount(True) > trues - 50, (sys.getrefcount(True) - trues, events)
 
 
 def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(

@@ -209,7 +209,7 @@ class OverlayWindow(QMainWindow):
         self.meter_them.setToolTip("interviewer level")
         self.meter_you.setToolTip("your microphone level")
         self.privacy_light = PrivacyLight()
-        self.privacy_light.opened.connect(lambda: self.open_privacy("ledger"))
+        self.privacy_light.clicked.connect(lambda: self.open_privacy("ledger"))
         self.listening_label.setSizePolicy(
             QSizePolicy.Policy.MinimumExpanding, QSizePolicy.Policy.Preferred
         )
@@ -276,7 +276,8 @@ class OverlayWindow(QMainWindow):
         self.points.lead_px = max(9, round(self.font_px * 0.72))
         self.meter_them.colour = QColor(self.theme.interviewer)
         self.meter_you.colour = QColor(self.theme.you)
-        self.privacy_light.set_counts(self.privacy_light.allowed, self.privacy_light.blocked)
+        light = self.privacy_light
+        light.set_counts(light.allowed, light.blocked, light.programs)
         self.state.transcript_dirty = self.state.card_dirty = self.state.status_dirty = True
         self._schedule()
 
@@ -356,10 +357,13 @@ class OverlayWindow(QMainWindow):
         from cuecard.privacy.ledger import process_ledger
 
         entries = process_ledger().entries()
-        blocked = sum(1 for e in entries if e.outcome == "blocked")
-        allowed = sum(1 for e in entries if e.outcome == "allowed")
-        if (allowed, blocked) != (self.privacy_light.allowed, self.privacy_light.blocked):
-            self.privacy_light.set_counts(allowed, blocked)
+        connections = [e for e in entries if e.layer != "process"]
+        blocked = sum(1 for e in connections if e.outcome == "blocked")
+        allowed = sum(1 for e in connections if e.outcome == "allowed")
+        programs = sum(1 for e in entries if e.layer == "process" and e.outcome == "blocked")
+        light = self.privacy_light
+        if (allowed, blocked, programs) != (light.allowed, light.blocked, light.programs):
+            light.set_counts(allowed, blocked, programs)
 
     # -- commands ------------------------------------------------------------
     def start_session(self, spec: SessionSpec | None = None) -> None:

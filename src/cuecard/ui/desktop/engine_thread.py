@@ -2,8 +2,11 @@
 
 The window must never wait on audio, the speech model or the network: all of
 it runs here, on a plain ``threading.Thread`` with its own event loop. Events
-cross to the GUI thread as queued Qt signals (a signal emitted from another
-thread is delivered by the receiver's event loop); commands cross the other
+cross to the GUI thread through a thread-safe queue; the engine thread wakes
+the GUI thread with a queued ``QMetaObject.invokeMethod`` (Qt's thread-safe
+call), and the GUI thread drains the queue in its own loop and calls the
+listeners. No Qt signal is emitted from Python (see ``listeners``: PySide6
+6.12 leaks a reference on every Python-side emit). Commands cross the other
 way with ``loop.call_soon_threadsafe``. Level events arrive many times a
 second per channel, so they are thinned here before they cost the GUI anything.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator
@@ -20,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import AnswerNow, AudioChunk, Event, Level, Notice, Question, Speaker
+from cuecard.ui.desktop.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +67,18 @@ def live_capture_available() -> bool:
 class EngineBridge(QObject):
     """Owns one session at a time; lives in the GUI thread, its session does not.
 
-    Signals (all delivered on the GUI thread):
-    ``session_event(object)`` every session event; ``listening(str)`` loading / listening /
+    Listeners (all called on the GUI thread, ``connect(fn)`` like a signal):
+    ``session_event(event)`` every session event; ``listening(str)`` loading / listening /
     paused / ended / failed; ``failed(str)`` a one-line reason the session stopped.
     """
 
-    session_event = Signal(object)
-    listening = Signal(str)
-    failed = Signal(str)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.session_event = Listeners()
+        self.listening = Listeners()
+        self.failed = Listeners()
+        self._inbox: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
+        self._wake_pending = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -105,7 +111,7 @@ class EngineBridge(QObject):
         self._paused = False
         self._last_question = None
         self._level_at.clear()
-        self.listening.emit("loading")
+        self.listening("loading")
         self._thread = threading.Thread(
             target=self._main, args=(spec, cfg), name="cuecard-engine", daemon=True
         )
@@ -123,13 +129,14 @@ class EngineBridge(QObject):
         if thread.is_alive():
             log.warning("engine thread did not stop within %.0f s", timeout_s)
         self._thread = None
+        self.drain()
 
     def set_paused(self, paused: bool) -> None:
         """Paused: audio is still read from the source but dropped, so nothing is heard."""
         if not self.running:
             return
         self._paused = paused
-        self.listening.emit("paused" if paused else "listening")
+        self.listening("paused" if paused else "listening")
 
     def answer_now(self) -> None:
         """Treat the interviewer's last turn as the question."""
@@ -165,15 +172,15 @@ class EngineBridge(QObject):
         try:
             self._task = loop.create_task(self._session(spec, cfg))
             loop.run_until_complete(self._task)
-            self.listening.emit("ended")
+            self._post("listening", "ended")
         except asyncio.CancelledError:
-            self.listening.emit("ended")
+            self._post("listening", "ended")
         except Exception as err:
             reason = _one_line(err)
             log.warning("session failed: %s", type(err).__name__)
             log.debug("session failure", exc_info=True)
-            self.listening.emit("failed")
-            self.failed.emit(reason)
+            self._post("listening", "failed")
+            self._post("failed", reason)
         finally:
             self._pipeline = None
             self._task = None
@@ -209,7 +216,7 @@ class EngineBridge(QObject):
             for message in notices:
                 self._sink(Notice("warning", message, 0.0))
             clock.reset()
-            self.listening.emit("listening")
+            self._post("listening", "listening")
             await pipeline.run()
         finally:
             if engine is not None:
@@ -255,7 +262,31 @@ class EngineBridge(QObject):
             self._level_at[event.channel] = now
         elif isinstance(event, Question):
             self._last_question = event
-        self.session_event.emit(event)
+        self._post("event", event)
+
+    # -- crossing to the GUI thread ------------------------------------------------
+    def _post(self, kind: str, payload: object) -> None:
+        """From the engine thread: queue it, and wake the GUI thread if it is not awake."""
+        self._inbox.put((kind, payload))
+        if not self._wake_pending:
+            self._wake_pending = True
+            QMetaObject.invokeMethod(self, "drain", Qt.ConnectionType.QueuedConnection)
+
+    @Slot()
+    def drain(self) -> None:
+        """On the GUI thread: deliver everything queued, in order."""
+        self._wake_pending = False  # before reading: a later post wakes us again
+        while True:
+            try:
+                kind, payload = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "event":
+                self.session_event(payload)
+            elif kind == "listening":
+                self.listening(payload)
+            else:
+                self.failed(payload)
 
 
 def _one_line(err: BaseException) -> str:

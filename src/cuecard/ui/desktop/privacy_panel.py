@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.state import OverlayState
 
 TABS = ("ledger", "prompts", "data")
@@ -64,10 +65,9 @@ def _stamp(ts: float) -> str:
 class PrivacyPanel(QDialog):
     """Non-modal: it can stay open beside the overlay during a session."""
 
-    erased = Signal()
-
     def __init__(self, state: OverlayState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.erased = Listeners()
         self.setWindowTitle("cuecard privacy")
         self.state = state
         self.confirm_box: QMessageBox | None = None
@@ -118,14 +118,18 @@ class PrivacyPanel(QDialog):
                         self.table.setItem(row, col, QTableWidgetItem(value))
                     elif item.text() != value:
                         item.setText(value)
-        blocked = sum(1 for e in entries if e.outcome == "blocked")
+        blocked = sum(1 for e in entries if e.outcome == "blocked" and e.layer != "process")
+        programs = sum(1 for e in entries if e.outcome == "blocked" and e.layer == "process")
         if not entries:
             text = "No connection has been made: everything so far stayed on this device."
         elif blocked:
             text = (f"{blocked} connection(s) were blocked because they were not to a provider "
                     "you configured. Nothing was sent to them.")  # fmt: skip
         else:
-            text = f"{len(entries)} connection(s), all to providers you configured."
+            text = f"{len(entries) - programs} connection(s), all to providers you configured."
+        if programs:
+            text += (f" {programs} program launch(es) were refused (layer 'process'); "
+                     "a refused launch sends nothing.")  # fmt: skip
         self.ledger_summary.setText(text)
         self._refresh_prompts()
 
@@ -237,4 +241,4 @@ class PrivacyPanel(QDialog):
         self.erase_result.setText(f"Erased {len(removed)} item(s). Nothing of yours is left.")
         with contextlib.suppress(RuntimeError):
             self.refresh_data()
-        self.erased.emit()
+        self.erased()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from cuecard import paths
 from cuecard.config import Config
+from cuecard.ui.desktop.listeners import Listeners
 
 PROVIDERS = ("offline", "openai", "anthropic", "google", "local")
 KEY_PROVIDERS = ("openai", "anthropic", "google")
@@ -133,10 +134,9 @@ def _nested_set(data: dict[str, Any], loc: tuple[str, ...], value: Any) -> None:
 class DocList(QListWidget):
     """Profile documents; files dropped on it are added to the profile."""
 
-    dropped = Signal(list)
-
     def __init__(self) -> None:
         super().__init__()
+        self.dropped = Listeners()
         self.setAcceptDrops(True)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -150,17 +150,16 @@ class DocList(QListWidget):
     def dropEvent(self, event: QDropEvent) -> None:
         files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
-            self.dropped.emit(files)
+            self.dropped(files)
             event.acceptProposedAction()
 
 
 class SettingsDialog(QDialog):
     """Edit config.toml safely. ``applied(Config)`` fires after a successful save."""
 
-    applied = Signal(object)
-
     def __init__(self, cfg: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.applied = Listeners()
         self.setWindowTitle("cuecard settings")
         self.cfg = cfg
         self.fields: dict[tuple[str, ...], Field] = {}
@@ -472,6 +471,6 @@ class SettingsDialog(QDialog):
             return False
         self.cfg = self.candidate
         self.message.setText(f"saved to {path}")
-        self.applied.emit(self.cfg)
+        self.applied(self.cfg)
         self.accept()
         return True

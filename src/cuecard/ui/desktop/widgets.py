@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import TypeVar
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -240,33 +240,35 @@ class LevelMeter(QWidget):
 class PrivacyLight(QToolButton):
     """Green while every connection went to a configured provider; red once one was blocked.
 
-    Click: open the ledger, so the user can see exactly what happened.
+    Click (``clicked``): open the ledger, so the user can see exactly what happened.
     """
-
-    opened = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("privacyLight")
         self.blocked = 0
         self.allowed = 0
+        self.programs = 0
         self.theme: Theme = DARK
-        self.clicked.connect(self.opened.emit)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.set_counts(0, 0)
 
-    def set_counts(self, allowed: int, blocked: int) -> None:
-        self.allowed, self.blocked = allowed, blocked
+    def set_counts(self, allowed: int, blocked: int, programs: int = 0) -> None:
+        """``blocked``: connections refused (the light turns red); ``programs``: program
+        launches the guard refused, which send nothing anywhere (listed, light stays green)."""
+        self.allowed, self.blocked, self.programs = allowed, blocked, programs
         colour = self.theme.bad if blocked else self.theme.ok
         label = f"● {blocked} blocked" if blocked else "● private"
         self.setText(label)
         self.setStyleSheet(f"QToolButton {{ color: {colour}; font-weight: 600; }}")
-        self.setToolTip(
-            f"{blocked} connection(s) blocked: click to see the ledger"
-            if blocked
-            else f"every connection went to your configured providers ({allowed} so far); "
-            "click for the ledger"
-        )
+        if blocked:
+            tip = f"{blocked} connection(s) blocked: click to see the ledger"
+        else:
+            tip = (f"every connection went to your configured providers ({allowed} so far); "
+                   "click for the ledger")  # fmt: skip
+        if programs:
+            tip += f"; {programs} program launch(es) blocked (nothing was sent)"
+        self.setToolTip(tip)
 
     @property
     def green(self) -> bool:

@@ -1,0 +1,116 @@
+"""The real app under an X server (Xvfb): screenshots mid-answer, and a responsive event loop.
+
+Runs ``tools/screenshots.py`` in its own process on Qt's xcb platform, with the
+egress guard armed as in the shipped app, answering from the OpenAI-compatible
+``local`` provider that is really the loopback fake server, streaming a word
+every 30 ms, so answers take a couple of seconds while the demo's speech is
+transcribed at full speed beside them. Screenshots go to ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from fakes.provider_server import FakeProviderServer, Reply
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts"
+LATE_MS = 50.0
+"""The budget for the GUI loop's lateness while answers stream (99th percentile)."""
+FREEZE_MS = 250.0
+"""No single stall may come near a visible freeze. The machine running the suite is shared
+(2 cores, other test processes): one descheduling of the GIL-holding engine thread can cost
+a tick ~100 ms without anything in cuecard being slow, so the single worst tick is capped
+here and the 50 ms budget applies to the 99th percentile."""
+
+ANSWER = (
+    "- Lead with the outcome: the zero-downtime Postgres migration at Paylane\n"
+    "- Name the disagreement plainly: big-bang cutover against dual writes\n"
+    "- Show how you settled it: a one-week spike with numbers both sides trusted\n"
+    "- Close on the result and what you would repeat\n"
+    "---\n"
+    "At Paylane I owned the ledger database upgrade. A teammate wanted one weekend "
+    "cutover; I proposed dual writes. We agreed to measure both in a spike, the data "
+    "favoured dual writes, and we shipped with no downtime.\n"
+)
+
+
+@pytest.fixture
+def xvfb() -> Iterator[str]:
+    """A private X server; its display number comes back on a pipe (no guessing)."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed: apt-get install xvfb (the screenshot test needs it)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def pixels(path: Path) -> np.ndarray:
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
+    assert not image.isNull(), path
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), np.uint8, count=h * stride).copy()  # own the pixels
+    return raw.reshape(h, stride)[:, : w * 3].reshape(h, w, 3)
+
+
+def test_overlay_screenshots_mid_answer_and_stays_responsive(xvfb: str, cuecard_home: Path) -> None:
+    with FakeProviderServer(default=Reply(text=ANSWER, chunk_delay_s=0.03)) as server:
+        config = cuecard_home / "config" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(
+            '[assist]\nprovider = "local"\nanswers_per_minute = 30\n\n'
+            f'[assist.local]\nmodel = "llama3.2"\nbase_url = "{server.openai_base_url}"\n',
+            encoding="utf-8",
+        )
+        env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb",
+               "CUECARD_HOME": str(cuecard_home)}  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "tools" / "screenshots.py"), "--out", str(ARTIFACTS),
+             "--realtime"],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        generations = server.generations
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((ARTIFACTS / "screenshots.json").read_text(encoding="utf-8"))
+    assert report["platform"] == "xcb"
+    assert report["failure"] is None and report["answers"] >= 2
+
+    # Both themes were captured mid-answer, and the images hold a real window.
+    dark, light = pixels(ARTIFACTS / "overlay-dark.png"), pixels(ARTIFACTS / "overlay-light.png")
+    for image in (dark, light):
+        assert image.shape[0] >= 300 and image.shape[1] >= 300
+        assert image.std() > 20  # not a blank or single-colour frame
+        assert len(np.unique(image.reshape(-1, 3), axis=0)) > 200  # text is antialiased
+    assert dark.mean() < 90 < light.mean()  # the themes really differ
+
+    # The answers came from the configured provider, through the guard, and streamed.
+    assert generations and all(g.completed or g.disconnected.is_set() for g in generations)
+    assert report["privacy_green"] and report["connections"] >= 1
+    assert [b for b in report["blocked"] if b["layer"] != "process"] == []
+    # While answers streamed, the GUI loop kept within 50 ms and never froze.
+    assert report["samples"] >= 50, report
+    assert report["p99_late_ms"] <= LATE_MS, report
+    assert report["max_late_ms"] <= FREEZE_MS, report
