@@ -36,8 +36,9 @@ class SpeechConfig(_Section):
     beam_size: int = Field(default=5, ge=1, le=10, description="beam width of final passes")
     partial_beam_size: int = Field(default=1, ge=1, le=10)
     partial_interval_s: float = Field(default=0.5, ge=0.1, le=5.0)
-    vad_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
-    vad_neg_threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
+    # 0.35/0.25 rather than Silero's 0.5: soft onsets ("ask not…") were cut off at 0.5.
+    vad_threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
+    vad_neg_threshold: float = Field(default=0.25, gt=0.0, lt=1.0)
     min_silence_ms: int = Field(
         default=300, ge=100, le=5000, description="silence that ends speech"
     )
