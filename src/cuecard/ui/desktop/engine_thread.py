@@ -232,7 +232,7 @@ class EngineBridge(QObject):
 
         if spec.kind == "live":
             try:
-                from cuecard.audio.capture import LiveSource  # type: ignore[attr-defined]
+                from cuecard.audio.capture import LiveSource
             except ImportError:
                 raise LiveCaptureMissing(
                     "live capture is not part of this build yet: try the demo "
