@@ -181,12 +181,17 @@ def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(
 
 
 def test_window_never_waits_for_the_model(window: OverlayWindow, qtbot: QtBot) -> None:
-    """Starting a session returns at once; the model loads on the engine thread."""
+    """Starting returns at once (the model loads on the engine thread); stopping cancels
+    the session mid-stream and unwinds promptly."""
     t0 = time.monotonic()
     window.start_session()
     assert time.monotonic() - t0 < 0.2
     assert window.state.listening == "loading"
-    qtbot.waitUntil(lambda: window.state.listening == "ended", timeout=60_000)
+    qtbot.waitUntil(lambda: bool(window.state.lines), timeout=60_000)
+    t0 = time.monotonic()
+    window.bridge.stop()
+    assert not window.bridge.running and time.monotonic() - t0 < 5.0
+    assert window.state.listening == "ended"
 
 
 def test_geometry_is_remembered(qtbot: QtBot) -> None:
