@@ -1,0 +1,151 @@
+"""Dropping the interviewer's voice when it leaks into your microphone.
+
+On laptop speakers the microphone hears the call too, so the same sentence
+would be transcribed twice: once from the loopback (``interviewer``) and
+once, a little later and a little worse, from the microphone (``you``). An
+echo is recognised by both signs at once: the ``you`` utterance overlaps an
+interviewer utterance in time, and most of its words (or words very like
+them) appear in what the interviewer said then. Such a ``you`` utterance is dropped with all
+its partials; the interviewer's copy (the clean one) is kept.
+
+``you`` partials are held back while an interviewer utterance is concurrent,
+and during the first ``HOLD_S`` of any ``you`` utterance (the echo's
+transcript can come out before the interviewer's), so an echo rarely shows
+even for a moment; finals are decided when they arrive. A ``you`` partial
+that was already shown and is then recognised as echo gets no final.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from cuecard.events import Event, Utterance
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Event], Awaitable[None]]
+
+SLACK_S = 1.0
+"""Utterances this close in time count as concurrent (VAD edges differ per channel)."""
+MATCH = 0.6
+"""Share of the ``you`` words (by length) the interviewer also said that makes an echo."""
+HOLD_S = 1.5
+"""``you`` partials of an utterance younger than this are not shown yet."""
+KEEP_S = 60.0
+"""How long interviewer utterances are remembered for comparison."""
+
+_WORD = re.compile(r"[a-z0-9']+")
+SIMILAR = 0.75
+"""Two words this similar (difflib ratio) are the same word heard twice ("America"/"Americans")."""
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of two letters or more (one-letter words carry no evidence)."""
+    return [w for w in _WORD.findall(text.lower()) if len(w) > 1]
+
+
+def _similar(word: str, theirs: set[str]) -> bool:
+    if word in theirs:
+        return True
+    return any(
+        SequenceMatcher(None, word, other, autojunk=False).ratio() >= SIMILAR for other in theirs
+    )
+
+
+def is_echo(you: str, interviewer: list[str]) -> bool:
+    """Whether ``you`` repeats the concurrent interviewer utterances ``interviewer``.
+
+    The microphone's copy goes through speakers, a room and another Whisper
+    pass, so its words come out a little different ("I fell in America" for
+    "my fellow Americans"): a word counts as heard when the interviewer said
+    a similar one, and the share is weighted by word length, so long words
+    (the evidence) count more than "in" or "to". One- and two-word
+    utterances are echo only when every word was said; an utterance of
+    nothing but one-letter fragments ("S.") is a fragment of the echo.
+    """
+    if not you.strip():
+        return False
+    said = words(you)
+    theirs = {w for text in interviewer for w in words(text)}
+    if not theirs:
+        return False
+    if not said:
+        return True
+    heard = [w for w in said if _similar(w, theirs)]
+    if len(said) < 3:
+        return len(heard) == len(said)
+    return sum(map(len, heard)) / sum(map(len, said)) >= MATCH
+
+
+@dataclass
+class _Seen:
+    start_s: float
+    end_s: float
+    text: str
+
+
+class EchoFilter:
+    """A pipeline processor: forwards every event except ``you`` utterances that echo."""
+
+    def __init__(self) -> None:
+        self.interviewer: dict[int, _Seen] = {}
+        self.dropped: set[int] = set()
+        self.shown: dict[int, Utterance] = {}
+        self.echoes = 0
+
+    def _concurrent(self, start_s: float, end_s: float) -> list[_Seen]:
+        return sorted(
+            (
+                seen
+                for seen in self.interviewer.values()
+                if seen.start_s <= end_s + SLACK_S and seen.end_s >= start_s - SLACK_S
+            ),
+            key=lambda seen: seen.start_s,
+        )
+
+    async def process(self, event: Event, send: Send) -> None:
+        if not isinstance(event, Utterance):
+            await send(event)
+            return
+        if event.speaker == "interviewer":
+            self._remember(event)
+            await send(event)
+            return
+        if event.id in self.dropped:
+            return
+        concurrent = self._concurrent(event.start_s, event.end_s)
+        if concurrent and is_echo(event.text, [seen.text for seen in concurrent]):
+            self._drop(event.id)
+            return
+        if not event.final and (concurrent or event.end_s - event.start_s < HOLD_S):
+            return
+        if event.final:
+            self.shown.pop(event.id, None)
+        else:
+            self.shown[event.id] = event
+        await send(event)
+
+    def _remember(self, event: Utterance) -> None:
+        self.interviewer[event.id] = _Seen(event.start_s, event.end_s, event.text)
+        horizon = event.end_s - KEEP_S
+        for uid in [uid for uid, seen in self.interviewer.items() if seen.end_s < horizon]:
+            del self.interviewer[uid]
+        # A ``you`` partial already on screen that turns out to be this sentence's echo.
+        for uid, shown in list(self.shown.items()):
+            concurrent = self._concurrent(shown.start_s, shown.end_s)
+            if concurrent and is_echo(shown.text, [seen.text for seen in concurrent]):
+                del self.shown[uid]
+                self._drop(uid)
+
+    def _drop(self, uid: int) -> None:
+        if uid not in self.dropped:
+            self.dropped.add(uid)
+            self.echoes += 1
+            log.debug("dropped a microphone utterance that echoed the interviewer")
+
+    async def finish(self, send: Send) -> None:
+        return None
