@@ -856,6 +856,15 @@ def startup(config: Config, *, download: bool = False, tripwire: bool = True) ->
     """
     policy = EgressPolicy.from_config(config, download=download)
     ledger = process_ledger()
+    if tripwire:
+        # The SDKs describe the platform in their headers; platform.uname() runs
+        # `uname -p` in a subprocess the first time. Answer it before the hook is
+        # armed (the result is cached), so that harmless launch is neither
+        # blocked nor reported as a blocked program.
+        import platform
+
+        platform.uname()
+        platform.processor()
     installed = install_audit_hook(policy, ledger) if tripwire else None
     if not tripwire:
         _set_hf_offline(not download)
