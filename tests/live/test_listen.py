@@ -219,3 +219,26 @@ def test_the_interviewer_leaking_into_the_microphone_is_not_transcribed_twice(
     assert wer(reference(testdata, "jfk"), text_of(events, "interviewer")) <= 0.15
     assert text_of(events, "you") == "", text_of(events, "you")
     assert "echo" in stderr, stderr
+
+
+def test_save_remembers_the_devices_for_the_next_session(fresh_pulse: PulseServer) -> None:
+    first = subprocess.run(
+        [sys.executable, "-m", "cuecard", "listen", "--json", "--no-answers", "--mic", "virt",
+         "--loopback", "1", "--save", "--duration", "1"],
+        capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    shown = subprocess.run([sys.executable, "-m", "cuecard", "config", "show", "--json"],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    audio = json.loads(shown.stdout)["audio"]
+    devices = json.loads(subprocess.run(
+        [sys.executable, "-m", "cuecard", "devices", "--json"], capture_output=True, text=True,
+        timeout=60).stdout)["devices"]  # fmt: skip
+    assert audio["mic"] == MIC
+    assert audio["loopback"] == next(d["name"] for d in devices if d["index"] == 1)
+    second = subprocess.run(
+        [sys.executable, "-m", "cuecard", "listen", "--json", "--no-answers", "--duration", "1"],
+        capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert f"you = {MIC!r}, interviewer = {audio['loopback']!r}" in second.stderr

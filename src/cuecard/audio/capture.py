@@ -213,9 +213,11 @@ def select_device(
         for d in devices:
             if d.index == int(q):
                 return d
-        raise DeviceError(
-            f"{flag} {q}: there is no device number {q}; available: {describe_devices(devices)}"
-        )
+        if not any(d.id == q for d in devices):  # CoreAudio ids are numbers too
+            raise DeviceError(
+                f"{flag} {q}: there is no device number {q}; "
+                f"available: {describe_devices(devices)}"
+            )
     low = q.casefold()
     for exact in (
         [d for d in devices if d.id == q],
@@ -510,6 +512,8 @@ class LiveSource:
                 f"cannot list audio devices through {self.backend.name} ({err}); "
                 "is the sound system running?"
             ) from err
+        self.available = devices
+        """Every device listed when the source was made (for messages and ``--save``)."""
         self.devices: dict[Speaker, Device] = {
             "you": select_device(devices, mic, "input",
                                  missing_hint=self.backend.missing_hint("input")),
@@ -574,9 +578,13 @@ class LiveSource:
             await gen.aclose()
         self._halt()
         for thread in self._threads:
-            await asyncio.to_thread(thread.join, 3.0)
+            # A driver can block a read for as long as nothing plays (WASAPI
+            # loopback); the thread is a daemon and closes its device when the
+            # read returns, so do not hold the session's end hostage to it.
+            await asyncio.to_thread(thread.join, 1.5)
             if thread.is_alive():
-                log.warning("capture %s: device did not stop within 3 s", thread.channel)
+                log.info("capture %s: device still in a read; released when it returns",
+                         thread.channel)  # fmt: skip
 
     async def __aenter__(self) -> Self:
         return self
