@@ -55,6 +55,8 @@ def register(app: typer.Typer) -> None:
 # -- listen and devices (live capture) -----------------------------------------
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cuecard.audio.capture import Device, LiveSource
     from cuecard.clock import SessionClock
     from cuecard.config import Config
@@ -108,8 +110,18 @@ def set_toml_keys(text: str, section: str, values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_devices(mic: Device, loopback: Device) -> Path:
-    """Remember the chosen devices (by id, which survives reordering) in config.toml."""
+def config_name(device: Device, devices: Sequence[Device]) -> str:
+    """How to name a device in config.toml: its name if no other device has it, else its id.
+
+    Names read well and survive what ids do not (CoreAudio ids change across
+    reboots); two identical headsets need the id.
+    """
+    same = [d for d in devices if d.name.casefold() == device.name.casefold()]
+    return device.name if len(same) == 1 else device.id
+
+
+def save_devices(mic: str, loopback: str) -> Path:
+    """Remember the chosen devices in config.toml ([audio] mic, loopback)."""
     import os
     import tomllib
 
@@ -119,7 +131,7 @@ def save_devices(mic: Device, loopback: Device) -> Path:
     path = Path(os.environ.get("CUECARD_CONFIG") or paths.config_file())
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else config_mod.DEFAULT_TEXT
-        new = set_toml_keys(text, "audio", {"mic": mic.id, "loopback": loopback.id})
+        new = set_toml_keys(text, "audio", {"mic": mic, "loopback": loopback})
         config_mod.parse(tomllib.loads(new), path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(new, encoding="utf-8")
@@ -223,7 +235,8 @@ def _register_capture(app: typer.Typer) -> None:
             fail(str(err))
         you, them = source.devices["you"], source.devices["interviewer"]
         if save:
-            path = save_devices(you, them)
+            path = save_devices(config_name(you, source.available),
+                                config_name(them, source.available))  # fmt: skip
             typer.echo(f"saved the devices in {path}", err=True)
         echo = EchoFilter()
         options = SessionOptions(
