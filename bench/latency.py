@@ -93,6 +93,15 @@ def main() -> None:
             partial_lags.append(first_partial.emitted_s - t0)
         per_turn.append(row)
     processing = [u.emitted_s - u.end_s for u in utterances if not u.final]
+    import jiwer
+
+    from _common import normalise
+
+    realtime_wer = {}
+    for who in ("interviewer", "you"):
+        ref = " ".join(t["text"] for t in turns if t["speaker"] == who)
+        hyp = " ".join(u.text for u in finals if u.speaker == who)
+        realtime_wer[who] = round(float(jiwer.wer(normalise(ref), normalise(hyp))), 3)
     audio_s = max(t["end_s"] for t in turns)
     speech_s = sum(t["end_s"] - t["start_s"] for t in turns)
     emit(
@@ -111,6 +120,7 @@ def main() -> None:
             "peak_rss_mb": peak_rss_mb(),
             "passes": stats.get("speech"),
             "settings": cfg.speech.model_dump(),
+        "realtime_wer": realtime_wer,
             "wer": None if args.no_wer else wer_on_clips(transcriber),
             "targets": {
                 "final_lag_p50": 0.5,

@@ -38,6 +38,9 @@ LEVEL_EVERY_S = 0.25
 # A final pass starts once silence has lasted this long: dips shorter than this
 # between words are common, and a pass started on each would be wasted work.
 SPECULATE_AFTER_S = 0.064
+# Words at the edge of the audio heard so far are where greedy partials guess
+# ("red limit" for "rate limiter"); two of them wait for a later pass.
+PARTIAL_HOLDBACK = 2
 
 
 @dataclass
@@ -183,7 +186,7 @@ class _Channel:
                 return
             full = prefix.split() + hyp.text.split()
             tail = " ".join(full[len(utt.stabilizer.stable_words) :])
-            text, stable = utt.stabilizer.update(tail)
+            text, stable = utt.stabilizer.update(tail, holdback=PARTIAL_HOLDBACK)
             if not text:
                 return
             utt.partials_emitted += 1
@@ -237,12 +240,17 @@ class _Channel:
                 return
             stab = utt.stabilizer
             full = prefix.split() + hyp.text.split()
-            stab.commit(full[len(stab.stable_words) :])
-            if not stab.stable:
+            tail = full[len(stab.stable_words) :]
+            # The last word stays tentative: a pause inside a sentence ("had a
+            # conflict | with a teammate") makes Whisper close the sentence early
+            # ("had accomplished."), and the next pass must be able to fix it.
+            stab.commit(tail[:-1])
+            text = " ".join([*stab.stable_words, *tail[-1:]])
+            if not text:
                 return
             utt.partials_emitted += 1
             await self.stage.send(
-                Utterance(utt.id, self.speaker, stab.stable, False, utt.start_s, end_s,
+                Utterance(utt.id, self.speaker, text, False, utt.start_s, end_s,
                           self.stage.clock.now(), stab.stable)
             )  # fmt: skip
 
