@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from cuecard.audio.capture import Backend, Device, DeviceKind
+from cuecard.audio.capture import Backend, Device, DeviceKind, InputStream
 from cuecard.audio.errors import AudioError
 from cuecard.audio.files import Block
 
@@ -111,7 +111,7 @@ class SoundcardBackend(Backend):
                 return mic
         raise AudioError(f"{device.name!r} is not connected")
 
-    def open(self, device: Device, rate: int, frames: int) -> SoundcardStream:
+    def open(self, device: Device, rate: int, frames: int) -> InputStream:
         mic = self._find(device)
         recorder = mic.recorder(samplerate=rate, channels=device.channels, blocksize=frames)
         return SoundcardStream(recorder, frames, device.channels)
