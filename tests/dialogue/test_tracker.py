@@ -390,3 +390,31 @@ async def test_run_streams_questions_from_utterances() -> None:
     questions = [q async for q in tracker.run(utterances())]
     assert len(questions) == 5
     assert questions[0].kind == "about-you"
+
+
+def test_fires_early_when_whisper_closed_the_question_with_one_edge_word_tentative() -> None:
+    # After a pause the speech stage shows the whole pass but keeps its last word
+    # tentative; a "?" after it is Whisper saying the question is complete.
+    tracker = QuestionTracker()
+    uid = next_id()
+    said = "Can you tell me about yourself?"
+    settled = Utterance(uid, "interviewer", said, False, 1.0, 2.6, 2.9, "Can you tell me about")
+    final = Utterance(uid, "interviewer", said, True, 1.0, 2.6, 3.0, said)
+    early = tracker.feed(settled)
+    assert early is not None and early.speculative and early.kind == "about-you"
+    assert tracker.feed(final) is None, "the final must not fire a second question"
+    # Two tentative words, or no "?", is not enough.
+    other = QuestionTracker()
+    two = Utterance(next_id(), "interviewer", said, False, 1.0, 2.6, 2.9, "Can you tell me")
+    assert other.feed(two) is None
+    bare = Utterance(
+        next_id(),
+        "interviewer",
+        "Can you tell me about yourself",
+        False,
+        1.0,
+        2.6,
+        2.9,
+        "Can you tell me about",
+    )
+    assert other.feed(bare) is None

@@ -101,7 +101,9 @@ class QuestionTracker:
         continues = self._continues(current, utterance)
         analysis = analyse(heard, continuation=continues)
         if not utterance.final and not self._ready_early(analysis, utterance):
-            return None
+            analysis = self._closed_by_question_mark(utterance, continues)
+            if analysis is None:
+                return None
         if analysis is None:
             return None
         if current is not None and current.utterance_id == utterance.id:
@@ -215,6 +217,22 @@ class QuestionTracker:
         if utterance.stable.rstrip().endswith("?"):
             return True
         return not [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
+
+    def _closed_by_question_mark(
+        self, utterance: Utterance, continues: bool
+    ) -> QuestionAnalysis | None:
+        """A partial whose whole text is a complete question ending in "?", with at
+        most one word still tentative (the speech stage holds the edge word back
+        even after a pause). Worth starting on: if the final differs materially,
+        the question is revised under the same id and its answer restarts.
+        """
+        tentative = [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
+        if len(tentative) > 1 or not utterance.text.rstrip().endswith("?"):
+            return None
+        whole = analyse(utterance.text, continuation=continues)
+        if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
+            return None
+        return whole if reads_complete(whole.text) else None
 
     def _continues(self, current: _Open | None, utterance: Utterance) -> bool:
         """Whether this utterance's question is part of the open one."""
