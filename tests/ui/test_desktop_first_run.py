@@ -26,6 +26,10 @@ def test_offline_setup_with_a_resume_and_a_passing_self_test(qtbot: QtBot, tmp_p
     assert [d.name for d in ProfileStore().documents()] == ["resume.md"]
     wizard.next()
     assert wizard.currentPage() is wizard.selftest
+    # Whether this machine has capture devices depends on which tests ran before
+    # (the live tests start a PulseAudio server with silent null sinks); with no
+    # usable device the self-test plays the demo, which is what is checked here.
+    wizard.devices.hear.setEnabled(False)
     wizard.selftest.start()
     qtbot.waitUntil(lambda: wizard.selftest.passed is not None, timeout=30_000)
     report = wizard.selftest.report.text()
