@@ -141,3 +141,30 @@ def test_is_echo_on_words() -> None:
     assert not is_echo("yes I think that's right", jfk)
     assert not is_echo("", jfk)
     assert not is_echo("I led the billing migration", [])
+
+
+@pytest.mark.anyio
+async def test_an_answer_that_repeats_the_question_right_after_it_is_kept() -> None:
+    q, a = next_id(), next_id()
+    events: list[Event] = [
+        utt(q, "interviewer", "Why do you want to work at Northwind?", True, 20.0, 22.1),
+        utt(a, "you", "I want to work at Northwind.", True, 22.7, 24.2),
+    ]
+    out = await run(events)
+    assert shown(out, "you") == ["I want to work at Northwind."]
+
+
+@pytest.mark.anyio
+async def test_an_echo_fragment_whose_interviewer_text_comes_later_is_still_dropped() -> None:
+    q1, frag, q2 = next_id(), next_id(), next_id()
+    events: list[Event] = [
+        utt(q1, "interviewer", "And so my fellow Americans,", True, 0.3, 2.3),
+        # The microphone's VAD cut elsewhere: a fragment just before the next sentence,
+        # transcribed before the interviewer's copy of it.
+        Utterance(frag, "you", "as not.", True, 2.9, 3.3, 3.6, "as not."),
+        Level("you", -35.0, 3.7),
+        utt(q2, "interviewer", "ask not what your country can do for you", False, 3.4, 4.3),
+        *[Level("interviewer", -20.0, 4.0 + i * 0.25) for i in range(4)],
+    ]  # fmt: skip
+    out = await run(events)
+    assert shown(out, "you") == []

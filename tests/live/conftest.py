@@ -51,6 +51,8 @@ def fresh_pulse(pulse: PulseServer) -> PulseServer:
     for name in SINKS:
         if name not in pulse.modules:
             pulse.load_sink(name)
+    busy = pulse.playing()
+    assert busy == 0, f"{busy} streams from an earlier test still play into the sinks"
     return pulse
 
 

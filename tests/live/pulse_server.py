@@ -199,3 +199,8 @@ class PulseServer:
             data, rate = sf.read(str(path), dtype="int16")
             sf.write(str(out), data, rate, subtype="PCM_16")
         return out
+
+    def playing(self) -> int:
+        """Playback streams other than the keep-alives (what a test left playing)."""
+        out = self._pactl("list", "sink-inputs").stdout
+        return out.count("application.name = ") - out.count('application.name = "pacat"')

@@ -38,9 +38,11 @@ async def test_the_microphone_unplugged_is_silence_not_another_device_then_it_co
         marks["back"] = source.clock.now()
         time.sleep(1.5)
         marks["talk"] = source.clock.now()
-        pulse.play("micfeed", testdata / "jfk.flac")
+        talk = pulse.play("micfeed", testdata / "jfk.flac")
         time.sleep(3.0)
-        player.kill()
+        for proc in (player, talk):  # nothing may keep playing into the next test
+            proc.kill()
+            proc.wait()
         marks["end"] = source.clock.now()
 
     worker = threading.Thread(target=script, daemon=True)

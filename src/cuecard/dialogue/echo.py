@@ -11,7 +11,9 @@ its partials; the interviewer's copy (the clean one) is kept.
 ``you`` partials are held back while an interviewer utterance is concurrent,
 and during the first ``HOLD_S`` of any ``you`` utterance (the echo's
 transcript can come out before the interviewer's), so an echo rarely shows
-even for a moment; finals are decided when they arrive. A ``you`` partial
+even for a moment. A ``you`` final close to interviewer speech is decided
+once the interviewer's transcript has reached past it, or ``HOLD_FINAL_MAX_S``
+later on the session clock (every event, Levels included, moves it on). A ``you`` partial
 that was already shown and is then recognised as echo gets no final.
 """
 
@@ -29,8 +31,18 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[Event], Awaitable[None]]
 
-SLACK_S = 1.0
-"""Utterances this close in time count as concurrent (VAD edges differ per channel)."""
+SLACK_S = 0.3
+"""A ``you`` utterance starting this long after an interviewer utterance ended is still concurrent.
+
+Small on purpose: an answer that repeats the question ("I want to work at
+Northwind.") starts after a reaction time, an echo starts with the question.
+"""
+LEAD_S = 1.0
+"""...and one ending this long before an interviewer utterance starts (the VADs cut a
+sentence at different pauses, so a fragment of the echo can sit just before it)."""
+HOLD_FINAL_MAX_S = 2.0
+"""A ``you`` final near interviewer speech waits for the interviewer's transcript to reach
+past it (it can come out later, more so on a busy CPU), but no longer than this (clock)."""
 MATCH = 0.6
 """Share of the ``you`` words (by length) the interviewer also said that makes an echo."""
 HOLD_S = 1.5
@@ -95,6 +107,8 @@ class EchoFilter:
         self.interviewer: dict[int, _Seen] = {}
         self.dropped: set[int] = set()
         self.shown: dict[int, Utterance] = {}
+        self.held: list[Utterance] = []
+        self.heard_until = 0.0  # audio time the interviewer's transcript has reached
         self.echoes = 0
 
     def _concurrent(self, start_s: float, end_s: float) -> list[_Seen]:
@@ -102,21 +116,29 @@ class EchoFilter:
             (
                 seen
                 for seen in self.interviewer.values()
-                if seen.start_s <= end_s + SLACK_S and seen.end_s >= start_s - SLACK_S
+                if seen.start_s - LEAD_S <= end_s and seen.end_s + SLACK_S >= start_s
             ),
             key=lambda seen: seen.start_s,
         )
 
+    def _near_interviewer(self, event: Utterance) -> bool:
+        return any(seen.end_s >= event.start_s - LEAD_S for seen in self.interviewer.values())
+
     async def process(self, event: Event, send: Send) -> None:
-        if not isinstance(event, Utterance):
-            await send(event)
-            return
-        if event.speaker == "interviewer":
-            self._remember(event)
+        if isinstance(event, Utterance) and event.speaker == "interviewer":
+            self._remember(event)  # before releasing: it may be what a held final echoes
+        await self._release(event.emitted_s, send)
+        if not isinstance(event, Utterance) or event.speaker == "interviewer":
             await send(event)
             return
         if event.id in self.dropped:
             return
+        if event.final and self._near_interviewer(event):
+            self.held.append(event)
+            return
+        await self._decide(event, send)
+
+    async def _decide(self, event: Utterance, send: Send) -> None:
         concurrent = self._concurrent(event.start_s, event.end_s)
         if concurrent and is_echo(event.text, [seen.text for seen in concurrent]):
             self._drop(event.id)
@@ -129,8 +151,21 @@ class EchoFilter:
             self.shown[event.id] = event
         await send(event)
 
+    async def _release(self, now: float | None, send: Send) -> None:
+        """Decide the held finals whose wait is over (all of them when ``now`` is None)."""
+        ready = [
+            u for u in self.held
+            if now is None or now >= u.emitted_s + HOLD_FINAL_MAX_S
+            or self.heard_until >= u.end_s + LEAD_S
+        ]  # fmt: skip
+        if ready:
+            self.held = [u for u in self.held if u not in ready]
+            for utterance in ready:
+                await self._decide(utterance, send)
+
     def _remember(self, event: Utterance) -> None:
         self.interviewer[event.id] = _Seen(event.start_s, event.end_s, event.text)
+        self.heard_until = max(self.heard_until, event.end_s)
         horizon = event.end_s - KEEP_S
         for uid in [uid for uid, seen in self.interviewer.items() if seen.end_s < horizon]:
             del self.interviewer[uid]
@@ -148,4 +183,4 @@ class EchoFilter:
             log.debug("dropped a microphone utterance that echoed the interviewer")
 
     async def finish(self, send: Send) -> None:
-        return None
+        await self._release(None, send)
