@@ -217,7 +217,10 @@ def test_the_interviewer_leaking_into_the_microphone_is_not_transcribed_twice(
 
     assert code == 0, stderr
     assert wer(reference(testdata, "jfk"), text_of(events, "interviewer")) <= 0.15
-    assert text_of(events, "you") == "", [(e["speaker"], e["text"], e["start_s"], e["end_s"], e["emitted_s"]) for e in events if e["type"] == "utterance"]
+    assert text_of(events, "you") == "", [
+        (e["speaker"], e["text"], e["start_s"], e["end_s"], e["emitted_s"])
+        for e in events if e["type"] == "utterance"
+    ]
     assert "echo" in stderr, stderr
 
 
