@@ -8,6 +8,7 @@ questions and finished answers as plain lines instead.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -170,6 +171,7 @@ class TerminalView:
         self.state = ViewState(title=title)
         self.interactive = self.console.is_terminal
         self._live: Live | None = None
+        self._drawn = 0.0
 
     def __enter__(self) -> TerminalView:
         if self.interactive:
@@ -186,8 +188,12 @@ class TerminalView:
     def __call__(self, event: Event) -> None:
         self.state.apply(event)
         if self._live is not None:
-            if not isinstance(event, Level):
+            # Levels arrive 4 times a second per channel: redraw for them at most
+            # 5 times a second, so the meters move without costing CPU.
+            now = time.monotonic()
+            if not isinstance(event, Level) or now - self._drawn >= 0.2:
                 self._live.update(render(self.state))
+                self._drawn = now
             return
         self._plain(event)
 
