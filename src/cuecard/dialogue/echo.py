@@ -93,6 +93,20 @@ def is_echo(you: str, interviewer: list[str]) -> bool:
     return sum(map(len, heard)) / sum(map(len, said)) >= MATCH
 
 
+def _short_inside(you: Utterance, concurrent: list[_Seen]) -> bool:
+    """A one- or two-word mic fragment heard entirely while the interviewer spoke.
+
+    Two Whisper passes over two or three words of the same sound can disagree
+    completely ("as not." against "Lock!"), so words cannot decide it; timing
+    can. What a candidate says in two words over the interviewer ("yeah",
+    "right") is not worth answering, so nothing of value is lost.
+    """
+    if len(words(you.text)) > 2:
+        return False
+    return any(seen.start_s <= you.start_s and you.end_s <= seen.end_s + SLACK_S
+               for seen in concurrent)  # fmt: skip
+
+
 @dataclass
 class _Seen:
     start_s: float
@@ -140,7 +154,10 @@ class EchoFilter:
 
     async def _decide(self, event: Utterance, send: Send) -> None:
         concurrent = self._concurrent(event.start_s, event.end_s)
-        if concurrent and is_echo(event.text, [seen.text for seen in concurrent]):
+        if concurrent and (
+            is_echo(event.text, [seen.text for seen in concurrent])
+            or _short_inside(event, concurrent)
+        ):
             self._drop(event.id)
             return
         if not event.final and (concurrent or event.end_s - event.start_s < HOLD_S):
