@@ -173,3 +173,18 @@ async def test_an_echo_fragment_whose_interviewer_text_comes_later_is_still_drop
     ]  # fmt: skip
     out = await run(events)
     assert shown(out, "you") == []
+
+
+@pytest.mark.anyio
+async def test_a_long_sentence_whose_first_partial_is_short_is_kept() -> None:
+    q, a = next_id(), next_id()
+    events: list[Event] = [
+        utt(q, "interviewer", "Ever tried. Ever failed.", True, 1.0, 2.5),
+        utt(a, "you", "and so", False, 1.2, 1.8),
+        utt(a, "you", "And so my fellow Americans, ask not what your country can do for you.",
+            True, 1.2, 6.0),
+    ]  # fmt: skip
+    out = await run(events)
+    assert shown(out, "you") == [
+        "And so my fellow Americans, ask not what your country can do for you."
+    ]

@@ -94,7 +94,10 @@ def is_echo(you: str, interviewer: list[str]) -> bool:
 
 
 def _short_inside(you: Utterance, concurrent: list[_Seen]) -> bool:
-    """A one- or two-word mic fragment heard entirely while the interviewer spoke.
+    """A one- or two-word mic utterance (final) heard entirely while the interviewer spoke.
+
+    Finals only: an early partial of a long sentence is short too, and
+    dropping it would drop the whole utterance.
 
     Two Whisper passes over two or three words of the same sound can disagree
     completely ("as not." against "Lock!"), so words cannot decide it; timing
@@ -156,7 +159,7 @@ class EchoFilter:
         concurrent = self._concurrent(event.start_s, event.end_s)
         if concurrent and (
             is_echo(event.text, [seen.text for seen in concurrent])
-            or _short_inside(event, concurrent)
+            or (event.final and _short_inside(event, concurrent))
         ):
             self._drop(event.id)
             return
