@@ -127,8 +127,9 @@ class PrivateKeychain:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def private_keychain() -> Iterator[PrivateKeychain]:
+@contextlib.contextmanager
+def running_keychain() -> Iterator[PrivateKeychain]:
+    """A private Secret Service (dbus + gnome-keyring) as keyring's backend, never the user's."""
     keychain = PrivateKeychain()
     try:
         keychain.start()
@@ -152,6 +153,12 @@ def private_keychain() -> Iterator[PrivateKeychain]:
             else:
                 os.environ[k] = v
         keychain.stop()
+
+
+@pytest.fixture(scope="session")
+def private_keychain() -> Iterator[PrivateKeychain]:
+    with running_keychain() as keychain:
+        yield keychain
 
 
 def _clear_cuecard_entries() -> None:

@@ -17,35 +17,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from privacy.conftest import PrivateKeychain, _clear_cuecard_entries
+from privacy.conftest import PrivateKeychain, _clear_cuecard_entries, running_keychain
 
 
 @pytest.fixture(scope="session")
 def ui_keychain() -> Iterator[PrivateKeychain]:
     """The privacy tests' private Secret Service (dbus + gnome-keyring), never the user's."""
-    keychain = PrivateKeychain()
-    try:
-        keychain.start()
-    except Exception as err:
-        keychain.stop()
-        pytest.fail(f"cannot start a real Secret Service keychain for the tests: {err}")
-    saved = {k: os.environ.get(k) for k in keychain.env}
-    os.environ.update(keychain.env)
-    import keyring
-    from keyring.backends import SecretService
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(SecretService.Keyring())
-    try:
+    with running_keychain() as keychain:
         yield keychain
-    finally:
-        keyring.set_keyring(previous)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        keychain.stop()
 
 
 @pytest.fixture
