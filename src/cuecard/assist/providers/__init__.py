@@ -20,6 +20,7 @@ or by adding ``"offline": _offline`` to ``REGISTRY`` below with a lazy import li
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,61 +75,28 @@ def _model(name: str, settings: ProviderSettings) -> str:
     return settings.model or default.model or ""
 
 
-def _openai(
-    settings: ProviderSettings,
-    *,
-    api_key: str | None,
-    http_client: HttpClient | None,
-    timeouts: Timeouts,
-) -> Provider:
-    from cuecard.assist.providers.openai_provider import OpenAIProvider
+def _cloud(name: str, module: str, cls: str) -> ProviderFactory:
+    """The factory of a keyed cloud provider; its SDK is imported only when it is built."""
 
-    return OpenAIProvider(
-        api_key=api_key or "",
-        model=_model("openai", settings),
-        base_url=settings.base_url,
-        http_client=http_client,
-        timeout_s=timeouts.idle_s,
-        first_token_timeout_s=timeouts.first_token_s,
-    )
+    def build(
+        settings: ProviderSettings,
+        *,
+        api_key: str | None,
+        http_client: HttpClient | None,
+        timeouts: Timeouts,
+    ) -> Provider:
+        provider_cls = getattr(importlib.import_module(f"cuecard.assist.providers.{module}"), cls)
+        provider: Provider = provider_cls(
+            api_key=api_key or "",
+            model=_model(name, settings),
+            base_url=settings.base_url,
+            http_client=http_client,
+            timeout_s=timeouts.idle_s,
+            first_token_timeout_s=timeouts.first_token_s,
+        )
+        return provider
 
-
-def _anthropic(
-    settings: ProviderSettings,
-    *,
-    api_key: str | None,
-    http_client: HttpClient | None,
-    timeouts: Timeouts,
-) -> Provider:
-    from cuecard.assist.providers.anthropic_provider import AnthropicProvider
-
-    return AnthropicProvider(
-        api_key=api_key or "",
-        model=_model("anthropic", settings),
-        base_url=settings.base_url,
-        http_client=http_client,
-        timeout_s=timeouts.idle_s,
-        first_token_timeout_s=timeouts.first_token_s,
-    )
-
-
-def _google(
-    settings: ProviderSettings,
-    *,
-    api_key: str | None,
-    http_client: HttpClient | None,
-    timeouts: Timeouts,
-) -> Provider:
-    from cuecard.assist.providers.google_provider import GoogleProvider
-
-    return GoogleProvider(
-        api_key=api_key or "",
-        model=_model("google", settings),
-        base_url=settings.base_url,
-        http_client=http_client,
-        timeout_s=timeouts.idle_s,
-        first_token_timeout_s=timeouts.first_token_s,
-    )
+    return build
 
 
 def _local(
@@ -165,9 +133,9 @@ def _offline(
 
 
 REGISTRY: dict[str, ProviderFactory] = {
-    "openai": _openai,
-    "anthropic": _anthropic,
-    "google": _google,
+    "openai": _cloud("openai", "openai_provider", "OpenAIProvider"),
+    "anthropic": _cloud("anthropic", "anthropic_provider", "AnthropicProvider"),
+    "google": _cloud("google", "google_provider", "GoogleProvider"),
     "local": _local,
     "offline": _offline,  # replaced by cuecard.assist.offline's own factory on import
 }
