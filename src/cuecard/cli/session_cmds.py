@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         if gui:
             from cuecard.cli.live_cmds import open_app
 
-            open_app(demo=True)
+            open_app(demo=True, fast=fast)
             return
         _run(path=demo_recording(), fast=fast, as_json=as_json, title="cuecard demo",
              answers=not no_answers, demo=True, show_prompts=show_prompts)  # fmt: skip
