@@ -163,7 +163,7 @@ class SessionSetupError(Exception):
     """The session cannot start as asked (vault locked, keychain missing); one line."""
 
 
-def open_kept_session(cfg: Config, guard: Guard, notices: list[str]) -> tuple[Any, Any]:
+def open_kept_session(cfg: Config, guard: Guard | None, notices: list[str]) -> tuple[Any, Any]:
     """Open the vault and a recorder for an opted-in session, or explain why not."""
     from cuecard.privacy.recorder import VaultRecorder
     from cuecard.privacy.secrets import SecretsError
@@ -174,7 +174,8 @@ def open_kept_session(cfg: Config, guard: Guard, notices: list[str]) -> tuple[An
         writer = vault.start_session()
     except (VaultError, SecretsError) as err:
         raise SessionSetupError(str(err)) from None
-    return vault, VaultRecorder(writer, guard.ledger, on_error=notices.append)
+    ledger = guard.ledger if guard is not None else None
+    return vault, VaultRecorder(writer, ledger, on_error=notices.append)
 
 
 async def run_file_session(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -150,3 +151,26 @@ def test_erase_all_empties_vault_profile_and_keychain(
     assert "Erased" in panel.erase_result.text()
     assert "0 keychain entries" in panel.data_summary.text()
     win.close()
+
+
+def test_a_desktop_session_is_kept_in_the_vault_when_the_user_opted_in(
+    qtbot: QtBot, keychain: object
+) -> None:
+    from cuecard.privacy.vault import Vault
+    from cuecard.ui.desktop.engine_thread import SessionSpec
+
+    cfg = Config.model_validate({"privacy": {"keep_sessions": True}})
+    win = OverlayWindow(cfg, default_spec=SessionSpec(kind="demo", realtime=False, tripwire=False))
+    qtbot.addWidget(win)
+    win.show()
+    win.start_session()
+    qtbot.waitUntil(lambda: win.state.listening == "ended", timeout=90_000)
+    shown = [line.text for line in win.state.lines if line.final]
+    win.bridge.stop()
+    win.close()
+    assert shown
+    with Vault.open() as vault:
+        sessions = vault.list_sessions()
+        assert len(sessions) == 1
+        export = json.dumps(vault.export(None), ensure_ascii=False)
+    assert all(text in export for text in shown)

@@ -194,7 +194,7 @@ class EngineBridge(QObject):
         from cuecard.dialogue.stage import DialogueStage
         from cuecard.pipeline import Pipeline, Processor
         from cuecard.privacy.egress import startup
-        from cuecard.runner import build_engine
+        from cuecard.runner import build_engine, open_kept_session
         from cuecard.session import load_transcriber
         from cuecard.speech.stage import SpeechStage
 
@@ -205,13 +205,19 @@ class EngineBridge(QObject):
         processors: list[Processor] = []
         engine = None
         notices: list[str] = []
+        vault = None
+        sinks = [self._sink]
         try:
+            if cfg.privacy.keep_sessions:
+                # Opted in: this session is kept in the encrypted vault, as with --keep.
+                vault, recorder = open_kept_session(cfg, guard, notices)
+                sinks.append(recorder)
             if spec.answers:
                 processors.append(DialogueStage(clock))
                 engine, notices = build_engine(cfg, clock, guard, demo_profile=spec.kind == "demo")
                 processors.append(engine)
             speech = SpeechStage(transcriber, cfg.speech, clock)
-            pipeline = Pipeline(self._gate(source), speech, processors, [self._sink], clock)
+            pipeline = Pipeline(self._gate(source), speech, processors, sinks, clock)
             self._pipeline = pipeline
             for message in notices:
                 self._sink(Notice("warning", message, 0.0))
@@ -221,6 +227,8 @@ class EngineBridge(QObject):
         finally:
             if engine is not None:
                 await engine.aclose()
+            if vault is not None:
+                vault.close()
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
                 await aclose()
