@@ -56,3 +56,13 @@ def test_unfinished_tail_after_a_sentence_is_dropped() -> None:
     assert drop_unfinished_tail(words) == words  # no full sentence: nothing to judge
     # words already shown as stable are never taken back
     assert drop_unfinished_tail("Done. It was".split(), keep=3) == "Done. It was".split()
+
+
+def test_a_sentence_started_again_is_cut() -> None:
+    looped = (
+        "I will start with the requirements, then pick a token bucket per client. "
+        "I will start with the requirements, then pick a"
+    )
+    assert collapse_loops(looped) == (
+        "I will start with the requirements, then pick a token bucket per client."
+    )

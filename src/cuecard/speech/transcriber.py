@@ -119,6 +119,7 @@ class Transcriber:
 
 
 _SENTENCE_END = (".", "?", "!")
+REPEAT_NGRAM = 6
 
 
 def drop_unfinished_tail(words: list[str], *, keep: int = 0, max_words: int = 3) -> list[str]:
@@ -149,6 +150,15 @@ def collapse_loops(text: str) -> str:
     if len(words) % 2 == 0 and half and norm[:half] == norm[half:]:
         return " ".join(words[:half])  # the whole utterance said twice
     cut = len(words)
+    # The whole sentence started again ("…per client. I will start with the…"):
+    # nobody repeats six words in a row within one breath.
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(len(norm) - REPEAT_NGRAM + 1):
+        gram = tuple(norm[i : i + REPEAT_NGRAM])
+        if gram in seen and i >= seen[gram] + REPEAT_NGRAM:
+            cut = i
+            break
+        seen.setdefault(gram, i)
     for size in range(1, 13):
         allowed = 2 if size < 3 else 1
         for i in range(len(norm) - size * (allowed + 1) + 1):
