@@ -406,7 +406,20 @@ class _Gate:
             self.ledger.finish(entry, reason="cancelled")
 
 
-class GuardedTransport(httpx.AsyncBaseTransport):
+class _Guarded:
+    """What both transports share: the gate, and a policy that can be swapped live."""
+
+    _gate: _Gate
+
+    @property
+    def policy(self) -> EgressPolicy:
+        return self._gate.policy
+
+    def set_policy(self, policy: EgressPolicy) -> None:
+        self._gate.policy = policy
+
+
+class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
     """An httpx transport that sends only to the policy's destinations for one purpose.
 
     The check runs before the inner transport opens a connection, so a blocked
@@ -425,13 +438,6 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose)
         self._inner = inner or httpx.AsyncHTTPTransport(**transport_options)
-
-    @property
-    def policy(self) -> EgressPolicy:
-        return self._gate.policy
-
-    def set_policy(self, policy: EgressPolicy) -> None:
-        self._gate.policy = policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         gate = self._gate
@@ -459,7 +465,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class GuardedSyncTransport(httpx.BaseTransport):
+class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
     """The same guard for synchronous clients (model downloads via huggingface_hub)."""
 
     def __init__(
@@ -473,13 +479,6 @@ class GuardedSyncTransport(httpx.BaseTransport):
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose)
         self._inner = inner or httpx.HTTPTransport(**transport_options)
-
-    @property
-    def policy(self) -> EgressPolicy:
-        return self._gate.policy
-
-    def set_policy(self, policy: EgressPolicy) -> None:
-        self._gate.policy = policy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         gate = self._gate
