@@ -12,4 +12,10 @@ import os as _os
 # before numpy is first imported; a value the user chose is kept.
 _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+# Vendor telemetry off before any vendor library loads: native code opens sockets
+# the egress guard cannot see (see cuecard.privacy.quiet).
+from cuecard.privacy.quiet import silence as _silence
+
+_silence()
+
 __version__ = "0.1.0"

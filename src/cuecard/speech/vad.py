@@ -29,6 +29,10 @@ class SileroModel:
         import onnxruntime
         from faster_whisper.utils import get_assets_path
 
+        from cuecard.privacy.quiet import silence_loaded
+
+        silence_loaded()  # the environment switch is the real one; this covers a late import
+
         opts = onnxruntime.SessionOptions()
         opts.inter_op_num_threads = 1
         opts.intra_op_num_threads = 1
