@@ -23,6 +23,7 @@ from cuecard.events import (
     Event,
     Level,
     Notice,
+    OfflineNotes,
     Question,
     SessionEnded,
     Speaker,
@@ -57,6 +58,8 @@ class _Card:
     answer: str = ""
     status: str = "thinking…"
     done: bool = False
+    notes: str = ""
+    """Offline notes shown while the model is slow or failed: their own section."""
 
 
 @dataclass
@@ -114,6 +117,11 @@ class ViewState:
                 if self.card and self.card.question.id == event.question_id:
                     self.card.status = event.reason
                     self.card.done = True
+            case OfflineNotes():
+                if self.card and self.card.question.id == event.question_id:
+                    self.card.notes = event.text
+                    if not self.card.answer:
+                        self.card.status = event.reason
             case Level():
                 self.levels[event.channel] = event.dbfs
             case Notice():
@@ -151,6 +159,11 @@ def render(state: ViewState) -> RenderableType:
     if state.card is not None:
         q = state.card.question
         body = Text(q.text + "\n", style="bold yellow")
+        if state.card.notes:
+            body.append("From your notes:\n", style="dim")
+            body.append(state.card.notes + "\n", style="white")
+            if state.card.answer:
+                body.append("Suggested answer:\n", style="dim")
         body.append(state.card.answer or "", style="white")
         title = f"question · {q.kind} · {q.confidence:.0%}"
         parts.append(Panel(body, title=title, subtitle=state.card.status, border_style="yellow"))
@@ -217,10 +230,15 @@ class TerminalView:
             case SuggestionDone():
                 for line in event.text.strip().splitlines():
                     out.print(f"        {line}", markup=False, highlight=False)
+            case OfflineNotes():
+                out.print(f"        (from your notes: {event.reason})", markup=False,
+                          highlight=False)  # fmt: skip
+                for line in event.text.strip().splitlines():
+                    out.print(f"        {line}", markup=False, highlight=False)
             case SuggestionFailed():
-                out.print(f"      [red]answer failed: {event.reason}[/]", markup=True)
+                out.print(f"      answer failed: {event.reason}", markup=False, style="red")
             case Notice():
-                out.print(f"[bold]{event.level}:[/] {event.message}", markup=True)
+                out.print(f"{event.level}: {event.message}", markup=False, highlight=False)
             case SessionEnded():
                 usage = usage_line(self.state)
                 out.print(f"[dim]session over: {event.audio_s:.1f} s of audio"

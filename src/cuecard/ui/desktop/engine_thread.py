@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,7 +28,8 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AnswerNow, AudioChunk, Event, Level, Notice, Question, Speaker
+from cuecard.events import AnswerNow, Event, Level, Question, Speaker
+from cuecard.session import FileInput, LiveInput, Session, SourceSpec
 from cuecard.ui.desktop.listeners import Listeners
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,6 @@ LEVEL_EVERY_S = 0.1
 """At most this often per channel does a level meter move (10 Hz is smooth to the eye)."""
 
 SourceKind = Literal["demo", "file", "live"]
-
-
-class LiveCaptureMissing(RuntimeError):
-    """This build has no live capture module yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +52,18 @@ class SessionSpec:
     """Arm the process-wide egress audit hook. It can never be removed, so tests that run
     the window inside the test process turn it off; the HTTP guard and ledger stay on."""
 
+    def source(self) -> SourceSpec:
+        """The session builder's source for this spec (``cuecard.session``)."""
+        if self.kind == "live":
+            return LiveInput()
+        if self.kind == "demo" or self.path is None:
+            return FileInput.bundled_demo(realtime=self.realtime)
+        return FileInput(self.path, realtime=self.realtime)
+
 
 def live_capture_available() -> bool:
-    try:
-        from cuecard.audio import capture
-    except ImportError:
-        return False
-    return hasattr(capture, "LiveSource")
+    """Live capture is part of every build; kept for callers that still ask."""
+    return True
 
 
 class EngineBridge(QObject):
@@ -82,7 +84,7 @@ class EngineBridge(QObject):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._pipeline: object | None = None
+        self._session: Session | None = None
         self._paused = False
         self._last_question: Question | None = None
         self._level_at: dict[Speaker, float] = {}
@@ -99,10 +101,8 @@ class EngineBridge(QObject):
 
     def session_time(self) -> float | None:
         """Seconds on the running session's clock (audio time at real-time speed)."""
-        from cuecard.pipeline import Pipeline
-
-        pipeline = self._pipeline
-        return pipeline.clock.now() if isinstance(pipeline, Pipeline) else None
+        session = self._session
+        return session.clock.now() if session is not None else None
 
     def start(self, spec: SessionSpec, cfg: Config) -> None:
         """Start a session; a running one is stopped first."""
@@ -136,6 +136,9 @@ class EngineBridge(QObject):
         if not self.running:
             return
         self._paused = paused
+        session = self._session
+        if session is not None:
+            session.set_paused(paused)  # a plain flag the session's source loop reads
         self.listening("paused" if paused else "listening")
 
     def answer_now(self) -> None:
@@ -151,17 +154,13 @@ class EngineBridge(QObject):
         return True
 
     # -- the session thread --------------------------------------------------
-    def _inject_factory(self, make: object) -> None:
-        loop, pipeline = self._loop, self._pipeline
-        if loop is None or pipeline is None or loop.is_closed():
+    def _inject_factory(self, make: Callable[[SessionClock], Event]) -> None:
+        loop, session = self._loop, self._session
+        if loop is None or session is None or loop.is_closed():
             return
-        from cuecard.pipeline import Pipeline
-
-        assert isinstance(pipeline, Pipeline)
 
         def go() -> None:
-            event = make(pipeline.clock)  # type: ignore[operator]
-            loop.create_task(pipeline.inject(event))
+            loop.create_task(session.inject(make(session.clock)))
 
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(go)
@@ -170,7 +169,7 @@ class EngineBridge(QObject):
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
-            self._task = loop.create_task(self._session(spec, cfg))
+            self._task = loop.create_task(self._run(spec, cfg))
             loop.run_until_complete(self._task)
             self._post("listening", "ended")
         except asyncio.CancelledError:
@@ -182,7 +181,7 @@ class EngineBridge(QObject):
             self._post("listening", "failed")
             self._post("failed", reason)
         finally:
-            self._pipeline = None
+            self._session = None
             self._task = None
             try:
                 loop.run_until_complete(loop.shutdown_asyncgens())
@@ -190,77 +189,15 @@ class EngineBridge(QObject):
                 loop.close()
                 self._loop = None
 
-    async def _session(self, spec: SessionSpec, cfg: Config) -> None:
-        from cuecard.dialogue.stage import DialogueStage
-        from cuecard.pipeline import Pipeline, Processor
-        from cuecard.privacy.egress import startup
-        from cuecard.runner import build_engine, open_kept_session
-        from cuecard.session import load_transcriber
-        from cuecard.speech.stage import SpeechStage
-
-        clock = SessionClock()
-        guard = startup(cfg, tripwire=spec.tripwire) if spec.answers else None
-        transcriber = await asyncio.to_thread(load_transcriber, cfg)
-        source = self._source(spec, cfg, clock)
-        processors: list[Processor] = []
-        engine = None
-        notices: list[str] = []
-        vault = None
-        sinks = [self._sink]
-        try:
-            if cfg.privacy.keep_sessions:
-                # Opted in: this session is kept in the encrypted vault, as with --keep.
-                vault, recorder = open_kept_session(cfg, guard, notices)
-                sinks.append(recorder)
-            if spec.answers:
-                processors.append(DialogueStage(clock))
-                engine, notices = build_engine(cfg, clock, guard, demo_profile=spec.kind == "demo")
-                processors.append(engine)
-            speech = SpeechStage(transcriber, cfg.speech, clock)
-            pipeline = Pipeline(self._gate(source), speech, processors, sinks, clock)
-            self._pipeline = pipeline
-            for message in notices:
-                self._sink(Notice("warning", message, 0.0))
-            clock.reset()
-            self._post("listening", "listening")
-            await pipeline.run()
-        finally:
-            if engine is not None:
-                await engine.aclose()
-            if vault is not None:
-                vault.close()
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    def _source(
-        self, spec: SessionSpec, cfg: Config, clock: SessionClock
-    ) -> AsyncIterable[AudioChunk]:
-        from cuecard.audio.sources import FileSource
-
-        if spec.kind == "live":
-            try:
-                from cuecard.audio.capture import LiveSource
-            except ImportError:
-                raise LiveCaptureMissing(
-                    "live capture is not part of this build yet: try the demo "
-                    "(`cuecard demo --gui`) or replay a recording"
-                ) from None
-            source: AsyncIterable[AudioChunk] = LiveSource(
-                mic=cfg.audio.mic, loopback=cfg.audio.loopback, clock=clock
-            )
-            return source
-        path = spec.path
-        if spec.kind == "demo" or path is None:
-            from cuecard.cli.session_cmds import demo_recording
-
-            path = demo_recording()
-        return FileSource(path, clock=clock, realtime=spec.realtime)
-
-    async def _gate(self, source: AsyncIterable[AudioChunk]) -> AsyncIterator[AudioChunk]:
-        async for chunk in source:
-            if not self._paused:
-                yield chunk
+    async def _run(self, spec: SessionSpec, cfg: Config) -> None:
+        """The one session builder, as every front end uses it; the window only adds a sink."""
+        session = Session(
+            cfg, spec.source(), answers=spec.answers, tripwire=spec.tripwire, sinks=[self._sink]
+        )
+        session.set_paused(self._paused)
+        self._session = session
+        self._post("listening", "listening")
+        await session.run()
 
     def _sink(self, event: Event) -> None:
         if isinstance(event, Level):

@@ -265,8 +265,9 @@ class SettingsDialog(QDialog):
         self._line(form, "local base URL", ("assist", "local", "base_url"), a.local.base_url,
                    optional=True, hint=hint)  # fmt: skip
         self._line(form, "Max tokens", ("assist", "max_tokens"), a.max_tokens)
-        self._line(form, "Answers per minute", ("assist", "answers_per_minute"),
-                   a.answers_per_minute, hint="the cost guard")  # fmt: skip
+        self._line(form, "Tokens per minute", ("assist", "tokens_per_minute"),
+                   a.tokens_per_minute,
+                   hint="cost guard for paid providers (notes and local models are free)")
         return page
 
     def _keys_tab(self) -> QWidget:
