@@ -95,3 +95,42 @@ def test_doctor_fails_loudly_on_a_bad_key(cuecard_home: Path) -> None:
         proc = cuecard("doctor", env={"CUECARD_OPENAI_KEY": KEY, "CUECARD_ANTHROPIC_KEY": KEY})
         assert proc.returncode == 1
         assert "FAIL provider openai: your OpenAI key was rejected" in proc.stdout
+
+
+def test_doctor_fails_when_the_configured_model_is_not_served(cuecard_home: Path) -> None:
+    with FakeProviderServer() as srv:
+        write_config(cuecard_home, srv)
+        cfg = cuecard_home / "config" / "config.toml"
+        cfg.write_text(cfg.read_text().replace('model = "gpt-4o-mini"', 'model = "gpt-2-retired"'))
+        proc = cuecard("doctor", env={"CUECARD_OPENAI_KEY": KEY, "CUECARD_ANTHROPIC_KEY": KEY})
+        assert proc.returncode == 1
+        line = next(x for x in proc.stdout.splitlines() if x.startswith("FAIL provider openai"))
+        assert "model gpt-2-retired is not served" in line and "gpt-4o-mini" in line
+        assert "assist.openai.model" in line
+        assert [r.api for r in srv.generations] == ["anthropic"], "only served models are tried"
+
+
+def test_a_loopback_model_server_is_inspected_and_redacted_like_any_provider(
+    cuecard_home: Path,
+) -> None:
+    """A loopback port can be a tunnel to another machine: its prompts are not exempt."""
+    with FakeProviderServer(default=Reply(text="- Lead with [ORG_1]")) as srv:
+        cfg = cuecard_home / "config" / "config.toml"
+        cfg.parent.mkdir(parents=True, exist_ok=True)
+        cfg.write_text(
+            '[assist]\nprovider = "local"\n'
+            f'[assist.local]\nmodel = "gpt-4o-mini"\nbase_url = "{srv.openai_base_url}"\n'
+            '[privacy]\nredact = true\nredact_terms = ["org:Paylane"]\n'
+        )
+        proc = cuecard(
+            "ask", "Tell me about a conflict at Paylane", "--sample", "--json", "--show-prompt"
+        )
+        assert proc.returncode == 0, proc.stderr
+        events = json_events(proc.stdout)
+        prompt = next(e for e in events if e["type"] == "prompt")
+        assert prompt["provider"] == "local" and prompt["redacted"] is True
+        assert prompt["destination"].startswith("127.0.0.1:")
+        wire = json.dumps(srv.generations[0].body)
+        assert "Paylane" not in wire and "[ORG_1]" in wire
+        assert events[-1]["type"] == "suggestion_done"
+        assert events[-1]["text"] == "- Lead with Paylane"
