@@ -24,6 +24,7 @@ from cuecard.profile.documents import (
     load_chunks,
     read_text,
     sentences,
+    strip_comments,
 )
 
 WritePdf = Callable[[str, Sequence[Sequence[str]]], Path]
@@ -160,8 +161,8 @@ def test_docx_headings_lists_and_tables(tmp_path: Path) -> None:
 
 
 def test_sentences_are_substrings() -> None:
-    text = (SAMPLE / "stories.md").read_text(encoding="utf-8")
-    for chunk in chunk_text(text, "stories.md"):
+    text = strip_comments((SAMPLE / "stories.md").read_text(encoding="utf-8"))
+    for chunk in chunk_text(text, "stories.md", kind="stories"):
         parts = sentences(chunk.text)
         assert len(parts) > 4
         for part in parts:
