@@ -99,6 +99,8 @@ class Chunk:
     story: bool = False
     labels: tuple[str, ...] = ()
     """Competency labels as the user wrote them, from ``## Title (conflict, leadership)``."""
+    group: str = ""
+    """The heading a story sits under when the user grouped stories ("## Leadership")."""
 
     @property
     def words(self) -> int:
@@ -683,6 +685,7 @@ class _Unit:
     role: bool = False
     title: str = ""
     labels: tuple[str, ...] = ()
+    group: str = ""
 
 
 def _units(text: str, kind: DocKind) -> list[_Unit]:
@@ -705,12 +708,11 @@ def _units(text: str, kind: DocKind) -> list[_Unit]:
                     title, labels = _untitled_story_title(story_body), ()
                 parent = section.path[-2] if len(section.path) >= 2 else ""
                 grouped = not (single_h1 and len(section.path) == 2)  # not the file's title
-                if parent and grouped and len(parent.split()) <= 3:  # "## Leadership" over stories
-                    labels = (*labels, parent.lower())
+                grouping = parent if parent and grouped and len(parent.split()) <= 3 else ""
                 parts = _split_section(group, STORY_HARD_MAX_WORDS)
                 for i, part in enumerate(parts):
                     shown = title if len(parts) == 1 else f"{title} (part {i + 1})"
-                    units.append(_Unit(section.path, part, True, False, shown, labels))
+                    units.append(_Unit(section.path, part, True, False, shown, labels, grouping))
             continue
         role = kind == "resume" and bool(_YEAR.search(heading)) and section.level > 1
         limit = STORY_MAX_WORDS if role else MAX_WORDS
@@ -764,6 +766,7 @@ def chunk_text(text: str, source: str, *, kind: DocKind = "notes", doc_id: str =
             position=i,
             story=unit.story,
             labels=unit.labels,
+            group=unit.group,
         )
         for i, (unit, titles) in enumerate(merged)
     ]
