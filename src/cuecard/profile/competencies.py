@@ -103,7 +103,7 @@ COMPETENCIES: tuple[Competency, ...] = (
     Competency(
         "persuasion",
         "persuading or influencing someone",
-        "often",
+        "sometimes",
         _rx(
             r"convinc\w*|persuad\w*|influenc\w*|win (?:\w+ )?over|won (?:\w+ )?over|buy-?in",
             r"(?:bring|brought|get|got) (?:\w+ )?(?:on board|around)|change (?:\w+ )?mind",
@@ -177,7 +177,7 @@ COMPETENCIES: tuple[Competency, ...] = (
     Competency(
         "ambiguity",
         "working through ambiguity",
-        "often",
+        "sometimes",
         _rx(
             r"ambigu\w*|unclear|uncertain\w*|vague|incomplete (?:information|data|requirements)",
             r"without (?:clear |enough )?(?:direction|requirements|guidance|information|data)",
@@ -204,7 +204,7 @@ COMPETENCIES: tuple[Competency, ...] = (
     Competency(
         "prioritising",
         "prioritising competing work",
-        "often",
+        "sometimes",
         _rx(
             r"priorit\w*|competing (?:demands|priorities|tasks|deadlines|requests)",
             r"too much (?:work|on your plate)|juggl\w*|multiple (?:projects|tasks|deadlines)",

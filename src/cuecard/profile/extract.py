@@ -52,6 +52,22 @@ def limit_self(memory_bytes: int, cpu_s: int) -> None:
             pass
 
 
+_LIMITS: dict[str, int] = {"memory": 0}
+
+
+def _near_memory_limit() -> bool:
+    """Whether this process came close to its memory cap (so a parse error meant "too big")."""
+    if not _LIMITS["memory"]:
+        return False
+    try:
+        import resource
+    except ImportError:
+        return False
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_bytes = peak if sys.platform == "darwin" else peak * 1024
+    return peak_bytes >= 0.6 * _LIMITS["memory"]
+
+
 def extract_pdf(path: str, max_pages: int, max_chars: int) -> tuple[Status, str]:
     """Text of a PDF, page by page; a status instead of an exception."""
     import pypdf
@@ -77,6 +93,8 @@ def extract_pdf(path: str, max_pages: int, max_chars: int) -> tuple[Status, str]
             except MemoryError:
                 raise
             except Exception:
+                if _near_memory_limit():
+                    return ("memory", "")
                 failed += 1
                 continue
             parts.append(text)
@@ -148,14 +166,15 @@ def extract_docx(path: str) -> tuple[Status, str]:
             lines.append("")
     except MemoryError:
         raise
-    except Exception:
-        return ("damaged", "")
+    except Exception:  # lxml reports a failed allocation as "unknown error": look at usage
+        return ("memory", "") if _near_memory_limit() else ("damaged", "")
     return ("ok", "\n".join(lines))
 
 
 def main(argv: list[str]) -> int:
     fmt, path = argv[0], argv[1]
     max_pages, max_chars, memory_bytes, cpu_s = (int(a) for a in argv[2:6])
+    _LIMITS["memory"] = memory_bytes
     limit_self(memory_bytes, cpu_s)
     try:
         result = extract_pdf(path, max_pages, max_chars) if fmt == "pdf" else extract_docx(path)
