@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from cuecard.profile.documents import Chunk
 
 _NAME = r"((?:[A-Z0-9][\w'’&.+-]*)(?:[ \t]+(?:&|and|of|de|[A-Z0-9][\w'’&.+-]*)){0,4})"
-"""One to five capitalised words ("Harbor & Pine", "Northwind Analytics", "ACME")."""
+"""One to five capitalised words ("Harbor & Pine", "Globex Analytics", "ACME")."""
 
 _GENERIC = frozenset(
     {

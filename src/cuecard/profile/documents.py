@@ -339,11 +339,11 @@ _ROLE_LINE = re.compile(
     r"^\S.{2,80}\b(?:19|20)\d\d\s*(?:[-–—]|to)\s*(?:(?:19|20)\d\d|present|current|now)\b",
     re.IGNORECASE,
 )
-"""'Paylane — Senior Engineer, 2021 – present': a role line in a résumé without markup."""
+"""'Globex — Senior Engineer, 2021 – present': a role line in a résumé without markup."""
 
 
 def _looks_like_heading(line: str) -> bool:
-    """A short title-like line in text without markup ("EXPERIENCE", "Paylane — Backend")."""
+    """A short title-like line in text without markup ("EXPERIENCE", "Globex — Backend")."""
     words = line.split()
     if not 1 <= len(words) <= 6 or len(line) > 60 or _BULLET.match(line):
         return False
