@@ -1,4 +1,5 @@
-"""The offline engine answers the demo from the sample profile: right story, nothing invented."""
+"""The offline engine answers the demo from the sample profile: right story, nothing invented,
+and notes a candidate can read at a glance (title first, four bullets of 12 words, result last)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from cuecard.assist.offline import (
     NOTHING,
     OfflineProvider,
     compose,
+    glance,
     pieces,
 )
 from cuecard.assist.prompting import build_prompt
 from cuecard.config import ProviderSettings
-from cuecard.profile.documents import Chunk, sentences
+from cuecard.profile.documents import Chunk, chunk_text, sentences
 from cuecard.profile.retrieval import ProfileIndex
 from cuecard.profile.store import sample_chunks
 
@@ -58,7 +60,7 @@ DEMO: list[tuple[str, str, str | None, list[str]]] = [
         "What would you do if production went down during your first week?",
         "situational",
         OUTAGE,
-        ["- First: I declared an incident", "- Tell: ", "- Follow up: ", "postmortem"],
+        ["- First: ", "- Tell: ", "- Follow up: ", "postmortem"],
     ),
     (
         "Can you tell me about yourself?",
@@ -85,8 +87,9 @@ def quoted(line: str) -> str:
     line = line.removeprefix("- ")
     for label in LABELS:
         if line.startswith(f"{label}: "):
-            return line[len(label) + 2 :]
-    return line
+            line = line[len(label) + 2 :]
+            break
+    return line.removesuffix("…")  # a sentence cut to its first words
 
 
 def assert_nothing_invented(answer: str, chunks: list[Chunk]) -> None:
@@ -127,8 +130,13 @@ async def test_demo_questions_get_points_from_the_right_notes(
     assert answer.startswith("Offline notes — from your profile:\n")
     for phrase in phrases:
         assert phrase in answer, phrase
-    bullets = [line for line in answer.split("\n") if line.startswith("- ")]
-    assert 3 <= len(bullets) <= 7
+    lines = answer.split("\n")
+    bullets = [line for line in lines if line.startswith("- ")]
+    assert 3 <= len(bullets) <= 4
+    assert all(len(b.removeprefix("- ").split()) <= 12 for b in bullets), bullets
+    if story is not None:
+        assert lines[1].endswith(f": {story}")  # the story's title first
+        assert bullets[-1].startswith("- Result: ")  # the result last
     assert_nothing_invented(answer, CHUNKS)
 
     others = [t for t in STORIES if t != story]
@@ -137,7 +145,8 @@ async def test_demo_questions_get_points_from_the_right_notes(
         for sentence in story_sentences(title):
             assert sentence not in answer, (title, sentence)
     if story is not None:
-        assert sum(s in answer for s in story_sentences(story)) >= 3
+        own = story_sentences(story)
+        assert sum(any(quoted(b) in s for s in own) for b in bullets) >= 3
     else:
         assert "Backend engineer with 6 years of experience" in answer  # the résumé summary
 
@@ -150,7 +159,7 @@ async def test_nothing_relevant_says_so() -> None:
         ("Tell me about a time you had a conflict with a teammate", "behavioural"),
     ]
     for question, kind in cases:
-        chunks = [] if kind == "behavioural" else None  # an empty profile
+        chunks: list[Chunk] | None = [] if kind == "behavioural" else None  # an empty profile
         prompt = prompt_for(question, kind, chunks)
         answer = "".join(
             i.text for i in await collect(OfflineProvider(), prompt) if isinstance(i, TextDelta)
@@ -174,8 +183,8 @@ def test_an_unlabelled_note_is_quoted_not_rewritten() -> None:
         assert "Invoice queue" in answer
         assert_nothing_invented(answer, [note])
     technical = compose(build_prompt("Design an invoice queue", "technical", [note], []))
-    assert "- Requirements: It needed to handle 900 jobs a minute." in technical
-    assert "- Trade-offs: We chose SQS instead of Kafka because the team was small." in technical
+    assert "- Requirements: It needed to handle 900 jobs a minute\n" in technical
+    assert "- Trade-offs: We chose SQS instead of Kafka because the team was small" in technical
 
 
 def test_long_sentences_are_cut_at_their_own_punctuation() -> None:
@@ -188,10 +197,7 @@ def test_long_sentences_are_cut_at_their_own_punctuation() -> None:
     note = Chunk(text=long, source="s.md", title="Billing", kind="stories")
     answer = compose(build_prompt("Tell me about the billing platform", "behavioural", [note], []))
     situation = next(line for line in answer.split("\n") if line.startswith("- Situation:"))
-    assert situation == (
-        "- Situation: We ran the billing platform for 40 teams, each with its own deploy "
-        "pipeline, its own alerts and its own runbooks"
-    )
+    assert situation == "- Situation: We ran the billing platform for 40 teams"
     assert_nothing_invented(answer, [note])
 
 
@@ -255,3 +261,29 @@ def test_composing_takes_milliseconds() -> None:
         for prompt in prompts:
             compose(prompt)
     assert (time.perf_counter() - started) / 50 < 0.01
+
+
+def test_why_us_names_the_company_of_the_users_job_description() -> None:
+    job = (
+        "# Analytics Lead — Harbor & Pine\n\n## About Harbor & Pine\n\n"
+        "Harbor & Pine is an online furniture retailer that delivers to 30 countries.\n\n"
+        "## The role\n\nYou will own our operations metrics and lead two analysts."
+    )
+    chunks = [
+        *[c for c in CHUNKS if c.kind == "resume"],
+        *chunk_text(job, "job.md", kind="job"),
+    ]
+    answer = compose(prompt_for("Why do you want to work here?", "about-you", chunks))
+    lines = answer.split("\n")
+    assert lines[1] == "Company: Harbor & Pine"
+    assert "- The company: Harbor & Pine is an online furniture retailer" in answer
+    assert "Northwind" not in answer
+    assert_nothing_invented(answer, chunks)
+
+
+def test_glance_keeps_the_users_words_within_the_limit() -> None:
+    assert glance("Service was back in 22 minutes.", 11) == "Service was back in 22 minutes"
+    cut = glance("We migrated with 40 seconds of read-only time and no failed payments at all.", 10)
+    assert cut == "We migrated with 40 seconds of read-only time"
+    long = glance("one two three four five six seven eight nine ten eleven twelve", 5)
+    assert long == "one two three four five…"

@@ -262,3 +262,91 @@ def test_detection_is_fast() -> None:
         analyse(text)
     per_call = (time.perf_counter() - start) / len(texts)
     assert per_call < 0.001, f"{per_call * 1000:.2f} ms per turn"
+
+
+# --- the interviewer-turn set (tests/data/questions_turns.jsonl) --------------------------
+
+TURNS_DATA = Path(__file__).resolve().parents[1] / "data" / "questions_turns.jsonl"
+TURNS = [json.loads(line) for line in TURNS_DATA.read_text(encoding="utf-8").splitlines()]
+IMPERATIVE_STYLES = {"imperative", "garbled-imperative"}
+
+
+def _turn_rows() -> list[Row]:
+    return [Row(t["text"], t["is_question"], t["kind"], t["source"], "turns") for t in TURNS]
+
+
+def test_turn_set_shape() -> None:
+    assert len(TURNS) >= 300
+    assert len({t["text"] for t in TURNS}) == len(TURNS), "duplicate lines"
+    questions = [t for t in TURNS if t["is_question"]]
+    imperatives = [t for t in questions if t["style"] in IMPERATIVE_STYLES]
+    assert len(imperatives) >= len(questions) / 3
+    assert {t["kind"] for t in questions} == set(get_args(QuestionKind))
+    assert {"garbled-imperative", "statement-then-question"} <= {t["style"] for t in TURNS}
+    for t in TURNS:
+        assert (t["kind"] is None) == (not t["is_question"]), t["text"]
+        assert "tech-interview-handbook" not in t["source"]
+    assert (TURNS_DATA.parent / "questions_turns_SOURCES.md").exists()
+
+
+def test_turn_set_precision_recall_and_kind() -> None:
+    score = _score(_turn_rows())
+    report = "\n".join(score.errors)
+    print(
+        f"\nturns {len(TURNS)}: precision {score.precision:.3f}, recall {score.recall:.3f},"
+        f" kind accuracy {score.kind_accuracy:.3f}\n{report}"
+    )
+    assert score.precision >= 0.95, report
+    assert score.recall >= 0.95, report
+    assert score.kind_accuracy >= 0.90, report
+
+
+def test_imperatives_are_found_garbled_or_not() -> None:
+    rows = [r for r, t in zip(_turn_rows(), TURNS, strict=True) if t["style"] in IMPERATIVE_STYLES]
+    missed = [r.text for r in rows if analyse(r.text) is None]
+    assert len(missed) <= len(rows) * 0.05, missed
+    for text in (
+        "Give an example of a goal you set and met.",
+        "Teach me how a hash map works.",
+        "State the complexity of quicksort.",
+        "the scribe a time you worked with a difficult stakeholder",
+        "x plain how dns resolution works",
+        "Our stack is Go. Describe how you'd test a risky change.",
+    ):
+        assert analyse(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How will you forecast demand for the holiday season?",
+        "How would you estimate the number of taxis in London?",
+        "How would you design a URL shortener?",
+        "Describe how you'd clean a dataset with missing values.",
+        "We have a forecasting problem. How would you forecast churn?",
+        "Walk me through how you'd size the market for e-bikes.",
+        "Estimate how many emails are sent per day.",
+    ],
+)
+def test_technical_and_estimation_questions_are_never_about_you(text: str) -> None:
+    found = analyse(text)
+    assert found is not None
+    assert found.kind == "technical", found
+
+
+def test_why_us_uses_the_company_from_the_job_description() -> None:
+    assert classify("Why Harbor & Pine?", company="Harbor & Pine") == "about-you"
+    found = analyse("So what do you know about Harbor & Pine?", company="Harbor & Pine")
+    assert found is not None and found.kind == "about-you"
+    assert classify("Why Northwind?") == "about-you"  # a short 'why <Name>' without a profile
+    assert classify("Why Kafka?") != "about-you"
+
+
+def test_no_demo_names_in_the_rules() -> None:
+    root = Path(__file__).resolve().parents[2] / "src" / "cuecard"
+    rules = ["dialogue/questions.py", "assist/offline.py", "profile/retrieval.py",
+             "profile/competencies.py", "profile/company.py", "profile/documents.py"]  # fmt: skip
+    for path in (root / rule for rule in rules):
+        source = path.read_text(encoding="utf-8").lower()
+        for name in ("northwind", "alex", "paylane", "rivera", "tallyroute"):
+            assert name not in source, f"{name} in {path.name}"

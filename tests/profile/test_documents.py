@@ -10,6 +10,7 @@ import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import docx
 import pypdf
@@ -24,6 +25,7 @@ from cuecard.profile.documents import (
     load_chunks,
     read_text,
     sentences,
+    strip_comments,
 )
 
 WritePdf = Callable[[str, Sequence[Sequence[str]]], Path]
@@ -32,7 +34,7 @@ PdfBytes = Callable[[Sequence[Sequence[str]]], bytes]
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "cuecard" / "assets" / "sample_profile"
 
 
-def one_line_error(path: Path, **kwargs: float) -> str:
+def one_line_error(path: Path, **kwargs: Any) -> str:
     with pytest.raises(ProfileError) as info:
         read_text(path, **kwargs)
     message = str(info.value)
@@ -160,8 +162,8 @@ def test_docx_headings_lists_and_tables(tmp_path: Path) -> None:
 
 
 def test_sentences_are_substrings() -> None:
-    text = (SAMPLE / "stories.md").read_text(encoding="utf-8")
-    for chunk in chunk_text(text, "stories.md"):
+    text = strip_comments((SAMPLE / "stories.md").read_text(encoding="utf-8"))
+    for chunk in chunk_text(text, "stories.md", kind="stories"):
         parts = sentences(chunk.text)
         assert len(parts) > 4
         for part in parts:
@@ -339,9 +341,10 @@ def test_too_much_text(tmp_path: Path) -> None:
     assert "characters of text; cuecard reads up to 1,000,000" in one_line_error(path)
 
 
-def test_pdfs_are_read_where_no_worker_process_can_start(write_pdf: WritePdf) -> None:
-    # `python -` has a __main__ a spawned child cannot re-import: the thread fallback reads it,
-    # within the same deadline, and nothing but the answer reaches stdout/stderr.
+def test_pdfs_are_read_from_any_main_module(write_pdf: WritePdf) -> None:
+    # The reader is `python -m cuecard.profile.extract`, not a multiprocessing child that must
+    # re-import __main__: `python -` reads PDFs too, within the same deadline, and nothing but
+    # the answer reaches stdout/stderr.
     good = write_pdf("resume.pdf", [["Read without a worker process."]])
     slow = write_pdf("slow.pdf", [[f"line {j} " + "word " * 30 for j in range(12_000)]])
     script = f"""
@@ -365,3 +368,56 @@ print(round(time.monotonic() - started))
     assert lines[0] == "Read without a worker process."
     assert lines[1].startswith("slow.pdf took over 1 s to read")
     assert int(lines[2]) <= 2
+
+
+def _docx_with_xml_of(tmp_path: Path, megabytes: int) -> Path:
+    """A small DOCX whose document.xml inflates to ``megabytes`` of real paragraphs."""
+    source = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("hello")
+    document.save(source)
+    para = b"<w:p><w:r><w:t>word word word</w:t></w:r></w:p>"
+    path = tmp_path / "cv.docx"
+    with (
+        zipfile.ZipFile(io.BytesIO(source.getvalue())) as original,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "word/document.xml":
+                head, _, tail = data.partition(b"<w:body>")
+                data = head + b"<w:body>" + para * (megabytes * 1024 * 1024 // len(para)) + tail
+            archive.writestr(item, data)
+    return path
+
+
+def test_docx_with_40_mb_of_xml_is_refused_in_seconds(tmp_path: Path) -> None:
+    # 155 KB on disk; python-docx alone takes far more than 512 MB and a long time on it.
+    path = _docx_with_xml_of(tmp_path, 40)
+    assert path.stat().st_size < 400 * 1024
+    started = time.perf_counter()
+    message = one_line_error(path)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 12, elapsed  # the 10 s limit, and the reader's start
+    if sys.platform.startswith("linux"):  # the address-space cap is enforced here
+        assert message.startswith("cv.docx needs more than 512 MB of memory to read")
+    else:
+        assert "cv.docx" in message
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
+def test_the_reader_process_is_capped_in_memory(tmp_path: Path) -> None:
+    path = _docx_with_xml_of(tmp_path, 10)
+    message = one_line_error(path, memory_bytes=120 * 1024 * 1024)
+    assert message == (
+        "cv.docx needs more than 120 MB of memory to read (it may hide a very large or broken "
+        "part): save a simpler copy or paste it as text"
+    )
+
+
+def test_docx_reader_hits_the_time_limit(tmp_path: Path) -> None:
+    path = _docx_with_xml_of(tmp_path, 40)
+    started = time.perf_counter()
+    message = one_line_error(path, pdf_timeout_s=1.0, memory_bytes=4 * 1024**3)
+    assert "took over 1 s to read" in message
+    assert time.perf_counter() - started < 4

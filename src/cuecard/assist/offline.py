@@ -11,11 +11,15 @@ question's kind:
 - situational: what you would do first → who you would tell → how you would
   follow up, from the closest story;
 - about you: a short pitch, present → past → why this role, from the résumé and
-  the job description ("why us" puts the job first).
+  the job description ("why us" puts the job first, under the company's name as
+  the job description gives it).
 
 Every line after a fixed frame label is a sentence of the user's own text (or a
-clause cut at its own punctuation), so it can never invent an employer, a
-number or a date.
+clause cut at its own punctuation, or its first words and "…"), so it can
+never invent an employer, a number or a date.
+
+The notes are read at a glance mid-call: the story's title first, at most
+four bullets of at most 12 words each (label included), and the result last.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from dataclasses import dataclass
 
 from cuecard.assist.base import Prompt, StreamEnd, StreamItem, TextDelta, Usage
 from cuecard.assist.prompting import estimate_tokens, parse_context_source
-from cuecard.profile.documents import DocKind, is_star_story, sentences
+from cuecard.profile.company import company_name
+from cuecard.profile.documents import DocKind, is_star_story, sentences, star_label
 from cuecard.profile.retrieval import intent, tokenize
 
 HEADER = "Offline notes — from your profile:"
@@ -40,17 +45,23 @@ FRAMES: dict[str, str] = {
     "self": "Frame: present → past → why this role.",
     "why_us": "Frame: what draws you to them → what you bring.",
 }
+"""The frames the labels follow; kept for providers' guidance, no longer printed (the labels say
+it, and every line costs the overlay space)."""
 FIXED_LINES: frozenset[str] = frozenset({HEADER, NOTHING, NOTHING_HINT, *FRAMES.values()})
 """Lines with no profile text in them; every other line quotes the profile."""
 LABELS: tuple[str, ...] = (
-    "Story", "From", "Closest story", "Situation", "Task", "Action", "Result",
+    "Story", "From", "Closest story", "Company", "Situation", "Task", "Action", "Result",
     "Requirements", "Design", "Trade-offs", "First", "Tell", "Follow up",
     "Now", "Background", "Before", "Why this role", "The company", "What you bring", "Note",
 )  # fmt: skip
 """Frame labels that start a line ("- Action: …", "Story: …")."""
 
 WORDS_PER_PIECE = 4
-MAX_SENTENCE_WORDS = 28
+MAX_BULLET_WORDS = 12
+"""A bullet is read in a glance during a call: at most 12 words, its label included."""
+MAX_BULLETS = 4
+"""Four bullets fit the overlay's answer area at its default size (tests/ui)."""
+ELLIPSIS = "…"
 
 
 # ---------------------------------------------------------------------------
@@ -69,7 +80,11 @@ class Note:
         return is_star_story(self.text)
 
 
-_STAR_LABEL = re.compile(r"^(?:- )?(situation|task|actions?|results?)\s*[:—–-]\s*", re.IGNORECASE)
+_STAR_LABEL = re.compile(
+    r"^(?:- )?(?:[STAR]\s*[:.)—–-]\s*)?(situation|context|background|task|problem|challenge|goal"
+    r"|actions?|approach|results?|outcomes?|impact|lessons?|learnings)\s*[:—–-]\s*",
+    re.IGNORECASE,
+)
 
 
 def _content(sentence: str) -> str:
@@ -78,15 +93,28 @@ def _content(sentence: str) -> str:
     return sentence[2:] if sentence.startswith("- ") else sentence
 
 
-def _short(sentence: str) -> str:
-    """A long sentence cut after a clause of its own (at , ; or :), never mid-clause."""
+_CUT = re.compile(
+    r"[,;:—–(](?=\s)|\s(?=(?:and|but|which|so|because|while|after|before|then|so that|until"
+    r"|instead of|rather than)\s)"
+)
+
+
+def glance(sentence: str, limit: int) -> str:
+    """``sentence`` in at most ``limit`` words, still the user's own words.
+
+    The whole sentence if it fits; else its longest opening clause that fits,
+    cut at its own punctuation or before a joining word ("and", "because", …);
+    else its first words and an ellipsis.
+    """
+    sentence = sentence.strip().rstrip(".")
     words = sentence.split()
-    if len(words) <= MAX_SENTENCE_WORDS:
+    if len(words) <= limit:
         return sentence
-    limit = len(" ".join(words[:MAX_SENTENCE_WORDS]))
-    cuts = [m.start() for m in re.finditer(r"[,;:](?=\s)", sentence[:limit])]
-    cuts = [c for c in cuts if len(sentence[:c].split()) >= 8]
-    return sentence[: cuts[-1]] if cuts else sentence
+    cuts = [m.start() for m in _CUT.finditer(sentence)]
+    fitting = [c for c in cuts if 3 <= len(sentence[:c].split()) <= limit]
+    if fitting:
+        return sentence[: fitting[-1]].rstrip(" ,;:—–(")
+    return " ".join(words[:limit]).rstrip(",;:") + ELLIPSIS
 
 
 def star_parts(text: str) -> dict[str, list[str]]:
@@ -94,12 +122,9 @@ def star_parts(text: str) -> dict[str, list[str]]:
     parts: dict[str, list[str]] = {"situation": [], "task": [], "action": [], "result": []}
     current = "situation"
     for line in text.splitlines():
-        match = _STAR_LABEL.match(line)
-        if match:
-            label = match.group(1).lower()
-            current = "action" if label.startswith("action") else label.rstrip("s")
-            if current == "result" or label.startswith("result"):
-                current = "result"
+        label = star_label(line)
+        if label is not None:
+            current = label
         parts[current] += [_content(s) for s in sentences(line) if _content(s)]
     return parts
 
@@ -125,12 +150,29 @@ def _any(_: str) -> bool:
     return True
 
 
+_HAS_NUMBER = _matches(r"\d")
+
+
+def _outcome(pool: Sequence[str], used: set[str]) -> list[str]:
+    """The result sentence to end on: one whose glance keeps a number, if there is one."""
+    for sentence in pool:
+        if sentence not in used and _HAS_NUMBER(glance(sentence, MAX_BULLET_WORDS - 1)):
+            used.add(sentence)
+            return [sentence]
+    return _pick(pool, used, _any, 1)
+
+
 # ---------------------------------------------------------------------------
 # Frames
 
 
 def _bullets(label: str, items: Iterable[str]) -> list[str]:
-    return [f"- {label}: {_short(item)}" for item in items]
+    room = MAX_BULLET_WORDS - len(label.split())
+    return [f"- {label}: {glance(item, room)}" for item in items]
+
+
+def _plain_bullets(items: Iterable[str]) -> list[str]:
+    return [f"- {glance(item, MAX_BULLET_WORDS)}" for item in items]
 
 
 def _behavioural(note: Note) -> list[str]:
@@ -140,11 +182,11 @@ def _behavioural(note: Note) -> list[str]:
         used: set[str] = set()
         lines += _bullets("Situation", _pick(parts["situation"], used, _any, 1))
         lines += _bullets("Task", _pick(parts["task"], used, _any, 1))
-        lines += _bullets("Action", _pick(parts["action"], used, _any, 2))
-        lines += _bullets("Result", _pick(parts["result"], used, _any, 1))
+        lines += _bullets("Action", _pick(parts["action"], used, _any, 1))
+        lines += _bullets("Result", _outcome(parts["result"], used))
         return lines
     pool = _sentences(note)
-    return lines + [f"- {_short(s)}" for s in pool[:4]]
+    return lines + _plain_bullets(pool[:MAX_BULLETS])
 
 
 _REQUIREMENT = _matches(r"requir|need(?:ed|s)? to|\bmust\b|\bgoal|constraint|\bhad to\b|asked to")
@@ -159,24 +201,22 @@ _DESIGN = _matches(
 
 
 def _technical(note: Note) -> list[str]:
-    lines = [FRAMES["technical"]]
-    if note.title:
-        lines.append(f"From: {note.title}")
+    lines = [f"From: {note.title}"] if note.title else []
     used: set[str] = set()
     if note.star:
         parts = star_parts(note.text)
         early = parts["situation"] + parts["task"]
         action, result = parts["action"], parts["result"]
         requirements = _pick(action + early, used, _REQUIREMENT, 1) or _pick(early, used, _any, 1)
-        design = _pick(action, used, lambda s: not _TRADE_OFF(s), 2)
-        trade_offs = _pick(action + result, used, _TRADE_OFF, 2)
-        outcome = _pick(result, used, _any, 1)
+        design = _pick(action, used, lambda s: not _TRADE_OFF(s), 1)
+        trade_offs = _pick(action + result, used, _TRADE_OFF, 1)
+        outcome = _outcome(result, used)
     else:
         pool = _sentences(note)
         requirements = _pick(pool, used, _REQUIREMENT, 1)
-        trade_offs = _pick(pool, used, _TRADE_OFF, 2)
-        design = _pick(pool, used, _DESIGN, 2) or _pick(pool, used, _any, 2)
-        outcome = _pick(pool, used, lambda s: bool(re.search(r"\d", s)), 1)
+        trade_offs = _pick(pool, used, _TRADE_OFF, 1)
+        design = _pick(pool, used, _DESIGN, 1) or _pick(pool, used, _any, 1)
+        outcome = _pick(pool, used, _HAS_NUMBER, 1)
     lines += _bullets("Requirements", requirements)
     lines += _bullets("Design", design)
     lines += _bullets("Trade-offs", trade_offs)
@@ -196,20 +236,18 @@ _FOLLOW_UP = _matches(
 
 
 def _situational(note: Note) -> list[str]:
-    lines = [FRAMES["situational"]]
-    if note.title:
-        lines.append(f"Closest story: {note.title}")
+    lines = [f"Closest story: {note.title}"] if note.title else []
     used: set[str] = set()
     if note.star:
         parts = star_parts(note.text)
         action, result = parts["action"], parts["result"]
     else:
         action = result = _sentences(note)
-    first = _pick(action, used, _any, 1)
-    first += _pick(action, used, lambda s: not _TELL(s) and not _FOLLOW_UP(s), 1)
+    first = _pick(action, used, lambda s: not _TELL(s) and not _FOLLOW_UP(s), 1)
+    first = first or _pick(action, used, _any, 1)
     tell = _pick(action + result, used, _TELL, 1)
     follow = _pick(result + action, used, _FOLLOW_UP, 1)
-    outcome = _pick(result, used, _any, 1) if note.star else []
+    outcome = _outcome(result, used) if note.star else []
     lines += _bullets("First", first)
     lines += _bullets("Tell", tell)
     lines += _bullets("Follow up", follow)
@@ -228,9 +266,13 @@ def _overlap_first(pool: Sequence[str], reference: str) -> list[str]:
     return sorted(pool, key=lambda s: -len(ref & set(tokenize(s))))
 
 
+def _job_text(notes: Sequence[Note]) -> str:
+    return "\n\n".join(f"## {n.title}\n{n.text}" if n.title else n.text for n in notes)
+
+
 def _pitch(notes: Sequence[Note], why_us: bool) -> list[str]:
     resume = [n for n in notes if n.kind == "resume"]
-    job = [n for n in notes if n.kind == "job"]
+    job = sorted((n for n in notes if n.kind == "job"), key=lambda n: n.rank)
     resume_pool = [s for n in resume for s in _sentences(n)]
     job_pool = [s for n in job[:1] for s in _sentences(n)]
     used: set[str] = set()
@@ -242,15 +284,15 @@ def _pitch(notes: Sequence[Note], why_us: bool) -> list[str]:
     them = _pick(job_pool, used, _any, 1)
     them += _pick(_overlap_first(job_pool, " ".join(resume_pool)), used, _any, 1)
     if why_us:
-        lines = [FRAMES["why_us"]]
+        company = company_name(_job_text(job))
+        lines = [f"Company: {company}"] if company else []
         lines += _bullets("The company", them)
-        lines += _bullets("What you bring", [*now, *background])
+        lines += _bullets("What you bring", [*now, *background][: MAX_BULLETS - len(them)])
         return lines
-    lines = [FRAMES["self"]]
-    lines += _bullets("Now", now)
+    lines = _bullets("Now", now)
     lines += _bullets("Background", background)
     lines += _bullets("Before", before)
-    lines += _bullets("Why this role", them)
+    lines += _bullets("Why this role", them[:1])
     return lines
 
 
@@ -258,7 +300,7 @@ def _generic(note: Note, question: str) -> list[str]:
     lines = [f"From: {note.title}"] if note.title else []
     pool = _sentences(note)
     best = set(_overlap_first(pool, question)[:3])
-    return lines + [f"- {_short(s)}" for s in pool if s in best]
+    return lines + _plain_bullets(s for s in pool if s in best)
 
 
 # ---------------------------------------------------------------------------
@@ -281,22 +323,22 @@ _PREFERRED: dict[str, DocKind] = {
 
 
 def best_note(notes: Sequence[Note], question: str, kind: str) -> Note | None:
-    """The note that shares the most words with the question; ``None`` if none shares any.
+    """The note to answer from: retrieval's first, or a story it ranked second.
 
-    Ties go to a story for behavioural, situational and technical questions
-    (a story has the whole arc), then to the retrieval rank.
+    Retrieval already matched the question's paraphrases and competencies to
+    the notes, so this does not re-rank them by shared words (that would undo
+    it); it only prefers a story over a résumé line for behavioural,
+    situational and technical questions when retrieval ranked the story
+    second. ``question`` is kept for callers; the choice no longer needs it.
     """
-    asked = set(tokenize(question))
-    best: tuple[float, Note] | None = None
-    for note in notes:
-        shared = len(asked & set(tokenize(f"{note.title}\n{note.text}")))
-        if shared == 0:
-            continue
-        score = shared + (0.5 if note.kind == _PREFERRED.get(kind) and note.star else 0.0)
-        score -= note.rank * 0.01
-        if best is None or score > best[0]:
-            best = (score, note)
-    return best[1] if best else None
+    if not notes:
+        return None
+    ranked = sorted(notes, key=lambda n: n.rank)
+    if _PREFERRED.get(kind):
+        for note in ranked[:2]:
+            if note.kind == _PREFERRED[kind] or note.star:
+                return note
+    return ranked[0]
 
 
 def compose(prompt: Prompt) -> str:

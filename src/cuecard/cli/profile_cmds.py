@@ -1,4 +1,5 @@
-"""``cuecard profile``: the documents answers are grounded in (add, list, show, remove, search).
+"""``cuecard profile``: the documents answers are grounded in (add, list, show, remove, search,
+stories).
 
 The profile modules (and bm25s for ``search``) are imported inside the
 commands so ``cuecard --help`` stays instant.
@@ -197,6 +198,48 @@ def search(
     for chunk, score in found:
         out(f"{score:5.2f}  {chunk.source} › {chunk.title or '(untitled)'}")
         out(f"       {_first_line(chunk.text)}")
+
+
+@profile_app.command("stories")
+def stories(
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Show the bundled demo profile's stories instead.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List your stories, what each is about, and the common questions you have no story for."""
+    from cuecard.profile.bank import load_story_bank
+    from cuecard.profile.documents import ProfileError
+
+    try:
+        bank = load_story_bank(sample=sample)
+    except ProfileError as err:
+        fail(str(err))
+    if as_json:
+        out(json.dumps(bank.to_json(), indent=2))
+        return
+    if not bank.stories:
+        out(
+            "You have no stories yet: write a few in a file, one '## Title (competency)' heading "
+            "per story with Situation, Task, Action and Result, and add it with "
+            "`cuecard profile add stories.md`."
+        )
+    else:
+        out(f"Your stories ({len(bank.stories)}):")
+        for story in bank.stories:
+            about = (
+                ", ".join([*story.labelled, *(f"{c} (guessed)" for c in story.inferred)])
+                or "not sure what this is about: add a label, e.g. '## Title (conflict)'"
+            )
+            out(f"  {story.title}")
+            out(f"      about: {about}  ·  {story.words} words  ·  {story.source}")
+            for tip in story.advice:
+                out(f"      tip: {tip}")
+    if bank.gaps:
+        out("")
+        out("Common questions with no story yet:")
+        for gap in bank.gaps:
+            out(f"  - {gap.message}")
 
 
 def register(app: typer.Typer) -> None:

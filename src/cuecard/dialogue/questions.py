@@ -97,7 +97,7 @@ _LEADING = (
     r"(?:thank you|thanks|thank you so much|thanks so much|thanks a lot|many thanks)"
     r"(?: (?:for (?:that|this|sharing(?: that| this)?|the (?:answer|context|detail|details"
     r"|explanation|overview|walkthrough)|explaining(?: that)?|walking me through (?:that|it)"
-    r"|your answer)|alex))?",
+    r"|your answer)))?",
     r"you know|i mean|let's see|let me see|let me think|good stuff|nice one|love that",
     r"(?:let's|let us) (?:move on|move along|continue|get started|start|begin|dive in|jump in"
     r"|switch gears|shift gears|keep going|kick off|kick things off)",
@@ -122,6 +122,11 @@ _NOT_A_QUESTION_START = (
     r"^(?:why don't i|how about i)\b",
     r"^(?:can|could|may) i (?:just )?(?:say|add|mention|jump in|interrupt|stop you|quickly)\b",
     r"^(?:give|bear with) (?:me|us) (?:a|one|just a) (?:second|sec|minute|moment|mo)\b",
+    r"^(?:share|open|close|stop sharing) (?:your|the|my) screen\b",
+    r"^(?:explain|describe|talk|think|narrate)\b.*\b(?:as you go|out loud|aloud|while you"
+    r"|as you code|as you work)\b",
+    r"^where was i\b",
+    r"^let (?:me|us) know when\b",
 )
 _NOT_A_QUESTION_START_RE = tuple(re.compile(p) for p in _NOT_A_QUESTION_START)
 
@@ -155,6 +160,12 @@ _START_CUES: tuple[_Cue, ...] = (
     ),
     _cue("what-about", r"^(?:what|how) about\b", 0.85),
     _cue("what-if", r"^what if\b", 0.85),
+    _cue(
+        "wh-verb",
+        r"^(?:what|which|who) (?:happens|happened|causes|caused|makes|drives|matters|changed"
+        r"|changes|motivates|excites|worries|scares|keeps|breaks|goes wrong)\b",
+        0.85,
+    ),
     _cue("why", r"^(?:why|how come|how so|why not|what else|what then|what next)\b", 0.85),
     _cue("wh-you", rf"^{_WH} {_YOU}\b", 0.7),
     _cue("aux-inversion", rf"^{_AUX} {_SUBJ}\b", 0.9),
@@ -168,9 +179,22 @@ _START_CUES: tuple[_Cue, ...] = (
         r"|implement\b|write (?:a|an|me|some|the|down)\b|sketch\b|estimate\b|define\b"
         r"|summari[sz]e\b|expand on\b|help (?:me|us) understand\b|show (?:me|us)\b"
         r"|say (?:a bit |a little )?more\b|name (?:a|an|one|two|three|some|your)\b"
-        r"|list (?:the|some|a few|your)\b|pick (?:a|an|one)\b|think (?:of|about) a\b"
-        r"|introduce yourself\b|talk a (?:bit|little) about\b)",
+        r"|list (?:the|some|a few|your|three|two|a couple)\b|pick (?:a|an|one)\b"
+        r"|think (?:of|about) a\b|introduce yourself\b|talk a (?:bit|little) about\b"
+        r"|give (?:an?|one|some|two|three|another) (?:example|instance|story)\b"
+        r"|teach (?:me|us)\b|state (?:the|what|how|why|which|your)\b"
+        r"|(?:talk|think|reason|work) through\b|go over\b|break down\b|speak to\b"
+        r"|let (?:me|us) know (?:if|whether|what|how|which|why)\b"
+        r"|tell (?:me|us) (?:how|what|why|which|when|where|whether|if)\b"
+        r"|(?:tell|talk|give|share|walk|describe|explain) (?:me |us )?(?:\w+ ){0,2}"
+        r"(?:a time|an example|an instance|a situation|a story)\b)",
         0.86,
+    ),
+    _cue(
+        "story-request",
+        r"^(?:a|one) time (?:when|that|where|you)\b|^an? (?:example|instance|story) (?:of|when"
+        r"|where|about)\b",
+        0.75,
     ),
     _cue(
         "setup",
@@ -199,7 +223,9 @@ _EMBEDDED_CUES: tuple[_Cue, ...] = (
         r"|let me ask (?:you )?(?:about|how|why|what|whether|if|a (?:quick|follow)\S*)"
         r"|(?:my|the|a) (?:next |first |last |final |follow-up |quick )?question (?:is|would be"
         r"|for you)"
-        r"|(?:can|could|may) i ask (?:you )?(?:about|how|why|what|whether|if))\b",
+        r"|(?:can|could|may) i ask (?:you )?(?:about|how|why|what|whether|if)"
+        r"|(?:the|my|a) follow-?up (?:question )?(?:is|would be|will be) (?:how|what|why|whether"
+        r"|if|which|when))\b",
         0.85,
     ),
 )
@@ -280,7 +306,9 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"(?:water|coffee|tea)\b",
         r"(?:are you |)ready to (?:start|begin|get started|go|dive in)|are you ready",
         r"(?:shall|should) we (?:start|begin|get started|dive in)",
-        r"does that sound good|sounds? good\W*$|are you comfortable|all set",
+        r"does that sound good|sounds? good\W*$|are you comfortable\W*$|all set",
+        r"(?:video|audio|sound|camera|mic|microphone|connection)s? (?:\w+ )?(?:working|okay|ok"
+        r"|fine|clear|cuts? out|drops?)|on your end|cuts? out",
         r"did you (?:have|get) (?:a chance|lunch|time to (?:eat|rest))",
         r"how(?:'s| is) (?:the|your) (?:weather|connection|family|morning)",
     ),
@@ -302,6 +330,10 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"anything (?:else )?(?:you'd|you would) like to (?:add|ask|share)|before we wrap up",
         r"how did you hear about|next steps|timeline for|travel (?:for work|requirements|\d)",
         r"willing to (?:relocate|travel|work)|(?:working|work) hours|time ?zone|overtime",
+        r"\btravel\b|any (?:more |other |further )?questions (?:before|for|at this)",
+        r"(?:able|ready|free) to start|start (?:in|on|by|from) (?:\w+ )?(?:january|february"
+        r"|march|april|may|june|july|august|september|october|november|december|monday|next)",
+        r"being on[- ]call|on[- ]call (?:\w+ ){0,3}(?:week|rotation|schedule|shifts?)",
     ),
     # about-you: the candidate as a person and a hire
     *_kinds(
@@ -321,14 +353,16 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"hobbies|outside (?:of )?work|for fun|free time|spare time",
         r"your (?:ideal|dream) (?:job|role|team|manager|company|environment)",
         r"what are you looking for|looking for in (?:your|a|the) next",
-        r"what do you know about (?:us|our|the company|northwind)",
+        r"what do you know about (?:us|our|the company)\b",
         r"(?:management|leadership|work|working|communication|learning) style",
         r"how would your (?:colleagues|manager|friends|coworkers|co-workers|team|peers)"
         r" describe",
         r"(?:proudest|most proud|proud of)|(?:biggest|greatest) (?:achievement|accomplishment)",
         r"what do you (?:enjoy|like|love) (?:most )?about|what do you do for",
         r"your current (?:role|job|position|team)|what do you do (?:at|in your)",
-        r"why (?:northwind|us|here)\W*$|why (?:backend|engineering|software)\b",
+        r"why (?:us|here)\W*$|why (?:backend|engineering|software)\b",
+        r"why you (?:want|applied|are applying|chose|left|decided|are leaving)",
+        r"what do you know about (?:\w+ ){0,2}(?:company|product|team|mission|business)",
     ),
     # behavioural: a past situation, STAR
     *_kinds(
@@ -342,6 +376,11 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"|in which|from)",
         r"describe (?:a|an) (?:time|situation|project|moment|occasion|instance|conflict"
         r"|decision|challenge|failure|mistake)",
+        r"you(?:'ve| have) ever|you ever (?:had|made|received|given|faced|failed|missed|led)",
+        r"(?:do|done|have done|approach) (?:it |things |that )?differently",
+        r"(?:tell|talk|walk|take) (?:me |us )?(?:about|through) (?:your|the) (?:proudest|biggest"
+        r"|hardest|toughest|worst|best|greatest|most \w+)\b",
+        r"(?:example|instance|story) of (?:when|a time|how|where) you",
         r"have you ever (?:had|been|dealt|faced|disagreed|failed|made|missed|led|had to"
         r"|worked with a|received|given|gone|pushed|changed|handled|managed|mentored|taken"
         r"|convinced|persuaded)",
@@ -363,6 +402,9 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"|challenging|difficult|bug|problem|project|decision|situation)",
         r"(?:you|you've) (?:made|led|shipped|built|owned|ran|faced|handled|worked on|had to"
         r"|dealt with)\b",
+        r"\b(?:you|you've|you have) (?:\w+ly )?(?:(?!need|used|based|interested|supposed"
+        r"|expected|excited|asked|called|named|allowed)\w+ed|taken|made|led|done|given"
+        r"|received|chosen|taught|brought|faced|owned|shipped)\b(?! (?:by|to be)\b)",
     ),
     # situational: a hypothetical
     *_kinds(
@@ -375,6 +417,7 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"if you (?:were|had|found|discovered|noticed|joined|got|disagreed|saw|inherited"
         r"|realised|realized)",
         r"what if (?:you|your|a|the|we)|in a situation where",
+        r"what you(?:'d| would) do (?:if|when|about)",
         r"your (?:manager|boss|lead|teammate|colleague|stakeholder|product manager|pm)"
         r" (?:asks|asked|wants|disagrees|tells)",
         r"(?:first|1st) (?:week|day|month|30|60|90)",
@@ -392,6 +435,34 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"debug|troubleshoot|root cause|memory leak|race condition|deadlock",
         r"rate limit|url shortener|web crawler|load balanc|cach(?:e|ing)|shard|replicat"
         r"|partition|consistent hashing|message queue|pub[- ]?sub|cap theorem",
+    ),
+    *_kinds(
+        "technical",
+        5,
+        # Solving a problem, not describing oneself: never about-you, whatever "you" says.
+        r"how (?:would |will |do |could |can |should |might )?you(?:'d| would| will)? "
+        r"(?:go about |approach )?"
+        r"(?:forecast|estimat|size|measure|investigat|find|calculat|model|predict|evaluat"
+        r"|analy[sz]|test|roll out|design|build|comput|detect|clean|guarantee|shard|scale|cache"
+        r"|index|partition|migrat|debug|optimi[sz]|implement|deploy|monitor|store|secure"
+        r"|speed up|architect|benchmark|profile|load test|make (?:a|an|the|it|this|that)\b"
+        r"(?! (?:decision|call|choice|conversation)))",
+        r"(?:how (?:would|do|will|could|should) you|how you(?:'d| would)) (?:approach|handle) "
+        r"(?:\w+ ){0,2}(?:shard\w*|scal\w+|cach\w+|migrat\w+|index\w*|partition\w*"
+        r"|replicat\w+)",
+        r"\b(?:sketch|draw|design|model|diagram) (?:out |up )?(?:the|a|an|your) (?:\w+ ){0,3}"
+        r"(?:model|schema|architecture|system|diagram|api|service|pipeline)",
+        r"(?:worked|working|work|experience) (?:mostly |mainly )?(?:with|in) (?:\w+ )?(?:go|golang"
+        r"|python|java|rust|kafka|kubernetes|react|sql|postgres|aws|gcp|azure|\w+script|c\+\+"
+        r"|spark|airflow|dbt|terraform)\b",
+        r"\b(?:estimate|forecast|size the market|market size|how many \w+ (?:are|is) there)",
+    ),
+    *_kinds(
+        "technical",
+        3,
+        r"how (?:\w+ ){1,3}works?\W*$|how (?:\w+ ){1,3}works? (?:under|in|behind)",
+        r"^(?:explain|define|teach (?:me|us)|state|compare|contrast|outline|sketch) (?!(?:\w+ )?"
+        r"(?:why you|yourself|your (?:background|resume|career|experience|role|motivation)))",
     ),
     *_kinds(
         "technical",
@@ -438,6 +509,7 @@ _DANGLING = _wordset(
     "those some any very more most than as like because while would could can will should "
     "do does did is are was were be been have has had me us i we they he she it's "
     "tell describe explain walk take give share design build implement handle use choose "
+    "teach estimate forecast sketch outline define list name state compare "
     "pick approach create write define compare make need want say mean ask talk think "
     "um uh like just really also then"
 )
@@ -539,7 +611,36 @@ def _detect(sentence: _Sentence) -> _Verdict | None:
     return _Verdict(start + verdict.start, round(confidence, 3), verdict.cue)
 
 
+# Whisper mishears the verb of an imperative more than any other word of it ("the scribe a
+# time", "x plain how", "es to mate"): the common mishearings, put back before matching.
+_GARBLED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"^(?:the|this|des|de|dis) ?(?:scribe|scribed|cry|cribe|crime|cried)\b", "describe"),
+        (r"^(?:x|ex|eggs|ecks) ?plain\b|^explane\b|^explain(?=s\b)", "explain"),
+        (r"^(?:es|is|as) ?(?:to|ti|ta) ?mate\b", "estimate"),
+        (r"^the sign(?= (?:a|an|the|me|us|your|our|some)\b)", "design"),
+        (r"^gimme\b", "give me"),
+        (r"^sure (?=a (?:time|story|moment|situation|example)\b)", "share "),
+        (r"^(walk|talk|take|run) (me|us) (?:thru|true|threw|to)\b", "\\1 \\2 through"),
+        (r"\bthru\b", "through"),
+        (r"\b(tell|talk) (me |us )?bout\b", "\\1 \\2about"),
+        (r"^teach (?:mi|mee)\b", "teach me"),
+        (r"^(?:tail|tel) (me|us)\b", "tell \\1"),
+        (r"\bexam ?pull\b|\begg ?sample\b", "example"),
+    )
+)
+
+
+def ungarble(body: str) -> str:
+    """A normalised sentence with the usual mishearings of interview verbs put right."""
+    for pattern, replacement in _GARBLED:
+        body = pattern.sub(replacement, body)
+    return re.sub(r"\s+", " ", body).strip()
+
+
 def _detect_body(body: str, qmark: bool) -> _Verdict | None:
+    body = ungarble(body)
     blocked = any(p.search(body) for p in _NOT_A_QUESTION_START_RE)
     if not blocked:
         for cue in _START_CUES:
@@ -576,7 +677,9 @@ def _internal_onset(body: str) -> _Verdict | None:
     return None
 
 
-def analyse(text: str, *, continuation: bool = False) -> QuestionAnalysis | None:
+def analyse(
+    text: str, *, continuation: bool = False, company: str | None = None
+) -> QuestionAnalysis | None:
     """The question in one interviewer turn, or None when it asks nothing.
 
     Several questions in one turn come back as one text (first question to
@@ -603,7 +706,7 @@ def analyse(text: str, *, continuation: bool = False) -> QuestionAnalysis | None
             parts.append(sentence.text())  # context between two questions
     question = _capitalise(" ".join(parts))
     confidence = max(v.confidence for v in verdicts if v is not None)
-    kind = classify(question)
+    kind = classify(question, context=text, company=company)
     cues = tuple(v.cue for v in verdicts if v is not None)
     return QuestionAnalysis(question, kind, confidence, cues)
 
@@ -612,16 +715,60 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def classify(question: str) -> QuestionKind:
-    """The kind of a question text (assumed to be a question already)."""
-    body = normalise(question)
+def _scores(body: str) -> dict[QuestionKind, float]:
     scores = dict.fromkeys(KINDS, 0.0)
     for rule in _KIND_RULES:
         if rule.pattern.search(body):
             scores[rule.kind] += rule.weight
+    return scores
+
+
+_WHY_NAME_RE = re.compile(
+    r"^(?:(?i:so|and|okay|right|well)[,.]?\s+)*(?i:why)\s+([A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s*\??$"
+)
+"""'Why Acme?': a short 'why' with a capitalised name is about the candidate's choice."""
+
+
+def _about_company(body: str, raw: str, company: str | None) -> bool:
+    if company:
+        name = normalise(company)
+        if (
+            name
+            and name in body
+            and re.search(
+                r"\bwhy\b|know about|work (?:at|for|with)|join|interest|excite|attract|draws? you",
+                body,
+            )
+        ):
+            return True
+    last = _sentences(raw)[-1].text() if raw.strip() else ""
+    match = _WHY_NAME_RE.match(last.strip())
+    if match is None:
+        return False
+    return not any(_scores(normalise(match.group(1))).values())  # "Why Kafka?" is technical
+
+
+def classify(question: str, *, context: str = "", company: str | None = None) -> QuestionKind:
+    """The kind of a question text (assumed to be a question already).
+
+    ``context`` is the rest of the turn ("Your manager asks you to ship early.
+    How do you handle it?"): it decides the kind only when the question alone
+    says nothing about it. ``company`` is the company of the job description
+    (``cuecard.profile.company``), so "why Harbor & Pine?" is about the
+    candidate; without it a short "Why <Name>?" is taken as the same.
+    """
+    body = ungarble(normalise(question))
+    if _about_company(body, question, company):
+        return "about-you"
+    scores = _scores(body)
     best = max(KINDS, key=lambda k: scores[k])  # ties: earlier in KINDS wins
     if scores[best] > 0:
         return best
+    if context:
+        around = _scores(ungarble(normalise(context)))
+        nearby = max(KINDS, key=lambda k: around[k])
+        if around[nearby] > 0:
+            return nearby
     if _QMARK_SECOND_PERSON_RE.search(body):
         return _DEFAULT_KIND_WITH_YOU
     return _DEFAULT_KIND

@@ -10,29 +10,37 @@ when it is short (a job, a skills list, a STAR story), long sections are packed
 paragraph by paragraph up to about ``MAX_WORDS``, and tiny sibling sections
 (education, languages) are merged so BM25 does not favour fragments.
 
-Documents are untrusted input. Limits are checked before parsing, and PDF text
-is extracted in a separate process with a hard time limit: one page with a
-10 MB content stream keeps pypdf busy for about 45 s on a laptop, so a
-cooperative deadline between pages is not enough. (A ``spawn`` child re-imports
-``__main__``; where it cannot, a daemon thread with the same deadline reads the
-PDF instead and is abandoned, not stopped, if it overruns.)
+Documents are untrusted input. Size limits are checked before parsing, and
+PDF and DOCX text is extracted by ``cuecard.profile.extract`` in a subprocess
+with a time and memory limit (``PARSE_TIMEOUT_S``, ``PARSE_MEMORY_BYTES``):
+a document over either is refused with one line, never a traceback. On Linux
+the memory limit is the worker's address space; on macOS only CPU time and
+the wall clock bound it; on Windows the wall clock does.
+
+Stories are the unit of retrieval: in a stories document every heading, at
+any level and with or without a "Story:" prefix, starts one story, and a story
+is never split into or merged with another (STAR sub-headings such as
+"### Action" stay inside their story). Résumés are cut by role, job
+descriptions by section.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import multiprocessing
+import math
 import os
 import re
+import signal
+import subprocess
 import sys
-import threading
-import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal, get_args
+
+from cuecard.profile import extract as _extract
 
 DocKind = Literal["resume", "job", "stories", "notes"]
 DOC_KINDS: tuple[DocKind, ...] = get_args(DocKind)
@@ -44,13 +52,18 @@ MAX_CHARS = 1_000_000
 """Most text kept from one document: about 170,000 words, far beyond any profile."""
 MAX_DOCX_UNZIPPED = 200 * 1024 * 1024
 """A DOCX is a zip; refuse one that inflates past this (a zip bomb)."""
-PDF_TIMEOUT_S = 20.0
-"""Hard limit on PDF text extraction; 100 ordinary pages take well under a second."""
+PARSE_TIMEOUT_S = 10.0
+"""Wall-clock (and CPU) limit on reading one PDF or DOCX; a real résumé takes under a second."""
+PARSE_MEMORY_BYTES = 512 * 1024 * 1024
+"""Address-space limit of the reader process (Linux): a résumé needs well under 150 MB."""
 
 MIN_WORDS = 60
 MAX_WORDS = 200
 STORY_MAX_WORDS = 400
-"""A STAR story stays one chunk up to this length, so its parts are retrieved together."""
+"""A résumé role stays one chunk up to this length."""
+STORY_HARD_MAX_WORDS = 1500
+"""A story is one chunk up to this length (a told story is 200–400 words); past it, it is
+cut into parts that keep its title, and never share a chunk with another story."""
 
 SUPPORTED: dict[str, str] = {
     ".pdf": "pdf",
@@ -83,6 +96,11 @@ class Chunk:
     kind: DocKind = "notes"
     doc_id: str = ""
     position: int = 0
+    story: bool = False
+    labels: tuple[str, ...] = ()
+    """Competency labels as the user wrote them, from ``## Title (conflict, leadership)``."""
+    group: str = ""
+    """The heading a story sits under when the user grouped stories ("## Leadership")."""
 
     @property
     def words(self) -> int:
@@ -121,17 +139,23 @@ def check_file(path: Path) -> str:
     return fmt
 
 
-def read_text(path: Path, *, pdf_timeout_s: float = PDF_TIMEOUT_S) -> str:
+def read_text(
+    path: Path,
+    *,
+    pdf_timeout_s: float = PARSE_TIMEOUT_S,
+    memory_bytes: int = PARSE_MEMORY_BYTES,
+) -> str:
     """The document as light Markdown: headings, paragraphs, bullets.
 
     Raises ``ProfileError`` with one actionable line for anything unreadable.
+    ``pdf_timeout_s`` bounds PDF and DOCX parsing alike.
     """
     fmt = check_file(path)
     if fmt == "pdf":
-        raw = _read_pdf(path, timeout_s=pdf_timeout_s)
+        raw = _read_pdf(path, timeout_s=pdf_timeout_s, memory_bytes=memory_bytes)
         text = plain_to_markdown(raw)
     elif fmt == "docx":
-        text = _read_docx(path)
+        text = _read_docx(path, timeout_s=pdf_timeout_s, memory_bytes=memory_bytes)
     elif fmt == "markdown":
         text = strip_comments(_decode(path))
     else:
@@ -171,131 +195,88 @@ def _decode(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-PdfResult = tuple[Literal["ok", "encrypted", "damaged", "pages"], str]
-
-
-def extract_pdf(path: str, max_pages: int, max_chars: int) -> PdfResult:
-    """Text of a PDF, page by page; runs in the worker process.
-
-    Returns a status instead of raising, so nothing unpicklable crosses the pipe.
-    """
-    import pypdf  # only the worker process needs it
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files log many warnings
-    try:
-        reader = pypdf.PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            try:
-                if reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-                    return ("encrypted", "")
-            except Exception:
-                return ("encrypted", "")
-        pages = len(reader.pages)
-        if pages > max_pages:
-            return ("pages", str(pages))
-        parts: list[str] = []
-        size = 0
-        failed = 0
-        for page in reader.pages:
-            try:
-                text = page.extract_text() or ""
-            except Exception:
-                failed += 1
-                continue
-            parts.append(text)
-            size += len(text)
-            if size > max_chars:
-                break
-        if pages and failed == pages:
-            return ("damaged", "")
-        return ("ok", "\n\n".join(parts))
-    except pypdf.errors.FileNotDecryptedError:
-        return ("encrypted", "")
-    except Exception:
-        return ("damaged", "")
-
-
-def _pdf_worker(path: str, max_pages: int, max_chars: int, conn: Connection) -> None:
-    try:
-        conn.send(extract_pdf(path, max_pages, max_chars))
-    finally:
-        conn.close()
+def _worker_env() -> dict[str, str]:
+    """The environment for the reader: this cuecard importable, nothing else added."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])  # the folder holding cuecard/
+    paths_now = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = package_root + (os.pathsep + paths_now if paths_now else "")
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
 
 
 def _too_slow(path: Path, timeout_s: float) -> ProfileError:
     return ProfileError(
         f"{path.name} took over {timeout_s:.0f} s to read (it may be very complex): "
-        "save a simpler PDF or paste it as text"
+        "save a simpler copy (PDF or DOCX) or paste it as text"
     )
 
 
-def _worker_can_start() -> bool:
-    """False when a spawned child could not re-import ``__main__`` (``python -``, an embed)."""
-    main = sys.modules.get("__main__")
-    if getattr(getattr(main, "__spec__", None), "name", None):
-        return True
-    file = getattr(main, "__file__", None)
-    return file is None or os.path.exists(file)
+def _too_big(path: Path, memory_bytes: int) -> ProfileError:
+    return ProfileError(
+        f"{path.name} needs more than {describe_size(memory_bytes)} of memory to read (it may "
+        "hide a very large or broken part): save a simpler copy or paste it as text"
+    )
 
 
-def _extract_in_process(path: Path, timeout_s: float) -> PdfResult | None:
-    """Extraction in a spawned process that is killed at the deadline.
+def _run_worker(path: Path, fmt: str, *, timeout_s: float, memory_bytes: int) -> tuple[str, str]:
+    """``(status, text)`` from ``cuecard.profile.extract`` run as a bounded subprocess.
 
-    ``None`` when the process could not run at all, so the caller can fall back.
+    The child caps its own memory and CPU time on POSIX (see that module); here
+    the wall-clock deadline holds on every OS, Windows included.
     """
-    ctx = multiprocessing.get_context("spawn")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(
-        target=_pdf_worker,
-        args=(str(path), MAX_PDF_PAGES, MAX_CHARS, sender),
-        daemon=True,
-        name="cuecard-pdf",
-    )
+    cpu_s = max(1, math.ceil(timeout_s))
+    command = [
+        sys.executable,
+        "-m",
+        "cuecard.profile.extract",
+        fmt,
+        str(path.resolve()),
+        str(MAX_PDF_PAGES),
+        str(MAX_CHARS),
+        str(memory_bytes),
+        str(cpu_s),
+    ]
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window flashing on Windows
     try:
-        proc.start()
-    except (OSError, RuntimeError):
-        receiver.close()
-        sender.close()
-        return None
-    sender.close()
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_worker_env(),
+            creationflags=flags,
+        )
+    except OSError as err:  # includes a privacy policy that blocks starting programs
+        raise ProfileError(
+            f"could not start cuecard's document reader for {path.name} ({err.strerror or err}): "
+            "paste the text into a .md or .txt file and add that"
+        ) from None
     try:
-        if not receiver.poll(timeout_s):
+        stdout, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise _too_slow(path, timeout_s) from None
+    code = proc.returncode
+    if code == _extract.MEMORY_EXIT:
+        raise _too_big(path, memory_bytes)
+    if code != 0 or not stdout:
+        if os.name == "posix" and code in (-signal.SIGXCPU, -signal.SIGKILL):
             raise _too_slow(path, timeout_s)
-        try:
-            result: PdfResult = receiver.recv()
-        except (EOFError, OSError):
-            return None  # the child died before answering (it catches every exception)
-        return result
-    finally:
-        receiver.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(timeout=5)
+        if code is not None and code < 0:  # killed by the OS: out of memory, most likely
+            raise _too_big(path, memory_bytes)
+        return ("damaged", "")
+    try:
+        result = json.loads(stdout.decode("utf-8"))
+        return str(result["status"]), str(result["text"])
+    except (ValueError, KeyError, TypeError):
+        return ("damaged", "")
 
 
-def _extract_in_thread(path: Path, timeout_s: float) -> PdfResult:
-    """The fallback: a daemon thread, abandoned (not stopped) at the deadline."""
-    box: list[PdfResult] = []
-    worker = threading.Thread(
-        target=lambda: box.append(extract_pdf(str(path), MAX_PDF_PAGES, MAX_CHARS)),
-        daemon=True,
-        name="cuecard-pdf",
-    )
-    worker.start()
-    worker.join(timeout_s)
-    if not box:
-        raise _too_slow(path, timeout_s)
-    return box[0]
-
-
-def _read_pdf(path: Path, *, timeout_s: float) -> str:
-    started = time.monotonic()
-    result = _extract_in_process(path, timeout_s) if _worker_can_start() else None
-    if result is None:
-        _log.info("pdf: no worker process, reading in a thread")
-        result = _extract_in_thread(path, max(1.0, timeout_s - (time.monotonic() - started)))
-    status, payload = result
-    _log.debug("pdf %s: %s", path.suffix, status)  # never the text
+def _read_pdf(path: Path, *, timeout_s: float, memory_bytes: int) -> str:
+    status, payload = _run_worker(path, "pdf", timeout_s=timeout_s, memory_bytes=memory_bytes)
+    _log.debug("pdf: %s", status)  # never the text
     if status == "encrypted":
         raise ProfileError(
             f"{path.name} is password-protected: save an unprotected copy or paste it as text"
@@ -305,15 +286,17 @@ def _read_pdf(path: Path, *, timeout_s: float) -> str:
             f"{path.name} has {payload} pages; cuecard reads PDFs up to {MAX_PDF_PAGES} pages "
             "— export just your résumé pages"
         )
-    if status == "damaged":
+    if status == "memory":
+        raise _too_big(path, memory_bytes)
+    if status != "ok":
         raise ProfileError(
             f"{path.name} could not be read as a PDF (it may be damaged): "
             "save it again or paste it as text"
         )
-    return str(payload)
+    return payload
 
 
-def _read_docx(path: Path) -> str:
+def _read_docx(path: Path, *, timeout_s: float, memory_bytes: int) -> str:
     damaged = ProfileError(
         f"{path.name} could not be read as a Word document (it may be damaged): "
         "save it again as .docx or paste it as text"
@@ -321,57 +304,20 @@ def _read_docx(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise damaged from None
     if unzipped > MAX_DOCX_UNZIPPED:
         raise ProfileError(
             f"{path.name} unpacks to {describe_size(unzipped)}; cuecard reads Word documents up "
             f"to {describe_size(MAX_DOCX_UNZIPPED)} unpacked — save just your résumé pages"
         )
-    import docx  # heavy, and only needed here
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    try:
-        document = docx.Document(str(path))
-        lines: list[str] = []
-
-        def paragraph_line(par: Paragraph) -> str:
-            text = par.text.strip()
-            if not text:
-                return ""
-            style = (par.style.name if par.style is not None else "") or ""
-            if style == "Title":
-                return f"# {text}"
-            match = re.fullmatch(r"Heading (\d)", style)
-            if match:
-                return "#" * min(6, int(match.group(1)) + 1) + f" {text}"
-            if style.startswith("List"):
-                return f"- {text}"
-            return text
-
-        def table_lines(table: Table) -> Iterator[str]:
-            seen: set[int] = set()
-            for row in table.rows:
-                for cell in row.cells:
-                    if id(cell._tc) in seen:  # merged cells repeat
-                        continue
-                    seen.add(id(cell._tc))
-                    for par in cell.paragraphs:
-                        yield paragraph_line(par)
-                    yield ""
-
-        for block in document.iter_inner_content():
-            if isinstance(block, Paragraph):
-                lines.append(paragraph_line(block))
-            else:
-                lines.extend(table_lines(block))
-            lines.append("")
-    except ProfileError:
-        raise
-    except Exception:
-        raise damaged from None
-    return "\n".join(lines)
+    status, text = _run_worker(path, "docx", timeout_s=timeout_s, memory_bytes=memory_bytes)
+    _log.debug("docx: %s", status)
+    if status == "memory":
+        raise _too_big(path, memory_bytes)
+    if status != "ok":
+        raise damaged
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -382,10 +328,22 @@ _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HR = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;)\"”']\s*$")
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)([^*_\n]{2,120}?)(?:\*\*|__)\s*:?\s*$")
+"""A line that is bold and nothing else: a heading written without heading syntax."""
+_STORY_LINE = re.compile(
+    r"^(?:star\s+)?(?:story|example)\s*#?\s*\d{0,2}\s*[:.)—–-]\s*\S", re.IGNORECASE
+)
+"""'Story: Missed deadline', 'Example 2 - The outage': a story title in plain text."""
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\bpresent\b|\bcurrent\b|\bnow\b", re.IGNORECASE)
+_ROLE_LINE = re.compile(
+    r"^\S.{2,80}\b(?:19|20)\d\d\s*(?:[-–—]|to)\s*(?:(?:19|20)\d\d|present|current|now)\b",
+    re.IGNORECASE,
+)
+"""'Globex — Senior Engineer, 2021 – present': a role line in a résumé without markup."""
 
 
 def _looks_like_heading(line: str) -> bool:
-    """A short title-like line in text without markup ("EXPERIENCE", "Paylane — Backend")."""
+    """A short title-like line in text without markup ("EXPERIENCE", "Globex — Backend")."""
     words = line.split()
     if not 1 <= len(words) <= 6 or len(line) > 60 or _BULLET.match(line):
         return False
@@ -397,8 +355,15 @@ def _looks_like_heading(line: str) -> bool:
     return bool(significant) and all(w[0].isupper() for w in significant)
 
 
+def _looks_like_story_or_role(line: str) -> bool:
+    """A story title or a résumé role line: longer than a heading, still a heading."""
+    if _BULLET.match(line) or len(line.split()) > 16 or line.endswith((".", ",", ";")):
+        return False
+    return bool(_STORY_LINE.match(line) or _ROLE_LINE.search(line))
+
+
 def plain_to_markdown(text: str) -> str:
-    """Mark heading-like lines of PDF or plain text as ``##`` headings."""
+    """Mark heading-like lines of PDF or plain text as Markdown headings."""
     out: list[str] = []
     first = True
     for raw in text.splitlines():
@@ -406,7 +371,9 @@ def plain_to_markdown(text: str) -> str:
         if not line:
             out.append("")
             continue
-        if _looks_like_heading(line):
+        if _looks_like_story_or_role(line):
+            out += ["", "### " + line, ""]
+        elif _looks_like_heading(line) and not _star_heading(line):
             out += ["", ("# " if first else "## ") + line, ""]
         else:
             out.append(line)
@@ -439,17 +406,87 @@ def _join_lines(lines: list[str]) -> str:
         line = clean_inline(line)
         if not line:
             continue
-        if out and not bullet and not _SENTENCE_END.search(out[-1]) and not line.startswith("- "):
+        starts_part = bool(_STAR_LABEL_LINE.match(line))
+        if (
+            out
+            and not bullet
+            and not starts_part
+            and not _SENTENCE_END.search(out[-1])
+            and not line.startswith("- ")
+        ):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------
+# STAR parts
+
+STAR_LABELS = ("situation", "task", "action", "result")
+_STAR_SYNONYMS: dict[str, str] = {
+    "situation": "situation",
+    "context": "situation",
+    "background": "situation",
+    "setting": "situation",
+    "task": "task",
+    "problem": "task",
+    "challenge": "task",
+    "goal": "task",
+    "objective": "task",
+    "action": "action",
+    "actions": "action",
+    "approach": "action",
+    "what i did": "action",
+    "result": "result",
+    "results": "result",
+    "outcome": "result",
+    "outcomes": "result",
+    "impact": "result",
+    "lesson": "result",
+    "lessons": "result",
+    "learnings": "result",
+    "what i learned": "result",
+    "what i learnt": "result",
+    "reflection": "result",
+}
+_STAR_WORDS = "|".join(sorted((re.escape(k) for k in _STAR_SYNONYMS), key=len, reverse=True))
+_STAR_LABEL_LINE = re.compile(
+    rf"^(?:- )?(?:[STAR]\s*[:.)—–-]\s*)?({_STAR_WORDS})\b\s*(?:\([^)]*\)\s*)?[:—–-]",
+    re.IGNORECASE,
+)
+_STAR_HEADING = re.compile(
+    rf"^(?:[STAR]\s*[:.)—–-]\s*|\d[.)]\s*)?({_STAR_WORDS})\s*(?:\([^)]*\))?\s*:?$", re.IGNORECASE
+)
+
+
+def star_label(line: str) -> str | None:
+    """The STAR part ("situation", "task", "action", "result") a line is labelled with."""
+    match = _STAR_LABEL_LINE.match(line.strip())
+    return _STAR_SYNONYMS[match.group(1).lower()] if match else None
+
+
+def _star_heading(title: str) -> str | None:
+    """The STAR part a heading names ("### Action", "R: Result"), if it names one."""
+    match = _STAR_HEADING.match(clean_inline(title).strip())
+    return _STAR_SYNONYMS[match.group(1).lower()] if match else None
+
+
+def is_star_story(text: str) -> bool:
+    """Three or more of Situation/Task/Action/Result (or their synonyms) written as labels."""
+    found = {label for line in text.splitlines() if (label := star_label(line))}
+    return len(found) >= 3
+
+
+# ---------------------------------------------------------------------------
+# Sections
+
+
 @dataclass(slots=True)
 class _Section:
     path: tuple[str, ...]
     paragraphs: list[str]
+    level: int = 0
 
 
 def _sections(text: str) -> list[_Section]:
@@ -457,22 +494,39 @@ def _sections(text: str) -> list[_Section]:
     stack: list[tuple[int, str]] = []
     para: list[str] = []
     fenced = False
+    part_prefix = ""  # a STAR sub-heading ("### Action") waiting for its first paragraph
+    marked_level = 1  # level of the last "#" heading; bold-line headings sit one below it
 
     def flush() -> None:
+        nonlocal part_prefix
         if para:
             joined = "\n".join(line.rstrip() for line in para) if fenced else _join_lines(para)
             if joined.strip():
+                if part_prefix:
+                    joined = f"{part_prefix}: {joined}"
+                    part_prefix = ""
                 sections[-1].paragraphs.append(joined)
             para.clear()
 
-    def open_heading(level: int, title: str) -> None:
+    def open_heading(level: int, raw_title: str) -> None:
+        nonlocal part_prefix
         flush()
+        part = _star_heading(raw_title)
+        if part is not None and stack and len(sections) > 1:
+            # "### Situation" under a story: a part of that story, not a new section.
+            if part_prefix:
+                sections[-1].paragraphs.append(f"{part_prefix}:")
+            part_prefix = part.capitalize()
+            return
+        if part_prefix:
+            sections[-1].paragraphs.append(f"{part_prefix}:")
+            part_prefix = ""
         while stack and stack[-1][0] >= level:
             stack.pop()
-        title = clean_inline(title)
+        title = clean_inline(raw_title)
         if title:
             stack.append((level, title))
-        sections.append(_Section(tuple(t for _, t in stack), []))
+        sections.append(_Section(tuple(t for _, t in stack), [], level))
 
     for line in text.splitlines():
         if _FENCE.match(line):
@@ -483,8 +537,12 @@ def _sections(text: str) -> list[_Section]:
             para.append(line)
             continue
         atx = _ATX.match(line)
+        bold = _BOLD_LINE.match(line) if not para else None
         if atx:
-            open_heading(len(atx.group(1)), atx.group(2))
+            marked_level = len(atx.group(1))
+            open_heading(marked_level, atx.group(2))
+        elif bold and len(bold.group(1).split()) <= 14 and not star_label(bold.group(1) + ":"):
+            open_heading(marked_level + 1, bold.group(1))  # one below the last real heading
         elif re.fullmatch(r"\s*(=+|-+)\s*", line) and len(para) == 1:
             title = para.pop()
             open_heading(1 if "=" in line else 2, title)
@@ -493,22 +551,44 @@ def _sections(text: str) -> list[_Section]:
         else:
             para.append(line)
     flush()
+    if part_prefix:
+        sections[-1].paragraphs.append(f"{part_prefix}:")
     return [s for s in sections if s.paragraphs]
 
 
 # ---------------------------------------------------------------------------
 # Chunking
 
-STAR_LABELS = ("situation", "task", "action", "result")
+_TITLE_PREFIX = re.compile(
+    r"^(?:(?:star\s+)?(?:story|example)\s*#?\s*\d{0,2}|\d{1,2})\s*[:.)—–-]\s*(?=\S)",
+    re.IGNORECASE,
+)
+_TRAILING_LABELS = re.compile(r"\s*[(\[]([^()\[\]]{2,80})[)\]]\s*$")
 
 
-def is_star_story(text: str) -> bool:
-    """Three or more of Situation/Task/Action/Result written as labels."""
-    found = {
-        m.group(1).lower()
-        for m in re.finditer(r"(?im)^(?:- )?(situation|task|actions?|results?)\b\s*[:—–-]", text)
-    }
-    return len({f.rstrip("s") if f != "results" else "result" for f in found}) >= 3
+def story_title(heading: str) -> tuple[str, tuple[str, ...]]:
+    """A story heading without its "Story:" prefix, and the labels in its parenthesis.
+
+    "Story: Story 2: Pushing back on scope (conflict, persuasion)" →
+    ("Pushing back on scope", ("conflict", "persuasion")). A parenthesis with a
+    year in it ("(2021 – present)") is part of the title, not a label.
+    """
+    title = heading.strip()
+    while True:
+        stripped = _TITLE_PREFIX.sub("", title, count=1).strip()
+        if stripped == title or not stripped:
+            break
+        title = stripped
+    labels: tuple[str, ...] = ()
+    match = _TRAILING_LABELS.search(title)
+    if match and not re.search(r"\d", match.group(1)) and match.start() > 0:
+        labels = tuple(
+            part.strip().lower()
+            for part in re.split(r"[,;/&|]|\band\b", match.group(1))
+            if part.strip()
+        )
+        title = title[: match.start()].rstrip(" —–-:")
+    return title, labels
 
 
 _SENTENCE_STOP = re.compile(r"[.!?][\"”')\]]*(?=\s+[\"“(\[]?[A-Z0-9])")
@@ -553,55 +633,142 @@ def _pack(pieces: Iterable[str], limit: int, sep: str) -> list[str]:
     return packs
 
 
-def _split_section(paragraphs: list[str]) -> list[str]:
+def _split_section(paragraphs: list[str], limit: int = MAX_WORDS) -> list[str]:
     body = "\n".join(paragraphs)
-    if _words(body) <= MAX_WORDS or (is_star_story(body) and _words(body) <= STORY_MAX_WORDS):
+    if _words(body) <= limit:
         return [body]
     pieces: list[str] = []
     for para in paragraphs:
-        if _words(para) <= MAX_WORDS:
+        if _words(para) <= limit:
             pieces.append(para)
         else:
-            pieces += _pack(sentences(para), MAX_WORDS, " ")
-    return _pack(pieces, MAX_WORDS, "\n")
+            pieces += _pack(sentences(para), limit, " ")
+    return _pack(pieces, limit, "\n")
+
+
+def _split_stories(paragraphs: list[str]) -> list[list[str]]:
+    """Paragraphs of one section cut where a second STAR sequence starts.
+
+    A stories file without headings ("Situation: … Result: … Situation: …")
+    still holds several stories; each new "Situation" after an Action or a
+    Result starts the next one, so two stories are never one chunk.
+    """
+    stories: list[list[str]] = [[]]
+    seen: set[str] = set()
+    for para in paragraphs:
+        first = para.splitlines()[0] if para else ""
+        label = star_label(first)
+        if label in ("situation", "task") and seen & {"action", "result"}:
+            stories.append([])
+            seen = set()
+        stories[-1].append(para)
+        for line in para.splitlines():
+            if (part := star_label(line)) is not None:
+                seen.add(part)
+    return [s for s in stories if s]
+
+
+def _untitled_story_title(body: str) -> str:
+    for line in body.splitlines():
+        text = _STAR_LABEL_LINE.sub("", line).strip(" -:")
+        if text:
+            words = text.split()
+            return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+    return "Untitled story"
+
+
+@dataclass(slots=True)
+class _Unit:
+    path: tuple[str, ...]
+    body: str
+    story: bool = False
+    role: bool = False
+    title: str = ""
+    labels: tuple[str, ...] = ()
+    group: str = ""
+
+
+def _units(text: str, kind: DocKind) -> list[_Unit]:
+    units: list[_Unit] = []
+    # One "# Heading" in a stories file is the file's title; several are stories.
+    single_h1 = sum(1 for line in text.splitlines() if re.match(r"#\s", line)) == 1
+    for section in _sections(text):
+        body = "\n".join(section.paragraphs)
+        star = is_star_story(body)
+        heading = section.path[-1] if section.path else ""
+        file_title = section.level == 1 and single_h1
+        titled_story = kind == "stories" and bool(heading) and not file_title
+        if star or titled_story:
+            groups = _split_stories(section.paragraphs) if star else [section.paragraphs]
+            for n, group in enumerate(groups):
+                story_body = "\n".join(group)
+                if heading and (n == 0 or len(groups) == 1):
+                    title, labels = story_title(heading)
+                else:
+                    title, labels = _untitled_story_title(story_body), ()
+                parent = section.path[-2] if len(section.path) >= 2 else ""
+                grouped = not (single_h1 and len(section.path) == 2)  # not the file's title
+                grouping = parent if parent and grouped and len(parent.split()) <= 3 else ""
+                parts = _split_section(group, STORY_HARD_MAX_WORDS)
+                for i, part in enumerate(parts):
+                    shown = title if len(parts) == 1 else f"{title} (part {i + 1})"
+                    units.append(_Unit(section.path, part, True, False, shown, labels, grouping))
+            continue
+        role = kind == "resume" and bool(_YEAR.search(heading)) and section.level > 1
+        limit = STORY_MAX_WORDS if role else MAX_WORDS
+        units += [
+            _Unit(section.path, part, False, role)
+            for part in _split_section(section.paragraphs, limit)
+        ]
+    return units
 
 
 def chunk_text(text: str, source: str, *, kind: DocKind = "notes", doc_id: str = "") -> list[Chunk]:
-    """Cut light Markdown into chunks of about MIN_WORDS..MAX_WORDS words."""
-    sections = _sections(text)
-    raw: list[tuple[tuple[str, ...], str]] = []
-    for section in sections:
-        raw += [(section.path, body) for body in _split_section(section.paragraphs)]
+    """Cut light Markdown into retrieval units: whole stories, roles, sections.
+
+    A story is one chunk (never split below ``STORY_HARD_MAX_WORDS``, never
+    merged), a résumé role is one chunk, a job description keeps its sections;
+    other long sections are packed paragraph by paragraph up to ``MAX_WORDS``
+    and tiny plain siblings (education, languages) are merged.
+    """
+    units = _units(text, kind)
 
     # A document with one top heading (the name on a résumé) does not repeat it in every title.
-    tops = {path[0] for path, _ in raw if path}
-    strip_top = len(tops) == 1 and all(path for path, _ in raw[1:])
+    tops = {u.path[0] for u in units if u.path}
+    strip_top = len(tops) == 1 and all(u.path for u in units[1:])
 
-    merged: list[tuple[tuple[str, ...], list[str], str]] = []  # path, titles, body
-    for path, body in raw:
-        title = " › ".join(path[1:] if strip_top else path)
-        if merged:
-            prev_path, prev_titles, prev_body = merged[-1]
-            small = _words(prev_body) < MIN_WORDS
-            related = prev_path[:-1] == path[:-1] or path[: len(prev_path)] == prev_path
-            if small and related and _words(prev_body) + _words(body) <= MAX_WORDS:
+    merged: list[tuple[_Unit, list[str]]] = []  # unit, titles
+    for unit in units:
+        if unit.story:
+            merged.append((unit, [unit.title]))
+            continue
+        title = " › ".join(unit.path[1:] if strip_top else unit.path)
+        if merged and kind != "job":
+            prev, prev_titles = merged[-1]
+            small = _words(prev.body) < MIN_WORDS
+            related = prev.path[:-1] == unit.path[:-1] or unit.path[: len(prev.path)] == prev.path
+            plain = not (prev.story or prev.role or unit.role)
+            if small and related and plain and _words(prev.body) + _words(unit.body) <= MAX_WORDS:
                 titles = prev_titles
                 if title and title not in titles:
                     titles = [*titles, title]
-                merged[-1] = (path, titles, f"{prev_body}\n{body}")
+                merged[-1] = (_Unit(unit.path, f"{prev.body}\n{unit.body}"), titles)
                 continue
-        merged.append((path, [title] if title else [], body))
+        merged.append((unit, [title] if title else []))
 
     return [
         Chunk(
-            text=body,
+            text=unit.body,
             source=source,
             title=" / ".join(titles),
             kind=kind,
             doc_id=doc_id,
             position=i,
+            story=unit.story,
+            labels=unit.labels,
+            group=unit.group,
         )
-        for i, (_, titles, body) in enumerate(merged)
+        for i, (unit, titles) in enumerate(merged)
     ]
 
 

@@ -1,6 +1,17 @@
 """Find the few profile chunks that matter for a question, in about a millisecond.
 
-BM25 (bm25s) over every chunk of the user's documents, built once per session.
+Hybrid ranking, built once per session:
+
+- **lexical**: BM25 (bm25s) over every chunk of the user's documents;
+- **competency**: the behavioural competency a question asks for ("pushed back
+  on your boss" → conflict) matched against what each story is about (its
+  heading's labels, or inferred from its title and text), from the curated
+  table in ``cuecard.profile.competencies``. This is what bridges the
+  paraphrases BM25 cannot: "boss" for manager, "biggest achievement" for the
+  story the user is proudest of, "get up to speed in a codebase" for learning.
+
+The final score is the BM25 score scaled to the best match (so 1 is "the best
+lexical match") plus ``COMPETENCY_WEIGHT`` times the competency match.
 Interview questions are short and full of filler ("tell me about a time
 you…"), so the tokenizer drops interview filler as well as English stopwords,
 folds a handful of interview synonyms into one token (disagreement → conflict,
@@ -23,7 +34,9 @@ import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from cuecard.profile.documents import Chunk
+from cuecard.profile import competencies
+from cuecard.profile.company import company_of
+from cuecard.profile.documents import Chunk, is_star_story
 
 Intent = Literal["self", "why_us"]
 
@@ -40,6 +53,7 @@ _FILLER = _group(
     talk share want during example examples time times about like just also very so some any all
     more most other than too please okay ok well let lets thing things something anything kind sort
     really much many get got handle handled handling deal dealt dealing approach approached
+    ve ll re through
     """,
     "",
 )
@@ -57,6 +71,13 @@ _SYNONYMS: dict[str, str] = {
     **_group("mentor mentors mentored mentoring mentorship coach coached coaching", "mentor"),
     **_group("mistake mistakes failure failures failed fail", "failure"),
     **_group("limiter limiters limiting throttle throttling throttled", "limit"),
+    **_group("led lead leads leading", "lead"),
+    **_group("code codebase codebases", "code"),
+    **_group(
+        "study studied studying school college university degree degrees education bsc ba ma "
+        "msc phd diploma",
+        "education",
+    ),
 }
 
 _SUFFIXES = (
@@ -134,7 +155,7 @@ _WHY_US = re.compile(
 )
 _INTENT_WORDS: dict[Intent, str] = {
     "self": "summary profile background experience currently",
-    "why_us": "about company mission team role",
+    "why_us": "about company mission",
 }
 # The document kinds an about-the-candidate answer draws on, first one first: a pitch is
 # the résumé's opening plus why this job, an answer to "why us" the other way round.
@@ -157,20 +178,67 @@ def intent(question: str) -> Intent | None:
 _KIND_PREFERENCE: dict[str, str] = {"behavioural": "stories", "situational": "stories"}
 
 
-class ProfileIndex:
-    """BM25 over the chunks of a profile; build once per session, search per question."""
+COMPETENCY_WEIGHT = 1.2
+"""How much a competency match counts against a full lexical match (1.0)."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+_STORY_SEEKING = re.compile(
+    r"\b(?:a|one|the) time\b|\b(?:an|one|some|another) (?:example|instance|occasion|situation"
+    r"|story|experience)\b|\bhave you ever\b|\bdescribe (?:a|an|the|your)\b"
+    r"|\b(?:tell|talk to) (?:me|us) about (?:a|an|the|your|how)\b"
+    r"|\bwalk (?:me|us) through (?:a|an|the)\b"
+    r"|\btalk about (?:a|an|the)\b|\bshare (?:a|an|one|some)\b"
+    r"|\bwhat(?:'s| is| was| were) (?:the|your) (?:most|biggest|hardest|worst|best|toughest"
+    r"|greatest|proudest)\b|\bhow (?:did|have) you\b|\bwhen (?:did|have) you\b"
+    r"|\byou(?:'ve| have) (?:ever )?(?:done|built|made|led|handled|designed|shipped|tracked)\b"
+)
+"""A question that asks for something the candidate did: a story answers it better than a
+line of the job description or of the résumé."""
+_NOT_STORY_FACTOR: dict[str, float] = {"job": 0.3, "resume": 0.7, "notes": 0.8}
+
+
+def is_story(chunk: Chunk) -> bool:
+    """A chunk that tells one story (from a stories file, or written in STAR form)."""
+    return (
+        chunk.story or (chunk.kind == "stories" and bool(chunk.title)) or is_star_story(chunk.text)
+    )
+
+
+class ProfileIndex:
+    """Hybrid retrieval over the chunks of a profile; build once per session, search per question.
+
+    ``hybrid=False`` ranks by BM25 alone (for ``bench/retrieval.py``'s comparison).
+    """
+
+    def __init__(self, chunks: Sequence[Chunk], *, hybrid: bool = True) -> None:
         self.chunks: tuple[Chunk, ...] = tuple(chunks)
+        self.hybrid = hybrid
         self._retriever: bm25s.BM25 | None = None
+        self._token_sets: tuple[frozenset[str], ...] = ()
+        self.company: str | None = company_of(self.chunks)
+        """The company of the job description, for "why us" answers (None if unknown)."""
+        self.story_competencies: tuple[competencies.StoryCompetencies | None, ...] = tuple(
+            competencies.of_story(c.title, c.text, c.labels, c.group) if is_story(c) else None
+            for c in self.chunks
+        )
         if self.chunks:
             corpus = [tokenize(f"{c.title}\n{c.text}") for c in self.chunks]
+            self._token_sets = tuple(frozenset(t) for t in corpus)
             retriever = bm25s.BM25()
             retriever.index(corpus, show_progress=False)
             self._retriever = retriever
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def _competency_scores(self, query: str) -> np.ndarray:
+        scores = np.zeros(len(self.chunks), dtype=np.float64)
+        asked = competencies.asked_for(query)
+        if not asked:
+            return scores
+        for i, story in enumerate(self.story_competencies):
+            if story is not None:
+                scores[i] = min(1.0, sum(w * story.weight(name) for name, w in asked.items()))
+        return scores
 
     def scored(
         self, query: str, k: int = 4, *, kind: str | None = None
@@ -184,11 +252,28 @@ class ProfileIndex:
             return []
         goal = intent(query)
         text = f"{query} {_INTENT_WORDS[goal]}" if goal else query
+        if goal == "why_us" and self.company:
+            text = f"{text} {self.company} {self.company}"  # the company's own section first
         tokens = tokenize(text)
         scores = np.zeros(len(self.chunks), dtype=np.float64)
         if tokens:
             scores += self._retriever.get_scores(tokens)
         top = float(scores.max(initial=0.0)) or 1.0
+        if self.hybrid:
+            # BM25 scaled to the best match, times the share of the question's words the
+            # chunk has: one common word matching must not outrank a story about the topic.
+            asked = set(tokens)
+            coverage = np.array(
+                [len(asked & words) / len(asked) if asked else 0.0 for words in self._token_sets]
+            )
+            scores = scores / top * (np.sqrt(coverage) if goal is None else 1.0)
+            top = 1.0
+            if goal is None:
+                scores += COMPETENCY_WEIGHT * self._competency_scores(query)
+                if _STORY_SEEKING.search(_fold(query)):
+                    for i, chunk in enumerate(self.chunks):
+                        if self.story_competencies[i] is None:
+                            scores[i] *= _NOT_STORY_FACTOR.get(chunk.kind, 1.0)
         if goal:
             # About the candidate: the opening of the résumé and of the job description
             # are the answer even when no word of the question matches them.
