@@ -66,7 +66,7 @@ Send = Callable[[Event], Awaitable[None]]
 
 
 class Retriever(Protocol):
-    def search(self, query: str, k: int = 4) -> Sequence[object]: ...
+    def search(self, query: str, k: int = 4, *, kind: str | None = None) -> Sequence[object]: ...
 
 
 class PromptBuilder(Protocol):
@@ -220,7 +220,7 @@ class AnswerEngine:
 
     def prompt_for(self, question: Question) -> Prompt:
         chunks = (
-            list(self.retriever.search(question.text, self.cfg.profile_chunks))
+            list(self.retriever.search(question.text, self.cfg.profile_chunks, kind=question.kind))
             if self.retriever
             else []
         )
