@@ -68,12 +68,15 @@ def test_nothing_sent_and_single_destination() -> None:
     assert summarize(Ledger()).verdict == "nothing left this device; 0 blocked"
     assert status_line(Ledger()) == "egress: nothing sent · 0 blocked"
     one = Ledger()
-    one.record(host="127.0.0.1", port=11434, purpose="answer", outcome="allowed", label="local")
+    one.record(
+        host="127.0.0.1", port=11434, purpose="answer", outcome="allowed", label="local",
+        opened=True,
+    )  # fmt: skip
     assert summarize(one).verdict == ("1 destination, your configured provider (local); 0 blocked")
     download = Ledger()
     download.record(
         host="huggingface.co", port=443, purpose="model-download", outcome="allowed",
-        label="model download",
+        label="model download", opened=True,
     )  # fmt: skip
     assert summarize(download).verdict == (
         "1 destination, allowed by your config (model download); 0 blocked"
