@@ -31,17 +31,17 @@ live_cmds.register(app)  # listen, devices, app
 def _command_name(argv: list[str]) -> str:
     """The command's name ("ask", "models download"): command words only, never an argument."""
     import typer.main
-    from click import Group
 
-    command = typer.main.get_command(app)
+    command: object = typer.main.get_command(app)
     names: list[str] = []
     for word in argv:
         if word.startswith("-"):
             continue
-        if not isinstance(command, Group) or word not in command.commands:
+        subcommands = getattr(command, "commands", None)  # a group (typer vendors its click)
+        if not isinstance(subcommands, dict) or word not in subcommands:
             break
         names.append(word)
-        command = command.commands[word]
+        command = subcommands[word]
     return " ".join(names)
 
 

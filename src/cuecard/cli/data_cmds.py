@@ -145,14 +145,17 @@ def _erase_session(session: str) -> None:
     vault = _open_vault(must_exist=True)
     assert vault is not None
     with vault:
+        finished_earlier = session in vault.completed  # an interrupted erase, done at open
         try:
-            vault.erase(session)
+            if session in vault.pending_erasures():
+                vault.finish_erasures()
+            elif not finished_earlier:
+                vault.erase(session)
         except VaultError as err:
-            if session not in vault.pending_erasures():
-                fail(str(err))  # nothing was erased
-            with _ledger_errors():
-                ledger_store.erase_session(session)
-            fail(str(err))  # erased from the file, but the old key is still in the keychain
+            if session in vault.pending_erasures():  # gone from the file, old key still kept
+                with _ledger_errors():
+                    ledger_store.erase_session(session)
+            fail(str(err))
     with _ledger_errors():
         ledger_store.erase_session(session)
     out(
@@ -169,15 +172,13 @@ def _finish_erasures() -> None:
         out("nothing to finish: no session has been kept")
         return
     with vault:
-        pending = vault.pending_erasures()
         try:
-            finished = vault.finish_erasures()
+            vault.finish_erasures()
         except VaultError as err:
             fail(str(err))
+        finished = vault.completed
     if finished:
         out(f"finished erasing {', '.join(finished)}: the vault key is replaced")
-    elif pending:  # opening the vault finished them already
-        out(f"finished erasing {', '.join(pending)}: the vault key is replaced")
     else:
         out("nothing to finish: every erase is complete")
 

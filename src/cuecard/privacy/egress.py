@@ -992,24 +992,6 @@ class Guard:
         return make_http_client(self.policy, self.ledger, purpose, label=provider, **options)
 
 
-def _click_command() -> str:
-    """The command being run ("ask", "models download"), from click's context if there is one.
-
-    Only command names: never an argument or an option value (they can be content).
-    """
-    try:
-        import click
-    except ImportError:  # pragma: no cover - typer depends on click
-        return ""
-    ctx = click.get_current_context(silent=True)
-    names: list[str] = []
-    while ctx is not None and ctx.parent is not None:
-        if ctx.command.name:
-            names.append(ctx.command.name)
-        ctx = ctx.parent
-    return " ".join(reversed(names))
-
-
 def startup(
     config: Config,
     *,
@@ -1022,14 +1004,15 @@ def startup(
 
     ``download=True`` only for ``cuecard models download``: it adds the download
     hosts and leaves Hugging Face online. Everything else runs with
-    ``HF_HUB_OFFLINE=1``. The process ledger is tagged with the command and
-    (``persist``) writes through to the store ``cuecard privacy report`` reads,
-    kept for ``privacy.retention_days``.
+    ``HF_HUB_OFFLINE=1``. ``command`` names what the ledger files this
+    process's connections under (the CLI's ``main`` sets it from the command
+    words). With ``persist`` the process ledger writes through to the store
+    ``cuecard privacy report`` reads, kept for ``privacy.retention_days``.
     """
     policy = EgressPolicy.from_config(config, download=download)
     ledger = process_ledger()
-    name = command if command is not None else (_click_command() or ledger.command)
-    ledger.set_context(command=name)
+    if command is not None:  # else the CLI's main() has named it already
+        ledger.set_context(command=command)
     if persist:
         from cuecard.privacy import ledger_store
 

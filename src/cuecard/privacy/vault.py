@@ -219,6 +219,8 @@ class Vault:
         self._clock = clock
         self._lock = threading.RLock()
         self._master: bytes | None = None
+        self.completed: list[str] = []
+        """Erased sessions whose key rotation this instance finished (perhaps at open)."""
 
     # -- opening ----------------------------------------------------------------
 
@@ -694,8 +696,10 @@ class Vault:
             stored = self._keychain_master()
             if stored is None and self._keyed_sessions() == 0:
                 # no key and nothing left to open: the next kept session makes a fresh key
+                erased = self.pending_erasures()
                 self._clear_rekey(drop_check=True)
                 self._master = None
+                self.completed += erased
                 return
             pending = self._meta(PENDING_MASTER)
             if stored is not None and not self._opens(stored) and pending is not None:
@@ -712,8 +716,10 @@ class Vault:
                 new = self._rewrap(stored)
                 self._store_master(new)
                 stored = new
+            erased = self.pending_erasures()
             self._clear_rekey()
             self._master = stored
+            self.completed += erased
         except secrets.KeychainUnavailable as err:
             raise self._shred_incomplete(err) from None
 
