@@ -343,6 +343,27 @@ def test_erase_all_without_the_keychain_exits_1_and_names_what_is_left(
     assert keychain_now() == []
 
 
+def test_erase_while_the_key_is_missing_rotates_once_the_key_is_restored(
+    cuecard_home: Path,
+) -> None:
+    with Vault.open() as vault:
+        victim = keep_session(vault)
+        kept = keep_session(vault, ["Any questions for us?"])
+    copy = copy_data_folder(cuecard_home, "key-missing")
+    master = keyring.get_password("cuecard", "vault-master-key")
+    assert master is not None
+    keyring.delete_password("cuecard", "vault-master-key")  # lost (a new desktop session)
+    result = runner.invoke(app, ["data", "erase", "--session", victim])
+    assert result.exit_code == 0, result.output
+    assert "holds no key for this vault" in result.stdout  # not "the key is replaced"
+    assert decryptable_sessions(copy) == set()
+    keyring.set_password("cuecard", "vault-master-key", master)  # restored from a backup
+    assert decryptable_sessions(copy) == {victim, kept}  # the copy would open again...
+    with Vault.open() as vault:  # ...until the next open replaces the restored key
+        assert vault.read_session(kept).records[0].data["text"] == "Any questions for us?"
+    assert decryptable_sessions(copy, also=[cuecard_home / "data"]) == set()
+
+
 def test_a_rotation_by_another_process_does_not_orphan_a_new_session() -> None:
     """A vault open in one process (a long `listen --keep`) while another erases a session."""
     listening = Vault.open()

@@ -156,8 +156,16 @@ def _erase_session(session: str) -> None:
                 with _ledger_errors():
                     ledger_store.erase_session(session)
             fail(str(err))
+        locked = session in vault.pending_erasures()  # the keychain has no key for the vault
     with _ledger_errors():
         ledger_store.erase_session(session)
+    if locked:
+        out(
+            f"erased session {session}: its records are deleted; your keychain holds no key "
+            "for this vault, so nothing on this computer can decrypt it or any copy of it "
+            "(if you restore the key, cuecard replaces it when it next opens the vault)"
+        )
+        return
     out(
         f"erased session {session}: its records are deleted and the vault key is replaced, "
         "so no copy of the vault made before now can decrypt it"

@@ -239,12 +239,8 @@ class Vault:
         """
         path = path or vault_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(OSError):
-                path.parent.chmod(0o700)
-            if not path.exists():
-                # created 0600 before SQLite opens it; SQLite gives -wal/-shm the same mode
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            # created 0600 in a 0700 folder before SQLite opens it; -wal/-shm get the same mode
+            paths.private_file(path)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
             raise VaultError(f"cannot open the vault at {path}: {err}") from None
