@@ -128,6 +128,14 @@ def test_a_connection_that_never_opened_sent_nothing() -> None:
         "was sent; 0 blocked"
     )
     assert "1 never connected" in render_text(report)
+    # a raw socket the audit hook let through counts too: it cannot count bytes
+    raw = Ledger()
+    raw.record(host="203.0.113.5", port=443, purpose="unattributed", outcome="allowed",
+               layer="socket", label="openai", opened=True)  # fmt: skip
+    assert summarize(raw).verdict == "1 destination, your configured provider (openai); 0 blocked"
+    old = LedgerEntry.from_dict({"id": 1, "time": 0.0, "host": "h", "port": 1, "purpose": "p",
+                                 "outcome": "allowed", "layer": "socket"})  # fmt: skip
+    assert old.opened  # a ledger kept by an older cuecard reads the same way
     # one that opened, even with few bytes, is never "nothing left"
     e2 = ledger.record(host="127.0.0.1", port=11434, purpose="answer", outcome="allowed",
                        label="local", opened=False)  # fmt: skip

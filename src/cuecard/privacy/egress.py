@@ -843,6 +843,8 @@ class Tripwire:
         if label == "this process":
             return  # in-process plumbing, not egress: nothing to record
         if not _IN_TRANSPORT.get():
+            # the hook cannot see whether connect() then succeeds, nor count bytes: it
+            # counts as opened, so a report never says "nothing left" after a raw send
             self._ledger.record(
                 host=host,
                 port=port,
@@ -850,6 +852,7 @@ class Tripwire:
                 outcome="allowed",
                 layer="socket",
                 label=label,
+                opened=True,
             )
 
     def _note_bind(self, args: tuple[Any, ...]) -> None:
