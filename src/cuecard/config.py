@@ -6,6 +6,7 @@ keychain (see ``cuecard.privacy.secrets``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from pathlib import Path
@@ -164,11 +165,10 @@ def load(path: Path | None = None, *, create: bool = True) -> Config:
     path = path or Path(os.environ.get("CUECARD_CONFIG") or paths.config_file())
     if not path.exists():
         if create:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(DEFAULT_TEXT, encoding="utf-8")
-            except OSError:
-                pass  # a read-only home still gets the defaults
+            # 0600 in a 0700 folder: it may hold the user's redaction terms.
+            # A read-only home still gets the defaults.
+            with contextlib.suppress(OSError):
+                paths.write_private_text(path, DEFAULT_TEXT)
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -90,6 +90,7 @@ DEFAULT_MODELS: dict[str, list[str]] = {
         "qwen2.5:7b",
     ],
     "anthropic": [
+        "claude-haiku-4-5",
         "claude-3-5-haiku-latest",
         "claude-sonnet-4-5",
         "claude-opus-4-1",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import keyring
@@ -19,7 +22,7 @@ from cuecard.events import (
     SuggestionFailed,
     Utterance,
 )
-from cuecard.privacy import secrets
+from cuecard.privacy import ledger_store, secrets
 from cuecard.privacy.ledger import Ledger
 from cuecard.privacy.recorder import VaultRecorder
 from cuecard.privacy.vault import Vault, vault_path
@@ -63,6 +66,51 @@ async def keep_a_session() -> str:
 def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args), input=input)
     return result.exit_code, result.stdout, result.stderr
+
+
+def run_cuecard(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command line, `main()` and its logging set-up included, in a new process."""
+    return subprocess.run(
+        [sys.executable, "-m", "cuecard", *args], capture_output=True, text=True, timeout=300,
+        env={**os.environ, **(env or {})}, check=False,
+    )  # fmt: skip
+
+
+def test_commands_that_only_read_create_nothing(cuecard_home: Path) -> None:
+    """Not a config file, not a log, not an empty vault or ledger, not even a folder."""
+    for args in (
+        ("data", "where"), ("data", "where", "--json"), ("privacy", "report"),
+        ("privacy", "report", "--json"), ("config", "show"), ("config", "show", "--json"),
+        ("data", "export"),
+    ):  # fmt: skip
+        proc = run_cuecard(*args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert list(cuecard_home.iterdir()) == [], args
+
+
+def test_what_cuecard_writes_is_0600_in_0700_folders(cuecard_home: Path) -> None:
+    """Settings (they hold redaction terms), the log, the egress ledger and the vault."""
+    from fakes.provider_server import FakeProviderServer
+
+    with FakeProviderServer() as srv:
+        proc = run_cuecard("ask", "Why this team?", "--sample")  # writes the default config
+        assert proc.returncode == 0, proc.stderr
+        config_file = paths.config_file()
+        config_file.write_text(
+            config_file.read_text() + f'\n[assist.local]\nbase_url = "{srv.openai_base_url}"\n'
+        )
+        text = config_file.read_text().replace('provider = "offline"', 'provider = "local"')
+        config_file.write_text(text.replace("keep_sessions = false", "keep_sessions = true"))
+        proc = run_cuecard("ask", "Why this team?", "--sample")
+        assert proc.returncode == 0, proc.stderr
+    with Vault.open() as vault:
+        vault.start_session().close()
+    written = {p.name: p for p in cuecard_home.rglob("*")}
+    for name in ("config.toml", "cuecard.log", "egress.sqlite3", "vault.sqlite3"):
+        assert name in written, sorted(written)
+    for path in cuecard_home.rglob("*"):
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
 
 
 def test_where_on_a_fresh_machine_creates_nothing(cuecard_home: Path) -> None:
@@ -111,8 +159,18 @@ async def test_kept_session_where_export_report_erase(cuecard_home: Path) -> Non
     code, out, _ = invoke("privacy", "report", "--last")
     assert code == 0 and f"kept session {session_id}" in out
 
+    stored = Ledger()
+    stored.set_context(command="listen", session=session_id)
+    stored.record(host="127.0.0.1", port=11434, purpose="answer", outcome="allowed",
+                  label="local", bytes_sent=5, opened=True)  # fmt: skip
+    writer = ledger_store.LedgerWriter(stored)
+    writer.notify(1)
+    writer.close()
+    assert len(ledger_store.read(ledger_store.Query(session=session_id))) == 1
+
     code, out, _ = invoke("data", "erase", "--session", session_id)
-    assert code == 0 and "its key is destroyed" in out
+    assert code == 0 and "the vault key is replaced" in out
+    assert ledger_store.read(ledger_store.Query(session=session_id)) == []
     code, out, _ = invoke("data", "export")
     assert code == 0 and json.loads(out)["sessions"] == []
     code, _, err = invoke("data", "export", "--session", session_id)
@@ -151,13 +209,19 @@ async def test_erase_all_asks_once_and_removes_everything(cuecard_home: Path) ->
     (paths.log_dir() / "cuecard.log").write_text("answered 1 question\n", encoding="utf-8")
     paths.config_file().parent.mkdir(parents=True)
     paths.config_file().write_text('[privacy]\nredact_terms = ["Ann Lee"]\n', encoding="utf-8")
+    ledger = Ledger()
+    ledger.record(host="api.openai.com", port=443, purpose="answer", outcome="allowed")
+    writer = ledger_store.LedgerWriter(ledger)
+    writer.notify(1)
+    writer.close()
+    assert ledger_store.ledger_path().exists()
 
     code, _, err = invoke("data", "erase", "--all", input="n\n")
     assert code == 1 and "Aborted" in err
     assert vault_path().exists() and keyring.get_password("cuecard", "openai")
 
     code, _, err = invoke("data", "erase")
-    assert code == 2 and "--session ID or --all" in err
+    assert code == 2 and "--session ID, --all or --finish" in err
 
     code, out, _ = invoke("data", "erase", "--all", "--yes")
     assert code == 0, out

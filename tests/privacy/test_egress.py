@@ -150,6 +150,17 @@ async def test_ledger_counts_streamed_bytes_as_they_flow(allowed_server: Loopbac
 
 
 @pytest.mark.anyio
+async def test_a_dot_localhost_name_is_not_loopback(allowed_server: LoopbackServer) -> None:
+    """``x.localhost`` may go to a DNS server: only a name the config names is allowed."""
+    ledger = Ledger()
+    async with make_http_client(local_policy(allowed_server.port), ledger, "answer") as client:
+        with pytest.raises(EgressBlocked):
+            await client.get(f"http://tracker.localhost:{allowed_server.port}/")
+    assert allowed_server.connections == 0
+    assert [(e.host, e.outcome) for e in ledger] == [("tracker.localhost", "blocked")]
+
+
+@pytest.mark.anyio
 async def test_purpose_is_enforced(allowed_server: LoopbackServer) -> None:
     policy = EgressPolicy((Destination("127.0.0.1", allowed_server.port, "doctor", "local"),))
     ledger = Ledger()
@@ -176,6 +187,79 @@ async def test_connection_error_is_recorded_as_error() -> None:
             await client.get(f"http://127.0.0.1:{port}/")
     (entry,) = ledger.entries()
     assert (entry.outcome, entry.reason) == ("error", "ConnectError")
+    # the connection never opened: nothing was sent, and the ledger says so
+    assert (entry.opened, entry.bytes_sent, entry.bytes_received) == (False, 0, 0)
+
+
+@pytest.mark.anyio
+async def test_bytes_count_only_once_the_connection_opens(allowed_server: LoopbackServer) -> None:
+    """httpcore's trace tells the ledger when the connection opened and the head went out."""
+    ledger = Ledger()
+    seen: list[str] = []
+
+    async def own_trace(name: str, info: dict[str, object]) -> None:
+        seen.append(name)  # a caller's own trace still runs
+
+    async with make_http_client(local_policy(allowed_server.port), ledger, "answer") as client:
+        request = client.build_request("POST", f"{allowed_server.url}/echo", content=b"b" * 300)
+        request.extensions["trace"] = own_trace
+        response = await client.send(request)
+        assert response.json() == {"received": 300}
+    (entry,) = ledger.entries()
+    assert entry.opened
+    head = len(b"POST /echo HTTP/1.1\r\n") + 2
+    assert 300 + head < entry.bytes_sent < 300 + 400  # body + request line and headers
+    assert "connection.connect_tcp.complete" in seen
+    assert "http11.send_request_headers.started" in seen
+
+
+@pytest.mark.anyio
+async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk() -> None:
+    """Each real SDK, through the guarded client, to the fake provider server: the requests as
+    received carry no OS, CPU, runtime version or SDK build, and a plain user agent."""
+    import platform
+
+    from cuecard.assist.providers import Timeouts, build_provider
+    from fakes.provider_server import FakeProviderServer
+
+    telltales = {platform.system(), platform.machine(), platform.python_version(), "x64",
+                 "CPython", "gl-python"}  # fmt: skip
+
+    def leaks(headers: dict[str, str]) -> list[str]:
+        return [
+            f"{name}: {value}" for name, value in headers.items()
+            if name.startswith("x-stainless") or name == "x-goog-api-client"
+            or any(t and t in value for t in telltales)
+        ]  # fmt: skip
+
+    with FakeProviderServer() as srv:
+        urls = {"openai": srv.openai_base_url, "anthropic": srv.anthropic_base_url,
+                "google": srv.google_base_url, "local": srv.openai_base_url}  # fmt: skip
+        for name, url in urls.items():
+            cfg = config_mod.parse({"assist": {"provider": name, name: {"base_url": url}}})
+            client = make_http_client(EgressPolicy.from_config(cfg), Ledger(), "doctor", label=name)
+            provider = build_provider(
+                name, getattr(cfg.assist, name), api_key="sk-test-" + "h" * 32,
+                http_client=client, timeouts=Timeouts(),
+            )  # fmt: skip
+            try:
+                await provider.check()  # a real generation request
+            finally:
+                await provider.aclose()
+                await client.aclose()
+            received = srv.requests[-1]
+            assert received.api in ("openai", "anthropic", "google"), received
+            assert leaks(received.headers) == [], name
+            assert received.headers["user-agent"] == "cuecard"
+            assert received.api_key == "sk-test-" + "h" * 32  # what the API needs still goes
+
+        # the same SDK without the guarded client does send them: the check can fail
+        import openai
+
+        async with openai.AsyncOpenAI(api_key="k", base_url=srv.openai_base_url,
+                                      max_retries=0) as bare:  # fmt: skip
+            await bare.models.list()
+        assert leaks(srv.requests[-1].headers) != []
 
 
 def test_sync_transport_guards_too(
@@ -266,6 +350,7 @@ HOOK_SCRIPT = textwrap.dedent(
     attempt("raw_other", lambda: raw_connect(other_port))
     attempt("raw_other_localhost", lambda: raw_connect(other_port, "localhost"))
     attempt("dns_elsewhere", lambda: socket.getaddrinfo("example.com", 443))
+    attempt("dns_dot_localhost", lambda: socket.getaddrinfo("leak.localhost", 80))
     attempt("connect_public_ip", lambda: socket.create_connection(("192.0.2.1", 443), timeout=1))
 
     def udp():
@@ -338,6 +423,7 @@ def test_audit_hook_blocks_raw_sockets_and_processes(
     for name in ("raw_other", "raw_other_localhost", "connect_public_ip", "udp_sendto"):
         assert results[name].startswith("blocked: cuecard blocked a connection"), (name, results)
     assert results["dns_elsewhere"].startswith("blocked:")
+    assert results["dns_dot_localhost"].startswith("blocked:")
     assert results["subprocess"].startswith("blocked: cuecard blocked starting the program 'true'")
     assert results["os_system"].startswith("blocked:")
     assert results["raw_other_after_swap"] == "ok"
@@ -349,6 +435,7 @@ def test_audit_hook_blocks_raw_sockets_and_processes(
     blocked = [(e["layer"], e["host"], e["port"]) for e in ledger if e["outcome"] == "blocked"]
     assert ("socket", "127.0.0.1", other_server.port) in blocked
     assert ("socket", "example.com", 443) in blocked
+    assert ("socket", "leak.localhost", 80) in blocked
     assert ("socket", "192.0.2.1", 443) in blocked
     assert ("socket", "192.0.2.1", 53) in blocked
     assert ("process", "true", 0) in blocked
@@ -397,6 +484,13 @@ def test_connect_is_allowed_only_to_addresses_an_allowed_name_resolved_to(
         tripwire.hook("socket.getaddrinfo", ("api.example", 443, 0, 0, 0))
         with pytest.raises(EgressBlocked):
             tripwire.hook("socket.getaddrinfo", ("tracker.example", 443, 0, 0, 0))
+        # *.localhost and localhost itself are names like any other when no loopback
+        # destination is configured: blocked, and recorded
+        for name in ("beacon.localhost", "localhost"):
+            with pytest.raises(EgressBlocked):
+                tripwire.hook("socket.getaddrinfo", (name, 80, 0, 0, 0))
+            with pytest.raises(EgressBlocked):
+                tripwire.hook("socket.gethostbyname", (name,))
         # a new policy forgets what the old one learned
         tripwire.set_policy(EgressPolicy())
         with pytest.raises(EgressBlocked):
@@ -404,7 +498,20 @@ def test_connect_is_allowed_only_to_addresses_an_allowed_name_resolved_to(
     outcomes = [(e.host, e.port, e.outcome) for e in ledger]
     assert outcomes[:2] == [("203.0.113.5", 443, "allowed"), ("2001:db8::5", 443, "allowed")]
     assert ("tracker.example", 443, "blocked") in outcomes
-    assert sum(e.outcome == "blocked" for e in ledger) == 5
+    assert ("beacon.localhost", 80, "blocked") in outcomes
+    assert ("localhost", 80, "blocked") in outcomes
+    assert sum(e.outcome == "blocked" for e in ledger) == 9
+
+
+def test_only_configured_names_may_be_looked_up() -> None:
+    policy = local_policy(8080)  # base_url http://127.0.0.1:8080
+    assert policy.allows_name("localhost")  # the hosts file's name for a configured loopback
+    assert not policy.allows_name("x.localhost")
+    assert not policy.allows_name("example.com")
+    named = EgressPolicy((Destination("llm.localhost", 8080, "answer", "local"),))
+    assert named.allows_name("llm.localhost")  # exactly what the config names
+    assert not named.allows_name("other.localhost")
+    assert not EgressPolicy().allows_name("localhost")
 
 
 STARTUP_SCRIPT = textwrap.dedent(

@@ -155,3 +155,61 @@ def test_vault_master_key_entry_is_listed_by_name_only() -> None:
     assert secrets.delete_secret(secrets.VAULT_MASTER_USER) is True
     assert secrets.delete_secret(secrets.VAULT_MASTER_USER) is False
     assert os.environ["PYTHON_KEYRING_BACKEND"].endswith("SecretService.Keyring")
+
+
+# -- keys never in argv ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ask", "Why this job?", "--key", "{key}"),
+        ("ask", "Why this job?", "--key={key}"),
+        ("doctor", "--key", "{key}"),
+        ("keys", "set", "openai", "{key}"),  # an extra argument: click would echo it
+        ("ask", "my key is {key} please"),
+        ("ask", "Why?", "--key"),  # refused even without a value
+    ],
+    ids=["ask-key", "ask-key-equals", "doctor-key", "keys-set-arg", "in-a-question", "bare"],
+)
+def test_a_key_in_argv_is_refused_in_one_line_and_not_echoed(
+    args: tuple[str, ...], subprocess_env: dict[str, str]
+) -> None:
+    key = fake_key()
+    res = cuecard(*(a.format(key=key) for a in args), env=subprocess_env)
+    assert res.returncode == 2, res.stderr
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("cuecard: ") and "visible to every user of this computer" in line
+    assert key not in res.stdout + res.stderr and key[-12:] not in res.stderr
+    assert res.stdout == ""
+    assert keyring.get_password("cuecard", "openai") is None
+
+
+def test_key_stdin_is_used_for_one_command_and_never_stored(
+    subprocess_env: dict[str, str], cuecard_home: Path
+) -> None:
+    from fakes.provider_server import FakeProviderServer, Reply
+
+    key = fake_key()
+    with FakeProviderServer(default=Reply(text="- From the key on stdin"),
+                            require_key=key) as srv:  # fmt: skip
+        config = cuecard_home / "config" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(f'[assist]\nprovider = "openai"\n'
+                          f'[assist.openai]\nbase_url = "{srv.openai_base_url}"\n')  # fmt: skip
+        res = cuecard("ask", "Why this job?", "--sample", "--key-stdin", env=subprocess_env,
+                      stdin=key + "\n")  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        assert "From the key on stdin" in res.stdout
+        assert srv.generations[-1].api_key == key
+        doctor = cuecard("doctor", "--json", "--key-stdin", env=subprocess_env, stdin=key + "\n")
+        checks = {c["check"]: c for c in json.loads(doctor.stdout)}
+        assert checks["provider openai"]["ok"], checks
+        assert key not in res.stdout + res.stderr + doctor.stdout + doctor.stderr
+        # without it, the same command has no key (it was used once, stored nowhere)
+        res = cuecard("ask", "Why this job?", "--sample", env=subprocess_env)
+        assert "no openai key" in res.stderr.lower()
+    assert keyring.get_password("cuecard", "openai") is None
+    assert grep_bytes(cuecard_home, [key.encode()]) == []
+    empty = cuecard("ask", "Why?", "--key-stdin", env=subprocess_env, stdin="\n")
+    assert empty.returncode == 1 and "no key given" in empty.stderr

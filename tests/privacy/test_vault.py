@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +20,9 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
+from typer.testing import CliRunner
 
+from cuecard.cli import app
 from cuecard.privacy import secrets
 from cuecard.privacy.ledger import Ledger
 from cuecard.privacy.vault import (
@@ -26,10 +30,13 @@ from cuecard.privacy.vault import (
     Vault,
     VaultLocked,
     VaultWriteError,
+    _ad,
     vault_files,
     vault_path,
 )
 from privacy.support import files_under
+
+runner = CliRunner()
 
 SENTENCES = [
     "Tell me about a time you disagreed with your manager at Paylane.",
@@ -130,43 +137,244 @@ def test_export_erase_export_shows_the_session_gone(cuecard_home: Path) -> None:
     assert not wal.exists() or wal.stat().st_size == 0
 
 
-def test_after_erase_old_ciphertext_cannot_be_decrypted(cuecard_home: Path) -> None:
-    """Crypto-shredding: even a copy of the ciphertext taken before the erase is unreadable."""
+def keychain_now() -> list[bytes]:
+    """Every value in cuecard's keychain entries now, raw and base64-decoded."""
+    found: list[bytes] = []
+    for user in ("openai", "anthropic", "google", "vault-master-key"):
+        value = keyring.get_password("cuecard", user)
+        if value:
+            found.append(value.encode())
+            with contextlib.suppress(ValueError):
+                found.append(base64.b64decode(value, validate=True))
+    return found
+
+
+def vault_blobs(folder: Path) -> tuple[dict[str, bytes], list[bytes]]:
+    """From a (copied) data folder: each session's wrapped key, and every other key-sized blob."""
+    db = folder / "vault.sqlite3"
+    if not db.exists():
+        return {}, []
+    con = sqlite3.connect(db)  # applies the copied WAL, as an attacker's sqlite would
+    wrapped = {r[0]: bytes(r[1]) for r in con.execute("SELECT id, wrapped_key FROM sessions")
+               if r[1] is not None}  # fmt: skip
+    meta = [bytes(r[0]) for r in con.execute("SELECT value FROM meta") if isinstance(r[0], bytes)]
+    con.close()
+    return wrapped, meta
+
+
+def decryptable_sessions(copy: Path, *, also: list[Path] = ()) -> set[str]:  # type: ignore[assignment]
+    """What an attacker opens from a copy of the data folder with everything left.
+
+    Candidate master keys: every keychain value, plus every key that one of them
+    unwraps from any blob in the copy or in the live files (a pending re-key
+    wrapped by an old key included), repeated until nothing new appears. A
+    session counts if one of them unwraps its key and that key decrypts its
+    first record.
+    """
+    wrapped, blobs = vault_blobs(copy)
+    for folder in also:
+        more_wrapped, more_blobs = vault_blobs(folder)
+        blobs += more_blobs + list(more_wrapped.values())
+    keys = {k for k in keychain_now() if len(k) == 32}
+    grew = True
+    while grew:
+        grew = False
+        for key in list(keys):
+            for blob in blobs:
+                with contextlib.suppress(InvalidUnwrap, ValueError):
+                    found = aes_key_unwrap(key, blob)
+                    if found not in keys:
+                        keys.add(found)
+                        grew = True
+    con = sqlite3.connect(copy / "vault.sqlite3")
+    opened: set[str] = set()
+    for session_id, blob in wrapped.items():
+        row = con.execute(
+            "SELECT nonce, ciphertext FROM records WHERE session_id=? AND seq=1", (session_id,)
+        ).fetchone()
+        for key in keys:
+            try:
+                session_key = aes_key_unwrap(key, blob)
+                AESGCM(session_key).decrypt(bytes(row[0]), bytes(row[1]), _ad(session_id, 1))
+            except (InvalidUnwrap, InvalidTag, ValueError):
+                continue
+            opened.add(session_id)
+            break
+    con.close()
+    return opened
+
+
+def copy_data_folder(cuecard_home: Path, name: str) -> Path:
+    """Everything cuecard wrote, as a backup would copy it (WAL and all)."""
+    target = cuecard_home.parent / f"{cuecard_home.name}-{name}"
+    shutil.copytree(cuecard_home / "data", target)
+    return target
+
+
+def test_a_copy_made_before_erase_decrypts_nothing_erased_with_everything_left(
+    cuecard_home: Path,
+) -> None:
+    """Crypto-shredding that survives copies: `data erase --session` and `--all`, via the CLI."""
+    vault = Vault.open()  # held open while copying: the WAL holds the newest pages
+    victim = keep_session(vault)
+    kept = [keep_session(vault, ["Any questions for us?"]), keep_session(vault, ["Notice?"])]
+    copy = copy_data_folder(cuecard_home, "before-erase")
+    vault.close()
+    # the attack works before the erase (so this test can fail)
+    assert decryptable_sessions(copy) == {victim, *kept}
+
+    result = runner.invoke(app, ["data", "erase", "--session", victim])
+    assert result.exit_code == 0, result.output
+    assert "vault key is replaced" in result.stdout
+    opened = decryptable_sessions(copy, also=[cuecard_home / "data"])
+    print(f"sessions decryptable from a pre-erase copy: {len(opened & {victim})}")
+    assert opened & {victim} == set()
+    data = all_vault_bytes(vault_path())
+    con = sqlite3.connect(copy / "vault.sqlite3")
+    old_wrapped = con.execute("SELECT wrapped_key FROM sessions WHERE id=?", (victim,)).fetchone()
+    con.close()
+    assert old_wrapped[0] not in data  # and the live file no longer holds it anywhere
+    with Vault.open() as live:  # the kept sessions still read from the live vault
+        assert [s.id for s in live.list_sessions()] == kept
+        assert live.read_session(kept[0]).records[0].data["text"] == "Any questions for us?"
+
+    copy_all = copy_data_folder(cuecard_home, "before-erase-all")
+    result = runner.invoke(app, ["data", "erase", "--all", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert decryptable_sessions(copy_all) == set()
+    assert decryptable_sessions(copy) == set()
+    assert keychain_now() == []
+
+
+CRASH_ERASE = textwrap.dedent(
+    """
+    import os, sys
+    from cuecard.privacy import vault as v
+
+    point, victim = sys.argv[1], sys.argv[2]
+    def die(*args, **kwargs):
+        os._exit(9)  # no cleanup at all, as in a power cut
+    if point == "before-rekey":
+        v.Vault._rekey = die
+    elif point == "before-keychain":
+        v.Vault._store_master = staticmethod(die)
+    elif point == "before-clear":
+        v.Vault._clear_rekey = die
+    with v.Vault.open() as vault:
+        vault.erase(victim)
+    """
+)
+
+
+@pytest.mark.parametrize("point", ["before-rekey", "before-keychain", "before-clear"])
+def test_a_crash_at_any_step_of_the_rotation_loses_no_kept_session(
+    point: str, cuecard_home: Path, subprocess_env: dict[str, str]
+) -> None:
     with Vault.open() as vault:
         victim = keep_session(vault)
-        other = keep_session(vault, ["Any questions for us?"])
-    con = sqlite3.connect(vault_path())
-    wrapped = con.execute("SELECT wrapped_key FROM sessions WHERE id=?", (victim,)).fetchone()[0]
-    stolen = con.execute(
-        "SELECT seq, nonce, ciphertext FROM records WHERE session_id=? ORDER BY seq", (victim,)
-    ).fetchall()
-    con.close()
-    master = base64.b64decode(keyring.get_password("cuecard", "vault-master-key") or "")
-    # before the erase, master key + wrapped key open the stolen copy (the test can fail)
-    session_key = aes_key_unwrap(master, wrapped)
-    ad = b"|".join((b"cuecard-vault/v1", victim.encode(), b"1"))
-    assert SENTENCES[0].encode() in AESGCM(session_key).decrypt(stolen[0][1], stolen[0][2], ad)
+        kept = keep_session(vault, ["What is your notice period?", "Four weeks."])
+    copy = copy_data_folder(cuecard_home, f"crash-{point}")
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_ERASE, point, victim], env=subprocess_env,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 9, proc.stderr
+    with Vault.open() as vault:  # the next open finishes the rotation
+        assert vault.pending_erasures() == []
+        assert [s.id for s in vault.list_sessions()] == [kept]
+        assert vault.read_session(kept).records[1].data["text"] == "Four weeks."
+    assert victim not in decryptable_sessions(copy, also=[cuecard_home / "data"])
+    with Vault.open() as vault:  # and a new session works with the new key
+        keep_session(vault, ["After the crash."])
 
+
+ERASE_WITHOUT_KEYCHAIN = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cuecard", *args], env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_erase_without_the_keychain_says_so_and_is_finished_later(
+    cuecard_home: Path, subprocess_env: dict[str, str]
+) -> None:
     with Vault.open() as vault:
-        vault.erase(victim)
-    data = all_vault_bytes(vault_path())
-    assert wrapped not in data  # the wrapped key is gone from the db and the WAL
-    for _, nonce, ciphertext in stolen:
-        assert ciphertext not in data and nonce not in data  # secure_delete + VACUUM
-    # what remains (the master key and other sessions' wrapped keys) opens nothing of it
-    con = sqlite3.connect(vault_path())
-    remaining = [r[0] for r in con.execute("SELECT wrapped_key FROM sessions")]
-    con.close()
-    assert len(remaining) == 1
-    for candidate in remaining:
-        key = aes_key_unwrap(master, candidate)
-        with pytest.raises(InvalidTag):
-            AESGCM(key).decrypt(stolen[0][1], stolen[0][2], ad)
-    with pytest.raises(InvalidTag):
-        AESGCM(master).decrypt(stolen[0][1], stolen[0][2], ad)
+        victim = keep_session(vault)
+        kept = keep_session(vault, ["Any questions for us?"])
+    copy = copy_data_folder(cuecard_home, "no-keychain")
+    proc = run_cli({**subprocess_env, **ERASE_WITHOUT_KEYCHAIN}, "data", "erase", "--session",
+                   victim)  # fmt: skip
+    assert proc.returncode == 1, proc.stdout
+    assert proc.stdout == ""  # never a success line for a half-done erase
+    (line,) = proc.stderr.strip().splitlines()
+    assert "vault key could not be replaced" in line and "cuecard data erase --finish" in line
+    assert victim in decryptable_sessions(copy)  # honest: the copy still opens, for now
+    with Vault.open(retention_days=None) as vault:
+        assert [s.id for s in vault.list_sessions()] == [kept]  # gone from the live file
+        assert vault.pending_erasures() == [victim]
+    finish = runner.invoke(app, ["data", "erase", "--finish"])
+    assert finish.exit_code == 0, finish.output
+    assert f"finished erasing {victim}" in finish.stdout
+    assert decryptable_sessions(copy, also=[cuecard_home / "data"]) == set()
     with Vault.open() as vault:
-        assert [s.id for s in vault.list_sessions()] == [other]
-        assert vault.read_session(other).records[0].data["text"] == "Any questions for us?"
+        assert vault.read_session(kept).records[0].data["text"] == "Any questions for us?"
+
+
+def test_erase_all_without_the_keychain_exits_1_and_names_what_is_left(
+    cuecard_home: Path, subprocess_env: dict[str, str]
+) -> None:
+    with Vault.open() as vault:
+        keep_session(vault)
+    secrets.set_key("openai", "sk-test-" + "w" * 40)
+    proc = run_cli({**subprocess_env, **ERASE_WITHOUT_KEYCHAIN}, "data", "erase", "--all", "--yes")
+    assert proc.returncode == 1
+    assert f"removed {vault_path()}" in proc.stdout  # what it could remove, it did
+    (line,) = proc.stderr.strip().splitlines()
+    for entry in ("openai", "anthropic", "google", "vault-master-key"):
+        assert f"cuecard / {entry}" in line
+    assert "may still be there" in line and "cuecard data erase --all" in line
+    assert keyring.get_password("cuecard", "vault-master-key") is not None  # truly left
+    again = run_cli(subprocess_env, "data", "erase", "--all", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "removed keychain entry cuecard / vault-master-key" in again.stdout
+    assert keychain_now() == []
+
+
+def test_erase_while_the_key_is_missing_rotates_once_the_key_is_restored(
+    cuecard_home: Path,
+) -> None:
+    with Vault.open() as vault:
+        victim = keep_session(vault)
+        kept = keep_session(vault, ["Any questions for us?"])
+    copy = copy_data_folder(cuecard_home, "key-missing")
+    master = keyring.get_password("cuecard", "vault-master-key")
+    assert master is not None
+    keyring.delete_password("cuecard", "vault-master-key")  # lost (a new desktop session)
+    result = runner.invoke(app, ["data", "erase", "--session", victim])
+    assert result.exit_code == 0, result.output
+    assert "holds no key for this vault" in result.stdout  # not "the key is replaced"
+    assert decryptable_sessions(copy) == set()
+    keyring.set_password("cuecard", "vault-master-key", master)  # restored from a backup
+    assert decryptable_sessions(copy) == {victim, kept}  # the copy would open again...
+    with Vault.open() as vault:  # ...until the next open replaces the restored key
+        assert vault.read_session(kept).records[0].data["text"] == "Any questions for us?"
+    assert decryptable_sessions(copy, also=[cuecard_home / "data"]) == set()
+
+
+def test_a_rotation_by_another_process_does_not_orphan_a_new_session() -> None:
+    """A vault open in one process (a long `listen --keep`) while another erases a session."""
+    listening = Vault.open()
+    keep_session(listening, ["Before."])  # caches the master key
+    with Vault.open() as eraser:
+        victim = keep_session(eraser, ["To be erased."])
+        eraser.erase(victim)  # rotates the master key under the listener's feet
+    after = keep_session(listening, ["After the rotation."])
+    listening.close()
+    with Vault.open() as fresh:
+        assert fresh.read_session(after).records[0].data["text"] == "After the rotation."
 
 
 def test_tampered_record_fails_its_integrity_check() -> None:

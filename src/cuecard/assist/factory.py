@@ -97,7 +97,7 @@ def build_providers(
             key = found.value
         try:
             where = destination(cfg, name)
-            client = guard.client(purpose) if guard is not None else None
+            client = guard.client(purpose, provider=name) if guard is not None else None
             provider = build_provider(
                 name, settings, api_key=key, http_client=client, timeouts=timeouts
             )

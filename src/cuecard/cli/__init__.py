@@ -28,10 +28,40 @@ data_cmds.register(app)  # data, privacy
 live_cmds.register(app)  # listen, devices, app
 
 
-def main() -> None:
-    from cuecard.privacy.logsafe import configure_logging
+def _command_name(argv: list[str]) -> str:
+    """The command's name ("ask", "models download"): command words only, never an argument."""
+    import typer.main
 
-    # A read-only or full disk must not stop the app: logs are optional.
+    command: object = typer.main.get_command(app)
+    names: list[str] = []
+    for word in argv:
+        if word.startswith("-"):
+            continue
+        subcommands = getattr(command, "commands", None)  # a group (typer vendors its click)
+        if not isinstance(subcommands, dict) or word not in subcommands:
+            break
+        names.append(word)
+        command = subcommands[word]
+    return " ".join(names)
+
+
+def main() -> None:
+    import sys
+
+    from cuecard.privacy.ledger import process_ledger
+    from cuecard.privacy.logsafe import configure_logging
+    from cuecard.privacy.secrets import key_in_argv
+
+    # Checked before anything parses or echoes the arguments (a usage error would quote them).
+    problem = key_in_argv(sys.argv[1:])
+    if problem is not None:
+        sys.stderr.write(f"cuecard: {problem}\n")
+        raise SystemExit(2)
+    # What the egress ledger files this process's connections under.
+    with contextlib.suppress(Exception):
+        process_ledger().set_context(command=_command_name(sys.argv[1:]))
+    # A read-only or full disk must not stop the app: logs are optional (the file is
+    # created on the first record, so commands that only read leave none).
     with contextlib.suppress(OSError):
         configure_logging()
     app()

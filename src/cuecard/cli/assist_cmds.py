@@ -12,6 +12,41 @@ import typer
 
 from cuecard.cli.common import fail, out
 
+KeyStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--key-stdin",
+        help="Read a key for this command only from stdin (one line), or ask for it without "
+        "echo when stdin is a terminal. Never put a key on the command line: every user of "
+        "this computer can read it there.",
+    ),
+]
+KeyArgOpt = Annotated[str | None, typer.Option("--key", hidden=True)]
+"""Kept only to refuse it: a key in argv is readable by every local user (``ps``)."""
+
+
+def _refuse_key_in_argv(given: str | None) -> None:
+    if given is not None:
+        fail(
+            "--key is not accepted: a key on the command line is visible to every user of "
+            "this computer; use --key-stdin, `cuecard keys set`, or CUECARD_*_KEY",
+            code=2,
+        )
+
+
+def _key_from_stdin() -> str:
+    """One line from stdin, or a no-echo prompt on a terminal; checked, never echoed."""
+    from cuecard.privacy import secrets
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        value = typer.prompt("API key", hide_input=True, err=True)
+    else:
+        value = sys.stdin.readline() if sys.stdin is not None else ""
+    try:
+        return secrets.clean_key(value)
+    except secrets.SecretsError as err:
+        fail(str(err))
+
 
 def _load_config() -> Any:
     from cuecard import config as config_mod
@@ -96,7 +131,7 @@ async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, a
     return status
 
 
-async def _doctor(cfg: Any) -> list[dict[str, Any]]:
+async def _doctor(cfg: Any, *, key: str | None = None) -> list[dict[str, Any]]:
     from cuecard import catalog
     from cuecard.assist.factory import build_providers, offline_provider, provider_chain
     from cuecard.privacy import secrets
@@ -139,7 +174,7 @@ async def _doctor(cfg: Any) -> list[dict[str, Any]]:
     except Exception as err:  # a damaged profile must not stop the other checks
         add("profile", False, str(err), required=False)
     guard = startup(cfg)
-    providers, problems = build_providers(cfg, guard, purpose="doctor")
+    providers, problems = build_providers(cfg, guard, purpose="doctor", explicit_key=key)
     for problem in problems:
         add("provider", False, problem)
     from cuecard.assist.base import ProviderError
@@ -173,7 +208,8 @@ def register(app: typer.Typer) -> None:
         question: Annotated[
             str, typer.Argument(help="A question, as an interviewer would ask it.")
         ],
-        key: Annotated[str | None, typer.Option(help="Use this key for this command only.")] = None,
+        key_stdin: KeyStdinOpt = False,
+        key: KeyArgOpt = None,
         sample: Annotated[bool, typer.Option("--sample", help="Answer from the demo profile.")] = (
             False
         ),
@@ -183,20 +219,25 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Answer one typed question: check your setup before an interview."""
+        _refuse_key_in_argv(key)
         cfg = _load_config()
         if not question.strip():
             fail("the question is empty", code=2)
-        code = asyncio.run(_ask(cfg, question, key=key, sample=sample, as_json=as_json,
+        explicit = _key_from_stdin() if key_stdin else None
+        code = asyncio.run(_ask(cfg, question, key=explicit, sample=sample, as_json=as_json,
                                 show_prompt=show_prompt))  # fmt: skip
         raise typer.Exit(code)
 
     @app.command()
     def doctor(
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable results.")] = False,
+        key_stdin: KeyStdinOpt = False,
+        key: KeyArgOpt = None,
     ) -> None:
         """Check the speech model, keychain, profile and every configured provider."""
+        _refuse_key_in_argv(key)
         cfg = _load_config()
-        checks = asyncio.run(_doctor(cfg))
+        checks = asyncio.run(_doctor(cfg, key=_key_from_stdin() if key_stdin else None))
         if as_json:
             out(json.dumps(checks, indent=2))
         else:

@@ -3,13 +3,19 @@
 Also registers ``cuecard keys`` (cli/keys_cmds.py): keys belong to the privacy
 layer, which owns the keychain.
 
-None of these commands creates a file it was not asked to: ``where`` and
-``export`` never create a config file or an empty vault.
+None of these commands creates a file it was not asked to: ``where``,
+``export`` and ``privacy report`` never create a config file, a log, an empty
+vault or an empty ledger.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,6 +24,7 @@ from cuecard.cli import keys_cmds
 from cuecard.cli.common import fail, out
 
 if TYPE_CHECKING:
+    from cuecard.privacy.ledger import LedgerEntry
     from cuecard.privacy.vault import Vault
 
 data_app = typer.Typer(
@@ -66,8 +73,6 @@ def _open_vault(*, must_exist: bool) -> Vault | None:
 @data_app.command("where")
 def data_where(as_json: JsonOpt = False) -> None:
     """List every file and keychain entry cuecard has created (contents are not read)."""
-    from datetime import UTC, datetime
-
     from cuecard.privacy import inventory
     from cuecard.privacy.report import human_bytes
 
@@ -133,6 +138,70 @@ def data_export(
     out(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _erase_session(session: str) -> None:
+    from cuecard.privacy import ledger_store
+    from cuecard.privacy.vault import VaultError
+
+    vault = _open_vault(must_exist=True)
+    assert vault is not None
+    with vault:
+        finished_earlier = session in vault.completed  # an interrupted erase, done at open
+        try:
+            if session in vault.pending_erasures():
+                vault.finish_erasures()
+            elif not finished_earlier:
+                vault.erase(session)
+        except VaultError as err:
+            if session in vault.pending_erasures():  # gone from the file, old key still kept
+                with _ledger_errors():
+                    ledger_store.erase_session(session)
+            fail(str(err))
+        locked = session in vault.pending_erasures()  # the keychain has no key for the vault
+    with _ledger_errors():
+        ledger_store.erase_session(session)
+    if locked:
+        out(
+            f"erased session {session}: its records are deleted; your keychain holds no key "
+            "for this vault, so nothing on this computer can decrypt it or any copy of it "
+            "(if you restore the key, cuecard replaces it when it next opens the vault)"
+        )
+        return
+    out(
+        f"erased session {session}: its records are deleted and the vault key is replaced, "
+        "so no copy of the vault made before now can decrypt it"
+    )
+
+
+def _finish_erasures() -> None:
+    from cuecard.privacy.vault import VaultError
+
+    vault = _open_vault(must_exist=False)
+    if vault is None:
+        out("nothing to finish: no session has been kept")
+        return
+    with vault:
+        try:
+            vault.finish_erasures()
+        except VaultError as err:
+            fail(str(err))
+        finished = vault.completed
+    if finished:
+        out(f"finished erasing {', '.join(finished)}: the vault key is replaced")
+    else:
+        out("nothing to finish: every erase is complete")
+
+
+@contextlib.contextmanager
+def _ledger_errors() -> Iterator[None]:
+    """Turn an unreadable egress ledger into a one-line error."""
+    from cuecard.privacy.ledger_store import LedgerStoreError
+
+    try:
+        yield
+    except LedgerStoreError as err:
+        fail(str(err))
+
+
 @data_app.command("erase")
 def data_erase(
     session: SessionOpt = None,
@@ -140,40 +209,50 @@ def data_erase(
         bool,
         typer.Option(
             "--all",
-            help="every kept session, your profile documents, logs, settings and keychain entries",
+            help="every kept session, your profile documents, logs, the egress ledger, "
+            "settings and keychain entries",
+        ),
+    ] = False,
+    finish: Annotated[
+        bool,
+        typer.Option(
+            "--finish",
+            help="finish an erase that could not replace the vault key (keychain unreachable)",
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
-    """Erase one kept session (its key is destroyed first), or everything with --all."""
+    """Erase one kept session for good (copies included), or everything with --all."""
     from cuecard.privacy import inventory
-    from cuecard.privacy.vault import VaultError
+    from cuecard.privacy.vault import EraseIncomplete, VaultError
 
-    if bool(session) == erase_all:
-        fail("say what to erase: --session ID or --all", code=2)
+    if sum((bool(session), erase_all, finish)) != 1:
+        fail("say what to erase: --session ID, --all or --finish", code=2)
     if session:
-        vault = _open_vault(must_exist=True)
-        assert vault is not None
-        with vault:
-            try:
-                vault.erase(session)
-            except VaultError as err:
-                fail(str(err))
-        out(f"erased session {session}: its key is destroyed and its pages wiped")
+        _erase_session(session)
+        return
+    if finish:
+        _finish_erasures()
         return
     if not yes:
         typer.confirm(
-            "Erase every kept session, your profile documents, logs, settings and cuecard's "
-            "keychain entries (API keys and the vault key)? This cannot be undone",
+            "Erase every kept session, your profile documents, logs, the egress ledger, "
+            "settings and cuecard's keychain entries (API keys and the vault key)? "
+            "This cannot be undone",
             abort=True,
             err=True,
         )
+    incomplete: EraseIncomplete | None = None
     try:
         removed = inventory.erase_everything()
+    except EraseIncomplete as err:
+        removed, incomplete = err.removed, err
     except (VaultError, OSError) as err:
         fail(f"erase stopped: {err}")
     for line in removed:
         out(f"removed {line}")
+    if incomplete is not None:
+        fail(str(incomplete))
     if not removed:
         out("nothing to erase: cuecard keeps nothing on this machine")
     for item in inventory.remaining_after_erase():
@@ -183,36 +262,100 @@ def data_erase(
 # -- privacy ------------------------------------------------------------------------
 
 
+_DURATION = re.compile(r"(\d+)\s*(m|min|h|d|w)", re.IGNORECASE)
+_UNIT_S = {"m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def _parse_since(text: str, now: float) -> float:
+    """``24h``, ``90m``, ``7d``, ``2w``, or a date/time (``2025-01-31``, ``2025-01-31T14:00``)."""
+    match = _DURATION.fullmatch(text.strip())
+    if match:
+        return now - int(match.group(1)) * _UNIT_S[match.group(2).lower()]
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(
+            f"--since {text!r} is not a time: use a duration such as 24h, 7d or 30m, "
+            "or a date such as 2025-01-31",
+            code=2,
+        )
+    return when.timestamp()  # a time without a zone is local time
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat("T", "seconds")
+
+
+def _session_entries(session: str | None, last: bool) -> tuple[list[LedgerEntry], str]:
+    """A kept session's entries: from the egress ledger, else from the vault's own copy."""
+    from cuecard.privacy import ledger_store
+    from cuecard.privacy.vault import VaultError, vault_path
+
+    session_id = session
+    if last or not ledger_store.ledger_path().is_file() or vault_path().exists():
+        vault = _open_vault(must_exist=last)
+        if vault is not None:
+            with vault:
+                sessions = vault.list_sessions()
+                if last and not sessions:
+                    fail("no session has been kept (retention may have erased older ones)")
+                session_id = session or sessions[-1].id
+                with _ledger_errors():
+                    entries = ledger_store.read(ledger_store.Query(session=session_id))
+                if not entries:  # kept before the egress ledger existed: the vault's copy
+                    try:
+                        entries = vault.read_session(session_id).ledger().entries()
+                    except VaultError as err:
+                        fail(str(err))
+                return entries, f"kept session {session_id}"
+    assert session_id is not None
+    with _ledger_errors():
+        entries = ledger_store.read(ledger_store.Query(session=session_id))
+    if not entries:
+        fail(f"no kept session {session_id!r}: `cuecard data where` lists them")
+    return entries, f"kept session {session_id}"
+
+
 @privacy_app.command("report")
 def privacy_report(
     as_json: JsonOpt = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="from when: 24h (the default), 7d, 30m, or a date like 2025-01-31"
+        ),
+    ] = None,
     session: SessionOpt = None,
     last: Annotated[bool, typer.Option("--last", help="the most recent kept session")] = False,
 ) -> None:
-    """What left this device, by destination, with a one-line verdict."""
+    """What left this device, by destination, from every cuecard command, with a verdict."""
+    from cuecard.privacy import ledger_store
     from cuecard.privacy.ledger import process_ledger
     from cuecard.privacy.report import render_text, summarize
-    from cuecard.privacy.vault import VaultError
 
+    if since is not None and (session or last):
+        fail("choose a time (--since) or a kept session (--session/--last), not both", code=2)
+    now = time.time()
+    window: dict[str, str | None] = {}
     if session or last:
-        vault = _open_vault(must_exist=True)
-        assert vault is not None
-        with vault:
-            sessions = vault.list_sessions()
-            if last and not sessions:
-                fail("no session has been kept (retention may have erased older ones)")
-            session_id = session or sessions[-1].id
-            try:
-                ledger = vault.read_session(session_id).ledger()
-            except VaultError as err:
-                fail(str(err))
-        scope = f"kept session {session_id}"
+        entries, scope = _session_entries(session, last)
     else:
-        ledger = process_ledger()
-        scope = "this process; --session ID or --last for a kept session"
-    report = summarize(ledger)
+        start = _parse_since(since or "24h", now)
+        with _ledger_errors():
+            entries = ledger_store.read(
+                ledger_store.Query(since=start), retention_days=_retention_days()
+            )
+        if ledger_store.active_writer() is None:  # this process's own, if not written through
+            entries += [e for e in process_ledger().entries() if e.time >= start]
+        scope = (
+            "the last 24 hours, every cuecard command on this device"
+            if since is None
+            else f"since {_iso(start)}, every cuecard command on this device"
+        )
+        window = {"since": _iso(start), "until": _iso(now)}
+    report = summarize(entries)
     if as_json:
-        out(json.dumps({"scope": scope, **report.to_dict()}))
+        out(json.dumps({"scope": scope, **window, **report.to_dict()}))
     else:
         out(render_text(report, scope=scope))
 

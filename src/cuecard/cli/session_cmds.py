@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
         from cuecard import config as config_mod
 
         try:
-            cfg = config_mod.load()
+            cfg = config_mod.load(create=False)  # showing settings writes none
         except config_mod.ConfigError as err:
             fail(str(err))
         data: dict[str, Any] = cfg.model_dump(mode="json")

@@ -16,9 +16,16 @@ Two layers, because Python's audit hooks are a tripwire, not a sandbox
    It blocks (raises from the hook) and records what slips past the transport:
    a library that opens its own socket, a stray telemetry call, a subprocess.
 
-Both layers record into a ``Ledger`` (metadata only, never content). Audit
-hooks cannot be removed, so the installed ``Tripwire`` is reconfigurable: a new
-policy replaces the old one in place (config reload, the download window).
+Both layers record into a ``Ledger`` (metadata only, never content), which
+``startup`` makes write through to the persistent store that ``cuecard privacy
+report`` reads from another process. Audit hooks cannot be removed, so the
+installed ``Tripwire`` is reconfigurable: a new policy replaces the old one in
+place (config reload, the download window).
+
+The transport also strips what describes the device from every request (the
+SDKs' ``X-Stainless-*`` OS, CPU and Python-version headers, Google's
+``x-goog-api-client``, a detailed user agent): a provider needs the prompt and
+the key, not the machine.
 """
 
 from __future__ import annotations
@@ -76,7 +83,18 @@ D-Bus (Linux), the Security framework (macOS) or the Credential Manager
 (Windows) in-process, so no helper program is needed for keys.
 """
 
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_LOOPBACK_NAMES: Final = frozenset(
+    {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+)
+"""Names the hosts file maps to loopback. ``*.localhost`` is not among them: how such a
+name is resolved depends on the system, and a plain DNS resolver sends it to the network."""
+
+PRODUCT_USER_AGENT: Final = "cuecard"
+"""The user agent every request carries: a plain product name, no versions, no platform."""
+
+_DEVICE_HEADER_PREFIXES: Final = ("x-stainless-",)
+_DEVICE_HEADERS: Final = frozenset({"x-goog-api-client", "x-client-data", "x-client-info"})
+"""Headers that describe the device or runtime (OS, CPU, Python version, SDK build)."""
 _AF_NETLINK: Final = getattr(socket, "AF_NETLINK", -1)
 _AF_UNIX: Final = getattr(socket, "AF_UNIX", -1)
 
@@ -132,9 +150,13 @@ def normalize_host(host: str | bytes) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    """``localhost`` and any address in 127.0.0.0/8 or ::1."""
+    """``localhost`` (and its hosts-file aliases) and any address in 127.0.0.0/8 or ::1.
+
+    ``foo.localhost`` is deliberately not loopback here: it is looked up like any
+    other name, and so it is allowed only where the config names it exactly.
+    """
     host = normalize_host(host)
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+    if host in _LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -224,37 +246,80 @@ class EgressPolicy:
     def allows_downloads(self) -> bool:
         return any(d.purpose == "model-download" for d in self.destinations)
 
-    def match(self, host: str | bytes, port: int, purpose: str | None = None) -> Destination | None:
-        """The destination that allows this (host, port[, purpose]), or None."""
+    def matches(
+        self, host: str | bytes, port: int, purpose: str | None = None
+    ) -> list[Destination]:
+        """Every destination that allows this (host, port[, purpose])."""
         host = normalize_host(host)
         loop = is_loopback(host)
+        found = []
         for dest in self.destinations:
             if dest.port != port or (purpose is not None and dest.purpose != purpose):
                 continue
             if dest.host == host or (loop and is_loopback(dest.host)):
+                found.append(dest)
+        return found
+
+    def match(
+        self, host: str | bytes, port: int, purpose: str | None = None, *, label: str = ""
+    ) -> Destination | None:
+        """The destination that allows this (host, port[, purpose]), or None.
+
+        Two providers may share one server (a proxy, a local server speaking
+        both APIs): ``label`` prefers the caller's own provider among them.
+        """
+        found = self.matches(host, port, purpose)
+        for dest in found:
+            if label and dest.label == label:
                 return dest
-        return None
+        return found[0] if found else None
+
+    def label_for(self, host: str | bytes, port: int, purpose: str | None = None) -> str:
+        """Who a connection to (host, port) is for, when the caller did not say.
+
+        One label if only one provider uses that address; all of them, joined
+        with ``|``, if several share it: a report must not guess.
+        """
+        return _join_labels(d.label for d in self.matches(host, port, purpose))
 
     def allows(self, host: str | bytes, port: int, purpose: str | None = None) -> bool:
         return self.match(host, port, purpose) is not None
 
     def allows_name(self, host: str | bytes) -> bool:
-        """May this name be resolved at all (on any allowed port)?"""
+        """May this name be resolved at all (on any allowed port)?
+
+        Only the names of allowed destinations. The hosts-file loopback names
+        (``localhost``) also when some loopback destination is allowed, since
+        ``localhost:8080`` and ``127.0.0.1:8080`` are the same server and
+        ``connect()`` still checks the port. Nothing else: a lookup of any other
+        name (``anything.localhost`` included) can reach a DNS server.
+        """
         host = normalize_host(host)
-        if is_loopback(host):
-            return True  # resolved from the hosts file; connect() still checks the port
-        return any(d.host == host for d in self.destinations)
+        if any(d.host == host for d in self.destinations):
+            return True
+        return host in _LOOPBACK_NAMES and any(is_loopback(d.host) for d in self.destinations)
 
     def ports_for(self, host: str | bytes) -> dict[int, str]:
-        """Allowed ports of a name, with their labels."""
+        """Allowed ports of a name, with their labels (``a|b`` when providers share one)."""
         host = normalize_host(host)
-        return {d.port: d.label for d in self.destinations if d.host == host}
+        return _ports(d for d in self.destinations if d.host == host)
 
     def loopback_ports(self) -> dict[int, str]:
-        return {d.port: d.label for d in self.destinations if is_loopback(d.host)}
+        return _ports(d for d in self.destinations if is_loopback(d.host))
 
     def labels(self) -> dict[tuple[str, int], str]:
         return {(d.host, d.port): d.label for d in self.destinations}
+
+
+def _join_labels(labels: Iterable[str]) -> str:
+    return "|".join(sorted({label for label in labels if label}))
+
+
+def _ports(dests: Iterable[Destination]) -> dict[int, str]:
+    by_port: dict[int, set[str]] = {}
+    for d in dests:
+        by_port.setdefault(d.port, set()).add(d.label)
+    return {port: _join_labels(labels) for port, labels in by_port.items()}
 
 
 def provider_endpoint(name: str, base_url: str | None) -> tuple[str, int]:
@@ -369,30 +434,96 @@ class _CountingSyncStream(httpx.SyncByteStream):
                     self._ledger.finish(self._entry)
 
 
-class _Gate:
-    """The check both transports share: allowed → a ledger entry; not → blocked."""
+def scrub_device_headers(headers: httpx.Headers) -> None:
+    """Remove what describes this device or runtime; leave a plain product name as user agent."""
+    for name in list(headers.keys()):
+        lower = name.lower()
+        if lower.startswith(_DEVICE_HEADER_PREFIXES) or lower in _DEVICE_HEADERS:
+            del headers[name]
+    headers["user-agent"] = PRODUCT_USER_AGENT
 
-    def __init__(self, policy: EgressPolicy, ledger: Ledger, purpose: str) -> None:
+
+class _Wire:
+    """What one request did on the wire, learned from httpcore's ``trace`` extension.
+
+    httpcore reports each step (``connection.connect_tcp``, ``http11.send_request_headers``)
+    to the request's trace callback, so the ledger learns that a connection
+    opened, and counts the request head, only when it really goes out: a
+    refused or timed-out connection counts 0 bytes sent.
+    """
+
+    def __init__(self, gate: _Gate, entry: int, request: httpx.Request) -> None:
+        self.gate = gate
+        self.entry = entry
+        self.head = _head_bytes(request)
+        self.opened = False
+        self.heads_sent = 0
+        self.inner: Callable[..., Any] | None = request.extensions.get("trace")
+
+    def step(self, name: str) -> None:
+        if name.endswith("connect_tcp.complete") and not self.opened:
+            self.opened = True
+            self.gate.ledger.add_bytes(self.entry, opened=True)
+        elif name.endswith("send_request_headers.started"):
+            # counted as it starts: a head cut off half-way still left, in part
+            self.opened = True
+            self.heads_sent += 1
+            self.gate.ledger.add_bytes(self.entry, sent=self.head, opened=True)
+
+    def answered(self) -> None:
+        """A response came back: the request went out even if no trace step said so."""
+        if not self.heads_sent:
+            self.heads_sent = 1
+            self.gate.ledger.add_bytes(self.entry, sent=self.head, opened=True)
+
+    def async_trace(self) -> Callable[[str, dict[str, Any]], Any]:
+        async def trace(name: str, info: dict[str, Any]) -> None:
+            self.step(name)
+            if self.inner is not None:
+                await self.inner(name, info)
+
+        return trace
+
+    def sync_trace(self) -> Callable[[str, dict[str, Any]], None]:
+        def trace(name: str, info: dict[str, Any]) -> None:
+            self.step(name)
+            if self.inner is not None:
+                self.inner(name, info)
+
+        return trace
+
+
+class _Gate:
+    """The check both transports share: allowed → a ledger entry; not → blocked.
+
+    ``label`` is the provider the client was made for: with two providers on
+    one server, each request is recorded under the provider that made it.
+    """
+
+    def __init__(self, policy: EgressPolicy, ledger: Ledger, purpose: str, label: str = "") -> None:
         self.policy = policy
         self.ledger = ledger
         self.purpose = purpose
+        self.label = label
 
     def admit(self, request: httpx.Request) -> int:
         host = normalize_host(request.url.raw_host)
         port = request.url.port or default_port(request.url.scheme)
-        dest = self.policy.match(host, port, self.purpose)
+        dest = self.policy.match(host, port, self.purpose, label=self.label)
         if dest is None:
             self.ledger.record(
-                host=host, port=port, purpose=self.purpose, outcome="blocked", reason="not-allowed"
-            )
+                host=host, port=port, purpose=self.purpose, outcome="blocked",
+                reason="not-allowed", label=self.label,
+            )  # fmt: skip
             raise EgressBlocked(host, port, self.purpose)
+        scrub_device_headers(request.headers)
         return self.ledger.record(
             host=host,
             port=port,
             purpose=self.purpose,
             outcome="allowed",
-            label=dest.label,
-            bytes_sent=_head_bytes(request),
+            label=self.label or self.policy.label_for(host, port, self.purpose),
+            opened=False,  # nothing is sent until the connection opens (see _Wire)
         )
 
     def failed(self, entry: int, exc: BaseException) -> None:
@@ -429,15 +560,18 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
         ledger: Ledger,
         purpose: str,
         *,
+        label: str = "",
         inner: httpx.AsyncBaseTransport | None = None,
         **transport_options: Any,
     ) -> None:
-        self._gate = _Gate(policy, ledger, purpose)
+        self._gate = _Gate(policy, ledger, purpose, label)
         self._inner = inner or httpx.AsyncHTTPTransport(**transport_options)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         gate = self._gate
         entry = gate.admit(request)
+        wire = _Wire(gate, entry, request)
+        request.extensions = {**request.extensions, "trace": wire.async_trace()}
         if isinstance(request.stream, httpx.AsyncByteStream):
             request.stream = _CountingAsyncStream(
                 request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
@@ -450,6 +584,7 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
             raise
         finally:
             _IN_TRANSPORT.reset(token)
+        wire.answered()
         gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
         assert isinstance(response.stream, httpx.AsyncByteStream)
         response.stream = _CountingAsyncStream(
@@ -470,15 +605,18 @@ class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
         ledger: Ledger,
         purpose: str,
         *,
+        label: str = "",
         inner: httpx.BaseTransport | None = None,
         **transport_options: Any,
     ) -> None:
-        self._gate = _Gate(policy, ledger, purpose)
+        self._gate = _Gate(policy, ledger, purpose, label)
         self._inner = inner or httpx.HTTPTransport(**transport_options)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         gate = self._gate
         entry = gate.admit(request)
+        wire = _Wire(gate, entry, request)
+        request.extensions = {**request.extensions, "trace": wire.sync_trace()}
         if isinstance(request.stream, httpx.SyncByteStream):
             request.stream = _CountingSyncStream(
                 request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
@@ -491,6 +629,7 @@ class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
             raise
         finally:
             _IN_TRANSPORT.reset(token)
+        wire.answered()
         gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
         assert isinstance(response.stream, httpx.SyncByteStream)
         response.stream = _CountingSyncStream(
@@ -507,16 +646,19 @@ def make_http_client(
     ledger: Ledger,
     purpose: str,
     *,
+    label: str = "",
     timeout: httpx.Timeout | float | None = None,
     **client_options: Any,
 ) -> httpx.AsyncClient:
     """The one kind of HTTP client cuecard hands to a provider SDK (``http_client=``).
 
-    ``trust_env=False``: no proxy from the environment (it would be a
+    ``label``: the provider this client is for ("openai", "local"), so its
+    requests are recorded under it even when another provider shares the
+    server. ``trust_env=False``: no proxy from the environment (it would be a
     destination the policy never saw) and no ``.netrc`` credentials.
     """
     return httpx.AsyncClient(
-        transport=GuardedTransport(policy, ledger, purpose),
+        transport=GuardedTransport(policy, ledger, purpose, label=label),
         trust_env=False,
         timeout=timeout if timeout is not None else httpx.Timeout(20.0, connect=5.0),
         **client_options,
@@ -528,12 +670,13 @@ def make_sync_http_client(
     ledger: Ledger,
     purpose: str,
     *,
+    label: str = "",
     timeout: httpx.Timeout | float | None = None,
     **client_options: Any,
 ) -> httpx.Client:
     """Synchronous twin of ``make_http_client`` (``huggingface_hub.set_client_factory``)."""
     return httpx.Client(
-        transport=GuardedSyncTransport(policy, ledger, purpose),
+        transport=GuardedSyncTransport(policy, ledger, purpose, label=label),
         trust_env=False,
         timeout=timeout if timeout is not None else httpx.Timeout(60.0, connect=5.0),
         **client_options,
@@ -663,7 +806,9 @@ class Tripwire:
         if not name:
             return
         if reverse:  # asks a DNS server about an address
-            if is_loopback(name) or (not _is_ip(name) and self._policy.allows_name(name)):
+            if (_is_ip(name) and is_loopback(name)) or (
+                not _is_ip(name) and self._policy.allows_name(name)
+            ):
                 return
             raise self._block(name, 0, "reverse-lookup")
         if _is_ip(name):
@@ -694,6 +839,8 @@ class Tripwire:
         if label == "this process":
             return  # in-process plumbing, not egress: nothing to record
         if not _IN_TRANSPORT.get():
+            # the hook cannot see whether connect() then succeeds, nor count bytes: it
+            # counts as opened, so a report never says "nothing left" after a raw send
             self._ledger.record(
                 host=host,
                 port=port,
@@ -701,6 +848,7 @@ class Tripwire:
                 outcome="allowed",
                 layer="socket",
                 label=label,
+                opened=True,
             )
 
     def _note_bind(self, args: tuple[Any, ...]) -> None:
@@ -838,19 +986,36 @@ class Guard:
     ledger: Ledger
     tripwire: Tripwire | None = field(default=None)
 
-    def client(self, purpose: str, **options: Any) -> httpx.AsyncClient:
-        return make_http_client(self.policy, self.ledger, purpose, **options)
+    def client(self, purpose: str, provider: str = "", **options: Any) -> httpx.AsyncClient:
+        """A guarded client for one purpose, its requests recorded under ``provider``."""
+        return make_http_client(self.policy, self.ledger, purpose, label=provider, **options)
 
 
-def startup(config: Config, *, download: bool = False, tripwire: bool = True) -> Guard:
+def startup(
+    config: Config,
+    *,
+    download: bool = False,
+    tripwire: bool = True,
+    command: str | None = None,
+    persist: bool = True,
+) -> Guard:
     """Build the policy from config and arm the tripwire; the CLI calls this first.
 
     ``download=True`` only for ``cuecard models download``: it adds the download
     hosts and leaves Hugging Face online. Everything else runs with
-    ``HF_HUB_OFFLINE=1``.
+    ``HF_HUB_OFFLINE=1``. ``command`` names what the ledger files this
+    process's connections under (the CLI's ``main`` sets it from the command
+    words). With ``persist`` the process ledger writes through to the store
+    ``cuecard privacy report`` reads, kept for ``privacy.retention_days``.
     """
     policy = EgressPolicy.from_config(config, download=download)
     ledger = process_ledger()
+    if command is not None:  # else the CLI's main() has named it already
+        ledger.set_context(command=command)
+    if persist:
+        from cuecard.privacy import ledger_store
+
+        ledger_store.persist(ledger, retention_days=config.privacy.retention_days)
     if tripwire:
         # The SDKs describe the platform in their headers; platform.uname() runs
         # `uname -p` in a subprocess the first time. Answer it before the hook is

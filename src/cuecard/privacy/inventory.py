@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cuecard import paths
-from cuecard.privacy import secrets
-from cuecard.privacy.vault import VAULT_FILE, Vault, VaultError, vault_files
+from cuecard.privacy import ledger_store, secrets
+from cuecard.privacy.vault import VAULT_FILE, EraseIncomplete, Vault, VaultError, vault_files
 
 MODELS_DIR = "models"
 PROFILE_DIR = "profile"
@@ -38,6 +38,10 @@ def _describe(path: Path) -> str:
         return "settings (no secrets; may hold your redaction terms)"
     if path.name.startswith(VAULT_FILE):
         return "kept sessions (encrypted vault)" if path.name == VAULT_FILE else "vault side file"
+    if path.name.startswith(ledger_store.LEDGER_FILE):
+        if path.name == ledger_store.LEDGER_FILE:
+            return "egress ledger (where and how much was sent, never what)"
+        return "egress ledger side file"
     with contextlib.suppress(ValueError):
         rel = path.relative_to(data)
         if rel.parts[0] == PROFILE_DIR:
@@ -110,27 +114,39 @@ def where() -> dict[str, Any]:
 def erase_everything() -> list[str]:
     """Remove every personal thing cuecard keeps; returns what was removed.
 
-    The vault goes through ``Vault.erase_all`` (keychain entries first, then
-    shredded rows, then the files); if the vault file is unreadable its files
-    are deleted directly. Then the log files and the settings file.
+    The keychain entries go first (through ``Vault.erase_all`` when there is a
+    vault): without the master key no copy of a kept session can be read. Then
+    the vault's shredded rows and files (deleted directly if the file is
+    unreadable), the profile documents, the egress ledger, the logs and the
+    settings file. If the keychain cannot be reached, everything else is still
+    removed and ``EraseIncomplete`` names the entries that may remain: a
+    half-done erase is never reported as done.
     """
     removed: list[str] = []
+    left: list[str] = []
+    problem: str | None = None
     path = paths.data_dir() / VAULT_FILE
+    vault = None
     if path.exists():
-        try:
+        with contextlib.suppress(VaultError):
             vault = Vault.open(path, retention_days=None)
-        except VaultError:
-            vault = None
-        if vault is not None:
+    if vault is not None:
+        try:
             removed += vault.erase_all(profile_dir=paths.data_dir() / PROFILE_DIR)
-    for user in secrets.KEYCHAIN_USERS:  # also when there was no vault
-        with contextlib.suppress(secrets.KeychainUnavailable):
-            if secrets.delete_secret(user):
-                removed.append(f"keychain entry {secrets.SERVICE} / {user}")
+        except EraseIncomplete as err:
+            removed += err.removed
+            left = err.left
+            problem = str(err)
+    else:
+        gone, left, reason = secrets.delete_all_entries()
+        removed += gone
+        if left:
+            problem = secrets.entries_left_message(left, reason)
     for file in vault_files(path):
         if file.exists():
             file.unlink()
             removed.append(str(file))
+    removed += ledger_store.remove_files()
     for folder in (paths.data_dir() / PROFILE_DIR, paths.log_dir()):
         if folder.exists():
             shutil.rmtree(folder)
@@ -139,10 +155,11 @@ def erase_everything() -> list[str]:
     if config.exists():
         config.unlink()
         removed.append(str(config))
+    if left:
+        raise EraseIncomplete(problem or "erase incomplete", removed, left)
     return removed
 
 
 def remaining_after_erase() -> list[Item]:
     """What ``erase --all`` leaves on purpose (downloaded models), for the CLI to say so."""
     return [i for i in files() if i.what.startswith("speech model")]
-

@@ -13,8 +13,11 @@ are dropped whatever level the app runs at.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
 from typing import Final
@@ -133,13 +136,46 @@ def log_file() -> Path:
     return paths.log_dir() / LOG_FILE_NAME
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log that exists only once something is logged, 0600 in a 0700 folder.
+
+    Opening lazily (``delay=True``, and the folder made in ``_open``) is what lets a
+    command that only reads (``data where``, ``privacy report``) leave no file
+    behind. A log that cannot be written (read-only or full disk) switches
+    itself off instead of printing a traceback per record: logs are optional.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+        self._broken = False
+
+    def _open(self) -> io.TextIOWrapper:
+        path = Path(self.baseFilename)
+        paths.private_dir(path.parent)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags, paths.FILE_MODE)
+        with contextlib.suppress(OSError):
+            os.chmod(path, paths.FILE_MODE)  # a log an older cuecard left 0644
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self._broken:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._broken = True
+
+
 def configure_logging(
     level: int | str = logging.INFO, *, console: bool = False, file: bool = True
 ) -> Path | None:
     """Send cuecard's logs to a rotating file in the log dir (and stderr if asked), filtered.
 
     Idempotent: handlers it added before are replaced, so tests and the CLI
-    can call it more than once. Returns the log file's path.
+    can call it more than once. Returns the log file's path; the file itself is
+    created only when the first record is written.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -150,12 +186,7 @@ def configure_logging(
     path: Path | None = None
     if file:
         path = log_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-            )
-        )
+        handlers.append(PrivateRotatingFileHandler(path))
     if console:
         handlers.append(logging.StreamHandler())
     for handler in handlers:

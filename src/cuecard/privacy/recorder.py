@@ -87,6 +87,10 @@ class VaultRecorder:
         self.ledger = ledger
         self.error: str | None = None
         self._on_error = on_error
+        if ledger is not None:
+            # the egress ledger files this session's connections under its id, so
+            # `privacy report --session ID` finds them and `data erase --session ID` removes them
+            ledger.set_context(session=writer.id)
 
     @property
     def session_id(self) -> str:
@@ -115,6 +119,9 @@ class VaultRecorder:
             self.writer.close()
         except VaultError as err:
             self._fail(str(err))
+        finally:
+            if self.ledger is not None and self.ledger.session == self.writer.id:
+                self.ledger.set_context(session="")
 
     def _fail(self, message: str) -> None:
         self.error = message

@@ -1,9 +1,15 @@
 """What left this device, grouped by destination, with a one-line verdict.
 
-Used by ``cuecard privacy report`` (this process, or a kept session's ledger),
-by the terminal view's status line, and later by the desktop app. It reads
-only the ledger, which holds no content, so a report can be shown or pasted
-anywhere.
+Used by ``cuecard privacy report`` (every command's traffic, from the
+persistent ledger; or a kept session's), by the terminal view's status line,
+and by the desktop app. It reads only the ledger, which holds no content, so a
+report can be shown or pasted anywhere.
+
+Truthful by construction: a destination counts as reached as soon as one
+connection to it opened (a loopback server included: a local port can be a
+tunnel elsewhere), bytes are only those that went out on connections that
+opened, and the verdict says "nothing left this device" only when no
+connection opened at all.
 """
 
 from __future__ import annotations
@@ -15,11 +21,28 @@ from typing import Any
 from cuecard import catalog
 from cuecard.privacy.ledger import Ledger, LedgerEntry
 
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or ``localhost``: the report marks such a destination "this device"."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 _PROVIDER_LABELS = frozenset(n for n, p in catalog.PROVIDERS.items() if p.sends_prompt)
 
 
 @dataclass(frozen=True, slots=True)
 class DestinationSummary:
+    """One host and port: who it was for (``labels``: the providers), and what went there.
+
+    ``opened``: connections that were established; ``not_opened``: allowed
+    attempts that failed before (refused, timed out), which sent nothing.
+    """
+
     host: str
     port: int
     labels: tuple[str, ...]
@@ -32,10 +55,19 @@ class DestinationSummary:
     bytes_received: int
     first: float
     last: float
+    opened: int = 0
+    not_opened: int = 0
+    commands: tuple[str, ...] = ()
+    sessions: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def reached(self) -> bool:
+        """Something went out to it: a connection opened."""
+        return self.opened > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +86,8 @@ class Report:
 
     @property
     def reached(self) -> tuple[DestinationSummary, ...]:
-        """Destinations that were allowed at least once."""
-        return tuple(d for d in self.destinations if d.allowed)
+        """Destinations at least one connection opened to."""
+        return tuple(d for d in self.destinations if d.reached)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,9 +102,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _verdict(reached: list[DestinationSummary], blocked: int) -> str:
+def _verdict(
+    reached: list[DestinationSummary], attempted: list[DestinationSummary], blocked: int
+) -> str:
     tail = f"{blocked} blocked"
     if not reached:
+        if attempted:
+            tries = sum(d.not_opened for d in attempted)
+            tried = sorted({label for d in attempted for label in d.labels})
+            to = f" to {', '.join(tried)}" if tried else ""
+            return (
+                f"nothing left this device: {_plural(tries, 'connection attempt')}{to} "
+                f"failed before anything was sent; {tail}"
+            )
         return f"nothing left this device; {tail}"
     labels = sorted({label for d in reached for label in d.labels if label})
     names = f" ({', '.join(labels)})" if labels else ""
@@ -83,6 +125,20 @@ def _verdict(reached: list[DestinationSummary], blocked: int) -> str:
     else:
         what = "allowed by your config"
     return f"{_plural(n, 'destination')}, {quantifier}{what}{names}; {tail}"
+
+
+def _never_opened(entry: LedgerEntry) -> bool:
+    """An allowed request that failed (or was cancelled) before its connection opened."""
+    return (
+        entry.layer == "http"
+        and not entry.opened
+        and (entry.outcome == "error" or entry.reason == "cancelled")
+    )
+
+
+def _labels(entries: Iterable[LedgerEntry]) -> tuple[str, ...]:
+    """Provider names; a shared server's ``a|b`` label names each of them."""
+    return tuple(sorted({part for e in entries for part in e.label.split("|") if part}))
 
 
 def summarize(entries: Ledger | Iterable[LedgerEntry]) -> Report:
@@ -97,24 +153,36 @@ def summarize(entries: Ledger | Iterable[LedgerEntry]) -> Report:
             groups.setdefault((e.host, e.port), []).append(e)
     destinations = []
     for (host, port), group in groups.items():
+        opened = [e for e in group if e.opened]
         destinations.append(
             DestinationSummary(
                 host=host,
                 port=port,
-                labels=tuple(sorted({e.label for e in group if e.label})),
+                labels=_labels(group),
                 purposes=tuple(sorted({e.purpose for e in group})),
                 layers=tuple(sorted({e.layer for e in group})),
                 allowed=sum(e.outcome == "allowed" for e in group),
                 blocked=sum(e.outcome == "blocked" for e in group),
                 errors=sum(e.outcome == "error" for e in group),
-                bytes_sent=sum(e.bytes_sent for e in group),
-                bytes_received=sum(e.bytes_received for e in group),
+                bytes_sent=sum(e.bytes_sent for e in opened),
+                bytes_received=sum(e.bytes_received for e in opened),
                 first=min(e.time for e in group),
                 last=max(e.time for e in group),
+                opened=len(opened),
+                not_opened=sum(_never_opened(e) for e in group),
+                commands=tuple(sorted({e.command for e in group if e.command})),
+                sessions=tuple(sorted({e.session for e in group if e.session})),
             )
         )
-    # allowed traffic first (most bytes first), then what was blocked
-    destinations.sort(key=lambda d: (not d.allowed, -(d.bytes_sent + d.bytes_received), d.host))
+    # traffic first (most bytes first), then attempts that never opened, then what was blocked
+    destinations.sort(
+        key=lambda d: (
+            not d.reached,
+            not (d.allowed or d.errors),
+            -(d.bytes_sent + d.bytes_received),
+            d.host,
+        )
+    )
     processes = tuple(
         ProcessSummary(
             name,
@@ -124,8 +192,9 @@ def summarize(entries: Ledger | Iterable[LedgerEntry]) -> Report:
         for name, group in sorted(programs.items())
     )
     blocked = sum(e.outcome == "blocked" for e in items)
-    reached = [d for d in destinations if d.allowed or d.errors]
-    return Report(tuple(destinations), processes, blocked, _verdict(reached, blocked))
+    reached = [d for d in destinations if d.reached]
+    attempted = [d for d in destinations if not d.reached and d.not_opened]
+    return Report(tuple(destinations), processes, blocked, _verdict(reached, attempted, blocked))
 
 
 def human_bytes(n: int) -> str:
@@ -150,9 +219,12 @@ def render_text(report: Report, *, scope: str = "") -> str:
         if d.allowed or d.errors:
             counts = _plural(d.allowed + d.errors, "request")
             extra = f", {d.errors} failed" if d.errors else ""
+            extra += f", {d.not_opened} never connected" if d.not_opened else ""
             extra += f", {d.blocked} blocked" if d.blocked else ""
+            where = " (this device)" if is_loopback(d.host) else ""
             lines.append(
-                f"  {d.address:<40} {label:<14} {', '.join(d.purposes):<18} {counts}{extra}; "
+                f"  {d.address + where:<40} {label:<14} {', '.join(d.purposes):<18} "
+                f"{counts}{extra}; "
                 f"{human_bytes(d.bytes_sent)} sent, {human_bytes(d.bytes_received)} received"
             )
         else:
@@ -178,8 +250,6 @@ def status_line(ledger: Ledger) -> str:
     if not reached:
         where = "nothing sent"
     else:
-        names = sorted({label for d in reached for label in d.labels}) or [
-            d.host for d in reached
-        ]
+        names = sorted({label for d in reached for label in d.labels}) or [d.host for d in reached]
         where = f"sent to {', '.join(names)}: {human_bytes(sent)} out, {human_bytes(received)} in"
     return f"egress: {where} · {report.blocked} blocked"

@@ -1,6 +1,7 @@
 """API keys: in the OS keychain, never in a file, a log or an error message.
 
-Resolution order (simonw/llm's habit): an explicit ``--key`` for one command,
+Resolution order (simonw/llm's habit): an explicit key for one command (read
+with ``--key-stdin``, never from the command line),
 then ``CUECARD_<PROVIDER>_KEY`` in the environment (CI, power users), then the
 OS keychain via ``keyring`` (service ``cuecard``, user = provider name). The
 same keychain service holds the vault's master key (user ``vault-master-key``).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -206,10 +208,10 @@ def delete_secret(user: str) -> bool:
     import keyring
     import keyring.errors
 
-    hint = user in PROVIDERS
-    with _keychain("change the keychain", env_hint=hint):
+    # no CUECARD_*_KEY hint: an environment variable does not help to remove a key
+    with _keychain("change the keychain", env_hint=False):
         if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message(env_hint=hint))
+            raise KeychainUnavailable(_no_keychain_message(env_hint=False))
         if keyring.get_password(SERVICE, user) is None:
             return False
         try:
@@ -222,6 +224,71 @@ def delete_secret(user: str) -> bool:
 def keychain_entries() -> list[str]:
     """Which cuecard entries the keychain holds now (names only), for ``data where``."""
     return [user for user in KEYCHAIN_USERS if get_secret(user) is not None]
+
+
+def entry_name(user: str) -> str:
+    return f"{SERVICE} / {user}"
+
+
+def delete_all_entries() -> tuple[list[str], list[str], str | None]:
+    """Delete every cuecard keychain entry: (removed, left, why they were left).
+
+    When the keychain cannot be reached, every entry not yet deleted is
+    "left": cuecard cannot see which of them exist, so it names them all
+    rather than claim they are gone.
+    """
+    removed: list[str] = []
+    for i, user in enumerate(KEYCHAIN_USERS):
+        try:
+            if delete_secret(user):
+                removed.append(f"keychain entry {entry_name(user)}")
+        except KeychainUnavailable as err:
+            return removed, [entry_name(u) for u in KEYCHAIN_USERS[i:]], str(err)
+    return removed, [], None
+
+
+def entries_left_message(left: list[str], problem: str | None) -> str:
+    """One line: which keychain entries may remain, why, and what to do."""
+    return (
+        f"erase incomplete: could not remove from the OS keychain ({problem}): "
+        f"{', '.join(left)} may still be there, and with the vault key a copy of the vault "
+        "made before the erase could still be decrypted; everything else listed was removed. "
+        "Run `cuecard data erase --all` again once the keychain can be reached"
+    )
+
+
+# -- keys never in argv ------------------------------------------------------------
+
+_KEY_SHAPE: Final = re.compile(
+    r"(?<![A-Za-z0-9_\-])"  # a whole word: `sk-notes.md` and `task-sk-1` are not keys
+    r"(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{30,})"
+    r"(?![A-Za-z0-9_\-])"
+)
+"""A vendor key (OpenAI, Anthropic, Google), alone or inside a longer argument."""
+
+
+def key_in_argv(argv: list[str]) -> str | None:
+    """Why these command-line arguments must be refused, or None.
+
+    Any user of the computer can read another's command lines (``ps``,
+    ``/proc/*/cmdline``), so a key must never be one. ``--key`` itself is
+    refused whatever follows it; so is any argument shaped like a vendor
+    key. The reason never quotes the argument.
+    """
+    for arg in argv:
+        if arg == "--":
+            continue
+        if arg == "--key" or arg.startswith("--key="):
+            return (
+                "--key is not accepted: a key on the command line is visible to every user "
+                "of this computer; use --key-stdin, `cuecard keys set`, or CUECARD_*_KEY"
+            )
+        if _KEY_SHAPE.search(arg):
+            return (
+                "refused: an argument looks like an API key, and a key on the command line is "
+                "visible to every user of this computer; use --key-stdin or `cuecard keys set`"
+            )
+    return None
 
 
 # -- provider keys -----------------------------------------------------------------
@@ -252,7 +319,7 @@ def delete_key(provider: str) -> bool:
 
 
 def resolve_key(provider: str, explicit: str | None = None) -> ResolvedKey | None:
-    """The key to use: ``explicit`` (``--key``), then the environment, then the keychain.
+    """The key to use: ``explicit`` (``--key-stdin``), then the environment, then the keychain.
 
     A missing keychain is not an error here when a key was found earlier in
     the order; it is when the keychain was the last hope (it says how to fix).

@@ -10,17 +10,27 @@ file in the user data dir:
   record number, so a record cannot be moved or replayed elsewhere unnoticed;
 - the session key is stored only wrapped (AES key wrap, RFC 3394) by a master
   key that lives in the OS keychain, never on disk;
-- erasing a session destroys its wrapped key first (crypto-shredding: from that
-  moment no copy of its ciphertext, not even one in a backup, can be read),
-  then deletes its rows, with ``secure_delete`` on, then checkpoints and
-  truncates the WAL and ``VACUUM``s, because WAL keeps old pages until then.
+- erasing a session deletes its rows (wrapped key included) and then **replaces
+  the master key**: every remaining session's key is re-wrapped with a new
+  master key, the new key replaces the old one in the keychain, and the old
+  one is gone. Deleting the wrapped key alone is not enough: a copy of the
+  file taken before the erase (a backup, a synced folder) still holds it, and
+  with the old master key still in the keychain it would open the session.
+  After the rotation nothing left (keychain included) opens any copy of an
+  erased session. Then the file is compacted (``secure_delete``, WAL
+  checkpointed and truncated, ``VACUUM``) so the live file holds no old page.
 
 Plaintext in the file is limited to what retention and listing need: session
 ids, start/end times and record counts.
 
 Crash safety: WAL mode, ``synchronous=FULL``, one transaction per record, so
 ``kill -9`` loses at most the record being written and never corrupts the file.
-A full disk is raised as ``VaultWriteError``, never swallowed.
+A full disk is raised as ``VaultWriteError``, never swallowed. The key rotation
+is crash-safe too, and never loses the remaining sessions (see ``_rekey``):
+the erase is committed with a "rekey due" mark, the re-wrap is committed
+together with the new key wrapped by the old one, and only then is the
+keychain entry replaced; whatever step a crash interrupts, the next open
+finishes it from what the file and the keychain hold.
 
 If the master key is missing from the keychain while sessions exist, the vault
 says so (``VaultLocked``) and never quietly makes a new key that would orphan
@@ -99,6 +109,30 @@ class VaultWriteError(VaultError):
 
 class SessionNotFound(VaultError):
     pass
+
+
+class ShredIncomplete(VaultError):
+    """An erase removed the data from the file, but could not replace the keychain's key.
+
+    Until it is replaced, a copy of the vault taken before the erase could be
+    decrypted with the key still in the keychain; the vault remembers and
+    finishes the job the next time it can reach the keychain.
+    """
+
+
+class EraseIncomplete(VaultError):
+    """``erase --all`` removed what it could; ``left`` names what it could not (keychain)."""
+
+    def __init__(self, message: str, removed: list[str], left: list[str]) -> None:
+        super().__init__(message)
+        self.removed = removed
+        self.left = left
+
+
+REKEY_DUE: Final = "rekey_due"
+"""meta: JSON list of erased session ids whose shredding waits for a new master key."""
+PENDING_MASTER: Final = "pending_master"
+"""meta: the new master key wrapped by the old one, between the re-wrap and the keychain update."""
 
 
 def vault_path() -> Path:
@@ -185,6 +219,8 @@ class Vault:
         self._clock = clock
         self._lock = threading.RLock()
         self._master: bytes | None = None
+        self.completed: list[str] = []
+        """Erased sessions whose key rotation this instance finished (perhaps at open)."""
 
     # -- opening ----------------------------------------------------------------
 
@@ -203,12 +239,8 @@ class Vault:
         """
         path = path or vault_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(OSError):
-                path.parent.chmod(0o700)
-            if not path.exists():
-                # created 0600 before SQLite opens it; SQLite gives -wal/-shm the same mode
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            # created 0600 in a 0700 folder before SQLite opens it; -wal/-shm get the same mode
+            paths.private_file(path)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
             raise VaultError(f"cannot open the vault at {path}: {err}") from None
@@ -264,10 +296,20 @@ class Vault:
         return int(row[0])
 
     def _master_key(self, *, create: bool) -> bytes:
-        """The master key from the keychain; made only when no session could be orphaned."""
-        if self._master is not None:
-            return self._master
+        """The master key from the keychain; made only when no session could be orphaned.
+
+        A cached key is checked against the file each time: another process may
+        have rotated it (an erase) since this one read it.
+        """
         with self._lock:
+            if self._master is not None and self._opens(self._master):
+                return self._master
+            self._master = None
+            if self._meta(REKEY_DUE) is not None:
+                with contextlib.suppress(ShredIncomplete):
+                    self._rekey()
+                if self._master is not None:
+                    return self._master
             keyed = self._keyed_sessions()
             try:
                 stored = secrets.get_secret(secrets.VAULT_MASTER_USER)
@@ -339,6 +381,46 @@ class Vault:
             return False
         return plain == _CHECK_PLAINTEXT
 
+    def _opens(self, key: bytes) -> bool:
+        """Is ``key`` this vault's master key now? (the check record, else a wrapped key)."""
+        if len(key) != _KEY_BYTES:
+            return False
+        check = self._conn.execute("SELECT value FROM meta WHERE name='master_check'").fetchone()
+        if check is not None:
+            return self._check_ok(key, bytes(check[0]))
+        row = self._conn.execute(
+            "SELECT wrapped_key FROM sessions WHERE wrapped_key IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return True  # nothing is wrapped yet: any key will do
+        try:
+            aes_key_unwrap(key, bytes(row[0]))
+        except InvalidUnwrap:
+            return False
+        return True
+
+    def _meta(self, name: str) -> bytes | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        if row is None:
+            return None
+        value = row[0]
+        return value.encode() if isinstance(value, str) else bytes(value)
+
+    def _keychain_master(self) -> bytes | None:
+        """The keychain's vault key as bytes (None if absent or not a key). May raise."""
+        stored = secrets.get_secret(secrets.VAULT_MASTER_USER)
+        if stored is None:
+            return None
+        try:
+            key = base64.b64decode(stored, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        return key if len(key) == _KEY_BYTES else None
+
+    @staticmethod
+    def _store_master(key: bytes) -> None:
+        secrets.set_secret(secrets.VAULT_MASTER_USER, base64.b64encode(key).decode("ascii"))
+
     def _session_key(self, session_id: str) -> bytes:
         row = self._conn.execute(
             "SELECT wrapped_key FROM sessions WHERE id=?", (session_id,)
@@ -359,22 +441,44 @@ class Vault:
     # -- writing ------------------------------------------------------------------
 
     def start_session(self) -> SessionWriter:
-        """A new kept session with its own random key (needs the keychain)."""
+        """A new kept session with its own random key (needs the keychain).
+
+        The key is wrapped and inserted in one write transaction that first
+        checks the master key is still the file's: an erase in another process
+        may have rotated it, and a key wrapped by the old one would be lost.
+        """
         with self._lock:
-            master = self._master_key(create=True)
             now = self._clock()
             stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d-%H%M%S")
             session_id = f"{stamp}-{pysecrets.token_hex(3)}"
             key = AESGCM.generate_key(bit_length=256)
-            try:
-                self._conn.execute(
-                    "INSERT INTO sessions(id, started, wrapped_key) VALUES (?, ?, ?)",
-                    (session_id, now, aes_key_wrap(master, key)),
-                )
-            except sqlite3.Error as err:
-                raise _write_error(err, self._path) from None
-            log.info("vault: session started")
-            return SessionWriter(self, session_id, key)
+            for _ in range(3):
+                master = self._master_key(create=True)
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    if not self._opens(master):
+                        self._conn.execute("ROLLBACK")
+                        self._master = None
+                        continue
+                    self._conn.execute(
+                        "INSERT INTO sessions(id, started, wrapped_key) VALUES (?, ?, ?)",
+                        (session_id, now, aes_key_wrap(master, key)),
+                    )
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as err:
+                    self._rollback()
+                    raise _write_error(err, self._path) from None
+                log.info("vault: session started")
+                return SessionWriter(self, session_id, key)
+            raise VaultError(
+                "the vault key changed while this session was starting (another cuecard is "
+                "erasing sessions); try again"
+            )
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
 
     def _append(self, session_id: str, key: bytes, seq: int, plaintext: bytes) -> None:
         nonce = os.urandom(_NONCE_BYTES)
@@ -491,76 +595,240 @@ class Vault:
     # -- erasing ------------------------------------------------------------------
 
     def erase(self, session_id: str) -> None:
-        """Crypto-shred a session: key first, then rows, then the pages that held them."""
+        """Shred a session: its rows go, then the master key is replaced, then the file compacted.
+
+        Raises ``ShredIncomplete`` when the rows are gone but the keychain could
+        not be reached to replace the master key (the erase is then finished
+        the next time the keychain can be reached).
+        """
         with self._lock:
             self._info(session_id)
-            self._erase_many([session_id])
+            self._delete_sessions([session_id])
+            try:
+                self._rekey()
+            finally:
+                self._compact(strict=False)
         log.info("vault: one session erased")
 
-    def _erase_many(self, ids: list[str]) -> None:
+    def pending_erasures(self) -> list[str]:
+        """Sessions erased from the file whose key rotation has not been finished yet."""
+        raw = self._meta(REKEY_DUE)
+        if raw is None:
+            return []
+        with contextlib.suppress(ValueError):
+            ids = json.loads(raw)
+            if isinstance(ids, list):
+                return [str(i) for i in ids]
+        return []
+
+    def finish_erasures(self) -> list[str]:
+        """Finish an interrupted erase (rotate the master key); returns the sessions it was for.
+
+        Raises ``ShredIncomplete`` if the keychain still cannot be reached.
+        """
+        with self._lock:
+            ids = self.pending_erasures()
+            if self._meta(REKEY_DUE) is None:
+                return []
+            self._rekey()
+            self._compact(strict=False)
+            return ids
+
+    def _delete_sessions(self, ids: list[str]) -> None:
+        """Step 1: the sessions' rows, wrapped keys included, and a mark that a rekey is due.
+
+        One transaction: after it, the live file has nothing of them, and the
+        mark makes sure the master key is replaced even if this process dies now.
+        """
         rows = [(i,) for i in ids]
         try:
-            # 1. the wrapped keys, committed on their own: from here the content is unreadable
             self._conn.execute("BEGIN IMMEDIATE")
+            due = sorted({*self.pending_erasures(), *ids})
             self._conn.executemany("UPDATE sessions SET wrapped_key=NULL WHERE id=?", rows)
-            self._conn.execute("COMMIT")
-            # 2. the rows (secure_delete zeroes the freed space in the pages)
-            self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany("DELETE FROM records WHERE session_id=?", rows)
             self._conn.executemany("DELETE FROM sessions WHERE id=?", rows)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)",
+                (REKEY_DUE, json.dumps(due)),
+            )
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
-            with contextlib.suppress(sqlite3.Error):
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+            self._rollback()
             raise _write_error(err, self._path) from None
-        # 3. old page versions in the WAL and free pages in the file
-        self._compact()
 
-    def _compact(self) -> None:
-        """Leave no old page anywhere: WAL checkpointed and truncated, free pages vacuumed."""
+    def _shred_incomplete(self, err: Exception) -> ShredIncomplete:
+        return ShredIncomplete(
+            "the erased session is gone from the vault file, but the vault key could not be "
+            f"replaced ({err}); until it is, a copy of {self._path.name} made before the erase "
+            "(a backup) could still be decrypted with the key in your keychain. Unlock the "
+            "keychain and run `cuecard data erase --finish`"
+        )
+
+    def _rekey(self) -> None:
+        """Replace the master key after an erase; resumable after a crash at any point.
+
+        States, from what the file and the keychain hold:
+
+        - no mark: nothing to do;
+        - no key in the keychain and no session left: clear the mark (the next
+          kept session makes a fresh key);
+        - the keychain key opens the file and nothing is pending: generate a new
+          key, re-wrap every session key with it and store the new key wrapped
+          by the old one (``pending_master``), in one transaction; then put the
+          new key in the keychain (replacing the old one, which is then gone);
+          then clear the mark;
+        - the keychain key does not open the file but unwraps ``pending_master``
+          into a key that does: a crash came between the re-wrap and the
+          keychain update; store that key, then clear the mark;
+        - the keychain key opens the file and ``pending_master`` is set: only the
+          mark was left; clear it;
+        - neither: the keychain lost this vault's key (``VaultLocked`` state):
+          nothing in it opens the erased sessions either; the mark stays, so a
+          restored key is rotated the next time.
+        """
+        if self._meta(REKEY_DUE) is None:
+            return
+        try:
+            stored = self._keychain_master()
+            if stored is None and self._keyed_sessions() == 0:
+                # no key and nothing left to open: the next kept session makes a fresh key
+                erased = self.pending_erasures()
+                self._clear_rekey(drop_check=True)
+                self._master = None
+                self.completed += erased
+                return
+            pending = self._meta(PENDING_MASTER)
+            if stored is not None and not self._opens(stored) and pending is not None:
+                try:
+                    recovered = aes_key_unwrap(stored, pending)
+                except InvalidUnwrap:
+                    recovered = None
+                if recovered is not None and self._opens(recovered):
+                    self._store_master(recovered)
+                    stored = recovered
+            if stored is None or not self._opens(stored):
+                return  # locked: see the docstring
+            if pending is None:
+                new = self._rewrap(stored)
+                self._store_master(new)
+                stored = new
+            erased = self.pending_erasures()
+            self._clear_rekey()
+            self._master = stored
+            self.completed += erased
+        except secrets.KeychainUnavailable as err:
+            raise self._shred_incomplete(err) from None
+
+    def _rewrap(self, old: bytes) -> bytes:
+        """Every session key re-wrapped with a new master key, committed with the new key
+        wrapped by the old one (so a crash before the keychain update loses nothing)."""
+        new = AESGCM.generate_key(bit_length=256)
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            rows = self._conn.execute(
+                "SELECT id, wrapped_key FROM sessions WHERE wrapped_key IS NOT NULL"
+            ).fetchall()
+            updates = []
+            for session_id, wrapped in rows:
+                try:
+                    key = aes_key_unwrap(old, bytes(wrapped))
+                except InvalidUnwrap:
+                    raise VaultLocked(
+                        f"session {session_id}'s key does not unwrap with the keychain's vault "
+                        "key; nothing was changed"
+                    ) from None
+                updates.append((aes_key_wrap(new, key), session_id))
+            self._conn.executemany("UPDATE sessions SET wrapped_key=? WHERE id=?", updates)
+            nonce = os.urandom(_NONCE_BYTES)
+            sealed = nonce + AESGCM(new).encrypt(nonce, _CHECK_PLAINTEXT, _AD_PREFIX)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta(name, value) VALUES ('master_check', ?)", (sealed,)
+            )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)",
+                (PENDING_MASTER, aes_key_wrap(old, new)),
+            )
+            self._conn.execute("COMMIT")
+        except VaultLocked:
+            self._rollback()
+            raise
+        except sqlite3.Error as err:
+            self._rollback()
+            raise _write_error(err, self._path) from None
+        return new
+
+    def _clear_rekey(self, *, drop_check: bool = False) -> None:
+        names = [REKEY_DUE, PENDING_MASTER] + (["master_check"] if drop_check else [])
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.executemany("DELETE FROM meta WHERE name=?", [(n,) for n in names])
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            self._rollback()
+            raise _write_error(err, self._path) from None
+
+    def _compact(self, *, strict: bool = True) -> None:
+        """Leave no old page in the live file: WAL checkpointed and truncated, free pages vacuumed.
+
+        After a key rotation an old page holds nothing anyone can decrypt, so
+        callers pass ``strict=False``: another process holding the vault open
+        (which keeps the WAL from being truncated) is then not an error.
+        """
         try:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.execute("VACUUM")
             busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as err:
+            if not strict:
+                log.warning("vault: compaction after an erase deferred (%s)", type(err).__name__)
+                return
             raise _write_error(err, self._path) from None
-        if busy and busy[0]:
+        if busy and busy[0] and strict:
             raise VaultError(
                 "erased, but another cuecard process holds the vault open, so its old pages "
                 "could not be wiped yet; close it and run the erase again"
             )
 
     def enforce_retention(self, days: int) -> int:
-        """Erase sessions that started more than ``days`` ago; returns how many."""
+        """Erase sessions that started more than ``days`` ago; returns how many.
+
+        Shredded like ``erase`` (the master key is replaced); if the keychain
+        cannot be reached now, the rotation is finished at a later open.
+        """
         cutoff = self._clock() - days * 86_400
         with self._lock:
             old = [s.id for s in self.list_sessions() if s.started < cutoff]
             if old:
-                self._erase_many(old)
+                self._delete_sessions(old)
+            if self._meta(REKEY_DUE) is not None:
+                try:
+                    self._rekey()
+                except ShredIncomplete:
+                    log.warning("vault: key rotation after an erase waits for the keychain")
+                except VaultError:
+                    log.warning("vault: key rotation after an erase failed")
+                self._compact(strict=False)
         if old:
             log.info("vault: retention erased %d sessions", len(old))
         return len(old)
 
     def erase_all(self, *, profile_dir: Path | None = None) -> list[str]:
-        """Start fresh: the vault files, every cuecard keychain entry, the profile documents.
+        """Start fresh: every cuecard keychain entry, the vault files, the profile documents.
 
-        The keychain entries go first (the master key makes every kept session
-        unreadable at once), then the files. Returns what was removed, for the CLI.
+        The keychain entries go first (without the master key no copy of any
+        kept session can be read), then the files. Returns what was removed;
+        raises ``EraseIncomplete`` (after removing everything else) when the
+        keychain could not be reached, naming the entries that may remain.
         """
-        removed: list[str] = []
-        for user in secrets.KEYCHAIN_USERS:
-            with contextlib.suppress(secrets.KeychainUnavailable):
-                if secrets.delete_secret(user):
-                    removed.append(f"keychain entry cuecard / {user}")
+        removed, left, problem = secrets.delete_all_entries()
         self._master = None
         with self._lock:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, VaultError):
                 self._conn.execute("UPDATE sessions SET wrapped_key=NULL")
                 self._conn.execute("DELETE FROM records")
                 self._conn.execute("DELETE FROM sessions")
-                self._conn.execute("DELETE FROM meta WHERE name='master_check'")
-                self._compact()
+                self._conn.execute("DELETE FROM meta")
+                self._compact(strict=False)
             self.close()
         for file in vault_files(self._path):
             if file.exists():
@@ -570,6 +838,8 @@ class Vault:
         if profile.exists():
             shutil.rmtree(profile)
             removed.append(str(profile))
+        if left:
+            raise EraseIncomplete(secrets.entries_left_message(left, problem), removed, left)
         return removed
 
 
