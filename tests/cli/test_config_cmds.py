@@ -25,6 +25,7 @@ from cuecard import __version__, config, paths
 BAD_FILES: dict[str, Callable[[Path, Path], None]] = {
     "not utf-8": lambda p, _: p.write_bytes(b'[assist]\nprovider = "caf\xe9"\n'),
     "fifo": lambda p, _: os.mkfifo(p),
+    "link to a fifo": lambda p, tmp: (os.mkfifo(tmp / "pipe"), p.symlink_to(tmp / "pipe")),
     "link to /dev/zero": lambda p, _: p.symlink_to("/dev/zero"),
     "device": lambda p, _: p.symlink_to("/dev/null"),
     "folder": lambda p, _: p.mkdir(),
