@@ -2,19 +2,38 @@
 
 No secret is ever read from or written to this file: keys live in the OS
 keychain (see ``cuecard.privacy.secrets``).
+
+This module is the one reader and the one writer of the file. Reading is
+bounded: the file must be a regular file (a FIFO would block, ``/dev/zero``
+would never end), at most 1 MB, UTF-8; each problem is one line that names
+the file or the key. Writing goes through tomlkit, which keeps the user's
+comments, order and formatting: ``cuecard config set``, ``listen --save`` and
+the desktop settings change only the values they change. Every write is
+validated by the same models before it lands, atomically, 0600.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import tomlkit
+import tomlkit.exceptions
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from cuecard import catalog, paths
+
+MAX_BYTES = 1_000_000
+"""A settings file is a few hundred bytes; anything over 1 MB is not one."""
 
 
 class ConfigError(Exception):
@@ -68,6 +87,26 @@ class ProviderSettings(_Section):
     base_url: str | None = Field(
         default=None, description="API base URL; for `local`, e.g. http://127.0.0.1:11434/v1"
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        """A URL that cannot be connected to fails here, not as a hang or a traceback later."""
+        if value is None:
+            return None
+        example = "give one like http://127.0.0.1:11434/v1"
+        try:
+            parts = urlsplit(value.strip())
+            port = parts.port  # raises for a port that is not 0-65535
+        except ValueError:
+            raise ValueError(f"{value!r} has a bad port (1-65535); {example}") from None
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"{value!r} is not an http(s) URL; {example}")
+        if not parts.hostname:
+            raise ValueError(f"{value!r} has no host; {example}")
+        if port == 0:
+            raise ValueError(f"{value!r} has a bad port (1-65535); {example}")
+        return value.strip()
 
 
 def _defaults(name: str) -> ProviderSettings:
@@ -147,7 +186,7 @@ def _describe(err: ValidationError, source: Path | None) -> str:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
     where = f" in {source}" if source else ""
-    msg = first["msg"]
+    msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown setting; see `cuecard config show` for the valid ones"
     return f"config error{where}: {key}: {msg}"
@@ -160,20 +199,275 @@ def parse(data: dict[str, Any], source: Path | None = None) -> Config:
         raise ConfigError(_describe(err, source)) from None
 
 
+def path() -> Path:
+    """Where the settings live (``CUECARD_CONFIG`` or the per-OS config dir)."""
+    return paths.config_file()
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_text(file: Path) -> str | None:
+    """The file's text, or None when it does not exist; bounded, never blocks.
+
+    Checked before opening (a device is never opened), opened non-blocking (a
+    FIFO swapped in meanwhile cannot hang), checked again on the open file,
+    and read to at most ``MAX_BYTES`` + 1 whatever its size claims.
+    """
+    fix = "make it a regular UTF-8 text file, or delete it to start from the defaults"
+    try:
+        info = os.stat(file)
+    except FileNotFoundError:
+        if os.path.islink(file):
+            raise ConfigError(f"config error: {file} is a broken link; {fix}") from None
+        return None
+    except OSError as err:
+        raise ConfigError(f"config error: cannot read {file}: {err.strerror}") from None
+    if (kind := _kind(info.st_mode)) is not None:
+        raise ConfigError(f"config error: {file} is {kind}, not a settings file; {fix}")
+    if info.st_size > MAX_BYTES:
+        raise ConfigError(
+            f"config error: {file} is {info.st_size / 1e6:.1f} MB, over the 1 MB a settings "
+            f"file can be; {fix}"
+        )
+    try:
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        raise ConfigError(f"config error: cannot read {file}: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if (kind := _kind(os.fstat(fd).st_mode)) is not None:
+            raise ConfigError(f"config error: {file} is {kind}, not a settings file; {fix}")
+        try:
+            raw = handle.read(MAX_BYTES + 1)
+        except OSError as err:
+            raise ConfigError(f"config error: cannot read {file}: {err.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"config error: {file} is over the 1 MB a settings file can be; {fix}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"config error: {file} is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+            f"{err.start}); save it as UTF-8"
+        ) from None
+
+
+def _write_default(file: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only home still gets the defaults
+        _atomic_write(file, DEFAULT_TEXT, exclusive=True)
+
+
 def load(path: Path | None = None, *, create: bool = True) -> Config:
-    """Read the config file, writing a commented default on first run."""
-    path = path or Path(os.environ.get("CUECARD_CONFIG") or paths.config_file())
-    if not path.exists():
+    """Read the config file; on first run (``create``) write the commented default.
+
+    Commands that only read (``config show``, ``data where``) pass
+    ``create=False`` and create nothing.
+    """
+    file = path or paths.config_file()
+    text = read_text(file)
+    if text is None:
         if create:
-            # 0600 in a 0700 folder: it may hold the user's redaction terms.
-            # A read-only home still gets the defaults.
-            with contextlib.suppress(OSError):
-                paths.write_private_text(path, DEFAULT_TEXT)
+            _write_default(file)
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"config error in {path}: not valid TOML ({err})") from None
+        raise ConfigError(f"config error in {file}: not valid TOML ({err})") from None
+    return parse(data, file)
+
+
+# -- writing: one writer, comments kept -------------------------------------------------
+
+
+def _atomic_write(file: Path, text: str, *, exclusive: bool = False) -> None:
+    """Write ``text`` to ``file`` through a temporary file and a rename: never half a file.
+
+    New folders are 0700 and the file 0600: it holds the user's redaction terms.
+    """
+    if not file.parent.exists():
+        file.parent.mkdir(parents=True, mode=0o700)
+    if exclusive and file.exists():
+        return
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if file.is_symlink():  # a dotfiles manager's link: write where it points, keep the link
+            target = file.resolve()
+            os.replace(tmp, target)
+        else:
+            os.replace(tmp, file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _document(file: Path) -> tomlkit.TOMLDocument:
+    text = read_text(file)
+    try:
+        return tomlkit.parse(DEFAULT_TEXT if text is None else text)
+    except tomlkit.exceptions.ParseError as err:
+        raise ConfigError(f"config error in {file}: not valid TOML ({err})") from None
+
+
+def _table(doc: tomlkit.TOMLDocument, section: tuple[str, ...], file: Path) -> Any:
+    container: Any = doc
+    for depth, name in enumerate(section):
+        if name not in container:
+            # a parent that exists only to hold sub-tables is written as [a.b], not [a] + [a.b]
+            container[name] = tomlkit.table(is_super_table=depth < len(section) - 1)
+        container = container[name]
+        if not isinstance(container, dict):
+            where = ".".join(section[: depth + 1])
+            raise ConfigError(f"config error in {file}: {where} must be a table ([{where}])")
+    return container
+
+
+_UNSET = object()
+
+
+def update(
+    values: Mapping[str, Any], *, file: Path | None = None
+) -> tuple[Path, Config]:
+    """Set (or, with ``unset()``, remove) dotted keys in the settings file, comments kept.
+
+    ``{"audio.mic": "USB Mic", "assist.provider": "openai"}``. The result is
+    validated by the models before anything is written; a bad value leaves
+    the file as it was and raises :class:`ConfigError` naming the key.
+    """
+    file = file or paths.config_file()
+    doc = _document(file)
+    for dotted, value in values.items():
+        *section, key = dotted.split(".")
+        table = _table(doc, tuple(section), file)
+        if value is _UNSET:
+            if key in table:
+                del table[key]
+        else:
+            table[key] = value
+    try:
+        cfg = Config.model_validate(doc.unwrap())
+    except ValidationError as err:
+        # a value being set is named alone; a problem already in the file names the file
+        loc = ".".join(str(p) for p in err.errors()[0]["loc"])
+        ours = any(loc == k or loc.startswith(k + ".") for k in values)
+        raise ConfigError(_describe(err, None if ours else file)) from None
+    try:
+        _atomic_write(file, tomlkit.dumps(doc))
     except OSError as err:
-        raise ConfigError(f"cannot read {path}: {err.strerror}") from None
-    return parse(data, path)
+        raise ConfigError(f"cannot save the settings to {file}: {err.strerror or err}") from None
+    return file, cfg
+
+
+def unset() -> Any:
+    """The value that removes a key in :func:`update` (back to its default)."""
+    return _UNSET
+
+
+def _leaves(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def save(cfg: Config, file: Path | None = None) -> Path:
+    """Write the values of ``cfg`` that differ from what the file says now, comments kept.
+
+    For the desktop settings: the user's own lines stay as they wrote them,
+    only changed values are rewritten, and a value cleared to None (no TOML
+    for it) removes its key. Raises OSError, its ``strerror`` a one-line
+    reason, for a file that cannot be read or written: a caller that handles a
+    full disk handles a broken file too.
+    """
+    try:
+        return _save(cfg, file or paths.config_file())
+    except ConfigError as err:
+        raise OSError(errno.EINVAL, str(err)) from None
+
+
+def _save(cfg: Config, file: Path) -> Path:
+    current = load(file, create=False)
+    now = _leaves(current.model_dump(mode="json"))
+    changes: dict[str, Any] = {}
+    for key, value in _leaves(cfg.model_dump(mode="json")).items():
+        if value != now.get(key):
+            changes[key] = _UNSET if value is None else value
+    if not changes and file.exists():
+        return file
+    update(changes, file=file)
+    return file
+
+
+# -- `cuecard config set`: a value typed on the command line ----------------------------
+
+
+def field_for(dotted: str) -> Any:
+    """The annotation of a setting, or ConfigError for a key that does not exist."""
+    model: Any = Config
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            raise ConfigError(
+                f"config error: {dotted}: unknown setting; see `cuecard config show` "
+                "for the valid ones"
+            )
+        annotation = fields[part].annotation
+        if i < len(parts) - 1:
+            model = annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        raise ConfigError(f"config error: {dotted} is a section; set one of its keys")
+    return annotation
+
+
+def _accepts_list(annotation: Any) -> bool:
+    args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+    return typing.get_origin(annotation) is list or any(_accepts_list(a) for a in args)
+
+
+def coerce(dotted: str, raw: str) -> Any:
+    """A command-line value as the setting's type: TOML syntax first, else the plain text.
+
+    ``true``, ``3``, ``0.9``, ``["anthropic", "offline"]`` are read as TOML;
+    ``openai`` or ``USB Mic`` (not TOML) are text; a list setting also takes
+    ``anthropic,offline``. Checked by the same model the file is.
+    """
+    annotation = field_for(dotted)
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    candidates: list[Any] = []
+    with contextlib.suppress(tomlkit.exceptions.ParseError, KeyError):
+        candidates.append(tomlkit.parse(f"v = {raw}").unwrap()["v"])
+    if _accepts_list(annotation) and not candidates:
+        candidates.append([p.strip() for p in raw.split(",") if p.strip()])
+    candidates.append(raw)
+    first_error: ValidationError | None = None
+    for candidate in candidates:
+        try:
+            adapter.validate_python(candidate, strict=isinstance(candidate, str | bool | int))
+        except ValidationError as err:
+            first_error = first_error or err
+            continue
+        return candidate
+    assert first_error is not None
+    msg = first_error.errors()[0]["msg"].removeprefix("Value error, ")
+    raise ConfigError(f"config error: {dotted}: {msg}")

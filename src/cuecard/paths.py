@@ -45,7 +45,14 @@ def log_dir() -> Path:
 
 
 def config_file() -> Path:
-    return config_dir() / "config.toml"
+    """The settings file: ``CUECARD_CONFIG`` when set, else ``config.toml`` in the config dir.
+
+    The one place the path is decided, so the reader, the writers (``config
+    set``, ``listen --save``, the desktop settings), ``data where`` and ``data
+    erase`` always mean the same file.
+    """
+    chosen = os.environ.get("CUECARD_CONFIG")
+    return Path(chosen) if chosen else config_dir() / "config.toml"
 
 
 def demo_recording() -> Path:

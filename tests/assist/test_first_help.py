@@ -217,19 +217,19 @@ async def test_a_hanging_provider_hands_over_to_a_fast_one(server: FakeProviderS
     assert [r.api for r in server.generations] == ["openai", "anthropic"]
 
 
-@pytest.mark.anyio
-async def test_a_port_out_of_range_is_a_one_line_reason_not_a_dead_task(
-    server: FakeProviderServer,
-) -> None:
-    cfg = config(server)
-    cfg.assist.openai.base_url = "http://127.0.0.1:99999/v1"
-    clock = SessionClock()
-    engine, problems = build_engine(cfg, clock, startup(cfg, tripwire=False), demo_profile=True)
-    try:
-        assert any("ports run from 1 to 65535" in p for p in problems)
-        assert [p.name for p in engine.providers] == ["offline"]
-    finally:
-        await engine.aclose()
+def test_a_port_out_of_range_is_refused_before_the_interview(server: FakeProviderServer) -> None:
+    """It used to kill the answer task unseen; now config says so in one line, and the table
+    refuses it again should a URL ever arrive another way."""
+    from cuecard import catalog
+    from cuecard.config import ConfigError
+
+    bad = "http://127.0.0.1:99999/v1"
+    with pytest.raises(ConfigError) as info:
+        parse({"assist": {"provider": "openai", "openai": {"base_url": bad}}})
+    message = str(info.value)
+    assert "\n" not in message and "assist.openai.base_url" in message and "65535" in message
+    with pytest.raises(ValueError, match="ports run from 1 to 65535"):
+        catalog.endpoint("openai", bad)
 
 
 class _Broken(EchoProvider):

@@ -161,3 +161,95 @@ def test_redact_prompt_covers_everything_that_leaves(r: Redactor) -> None:
     assert red.question == "[PERSON_2], why [ORG_1]?"
     assert red.kind == "about-you" and red.system == prompt.system
     assert r.restore(red.messages[2].content) == prompt.messages[2].content
+
+
+# -- real documents: file names, titles, line breaks, look-alikes, name variants -------
+
+DOC_TERMS = ["person:Alex Rivera", "org:Paylane", "person:Will Smith"]
+
+
+def test_file_names_and_titles_are_redacted() -> None:
+    r = Redactor(DOC_TERMS)
+    assert r.redact('<profile source="Alex_Rivera_Resume.md">') == (
+        '<profile source="[PERSON_1]_Resume.md">'
+    )
+    assert r.redact("AlexRiveraCV.pdf, alex-rivera.pdf, ALEX_RIVERA.docx, alex.rivera.txt") == (
+        "[PERSON_1]CV.pdf, [PERSON_1].pdf, [PERSON_1].docx, [PERSON_1].txt"
+    )
+    assert r.redact("# Alex Rivera — Résumé\nPaylane_Offer_Letter.pdf") == (
+        "# [PERSON_1] — Résumé\n[ORG_1]_Offer_Letter.pdf"
+    )
+    assert r.restore("[PERSON_1]_Resume.md") == "Alex Rivera_Resume.md"
+
+
+def test_hyphenation_at_a_line_break_and_case_changes_inside_a_word() -> None:
+    r = Redactor(DOC_TERMS)
+    text = "I led payments at Pay-\nlane, then Pay-\n  lane's API (PayLane), PAYLANE and Pay‐lane."
+    assert r.redact(text) == (
+        "I led payments at [ORG_1], then [ORG_1]'s API ([ORG_1]), [ORG_1] and [ORG_1]."
+    )
+    # a hyphen that ends a line between two other words is left alone
+    assert r.redact("pay-\nments, lane-\nways") == "pay-\nments, lane-\nways"
+
+
+def test_look_alikes_fullwidth_and_invisible_characters() -> None:
+    r = Redactor(DOC_TERMS)
+    cyrillic_a, greek_a = "\u0410", "\u0391"  # drawn exactly like a Latin A
+    for disguised in (
+        "Ａｌｅｘ　Ｒｉｖｅｒａ",  # fullwidth, as CJK input methods type it
+        f"{cyrillic_a}lex Rivera",
+        f"{greek_a}lex Rіvera",  # and a Ukrainian і
+        "Al\u200bex Ri\u00adve\u00adra",  # a zero-width space, soft hyphens
+        "Alex\u202e Rivera",  # a bidi override inside the name
+        "𝐀𝐥𝐞𝐱 𝐑𝐢𝐯𝐞𝐫𝐚",  # mathematical bold, as "fancy text" generators write it
+        "ＰＡＹＬＡＮＥ",
+    ):
+        redacted = r.redact(disguised)
+        left = redacted.replace("[PERSON_1]", "").replace("[ORG_1]", "")
+        assert redacted != left and not any(c.isalnum() for c in left), (disguised, redacted)
+
+
+def test_person_variants_are_derived_matched_and_listed() -> None:
+    r = Redactor(DOC_TERMS)
+    assert r.variants()["Alex Rivera"] == [
+        "Alex Rivera", "Rivera, Alex", "A. Rivera", "Alex R.", "Alex", "Rivera",
+    ]  # fmt: skip
+    assert r.variants()["Paylane"] == ["Paylane"]
+    text = "Rivera, Alex; A. Rivera; A Rivera; Alex R. wrote; Alex's idea; ask Rivera."
+    assert r.redact(text) == (
+        "[PERSON_1]; [PERSON_1]; [PERSON_1]; [PERSON_1] wrote; [PERSON_1]'s idea; ask [PERSON_1]."
+    )
+    # a name alone counts only written as a name: "Will" yes, "you will" no
+    assert r.redact("Will said you will see Smith's notes") == (
+        "[PERSON_2] said you will see [PERSON_2]'s notes"
+    )
+    # middle names and surname particles
+    r2 = Redactor(["person:Mary Ann Lee", "person:Anna van der Berg"])
+    assert "M. A. Lee" in r2.variants()["Mary Ann Lee"]
+    assert r2.variants()["Anna van der Berg"][1] == "van der Berg, Anna"
+    assert r2.redact("Lee, Mary Ann met van der Berg, Anna and M. Lee") == (
+        "[PERSON_1] met [PERSON_2] and [PERSON_1]"
+    )
+
+
+def test_a_shared_first_name_is_not_derived_and_explicit_terms_win() -> None:
+    r = Redactor(["person:Alex Rivera", "person:Alex Chen", "person:Ann Lee", "person:Ann"])
+    assert "Alex" not in r.variants()["Alex Rivera"]  # two Alexes: "Alex" alone is ambiguous
+    assert r.redact("Alex said Rivera and Chen agreed") == (
+        "Alex said [PERSON_1] and [PERSON_2] agreed"
+    )
+    assert r.redact("Ann and Lee") == "[PERSON_3] and [PERSON_4]"
+    # "Ann" is the explicit term, not Ann Lee's first name; "Lee" alone is Ann Lee
+    assert (r.mapping["[PERSON_3]"], r.mapping["[PERSON_4]"]) == ("Ann", "Ann Lee")
+
+
+def test_redaction_and_sanitize_import_nothing_from_the_answer_side() -> None:
+    code = (
+        "import sys, cuecard.privacy.redaction, cuecard.privacy.sanitize\n"
+        "bad = sorted(m for m in sys.modules if m.startswith('cuecard.assist'))\n"
+        "assert not bad, bad\n"
+    )
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

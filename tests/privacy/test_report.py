@@ -325,3 +325,17 @@ def test_ledger_file_is_private_and_listed_by_data_where(cuecard_home: Path) -> 
     where = json.loads(runner.invoke(app, ["data", "where", "--json"]).stdout)
     listed = {Path(f["where"]).name: f["what"] for f in where["files"]}
     assert listed["egress.sqlite3"] == "egress ledger (where and how much was sent, never what)"
+
+
+def test_report_shows_every_spelling_a_person_term_is_matched_in(cuecard_home: Path) -> None:
+    write_config(
+        cuecard_home, '[privacy]\nredact = true\nredact_terms = ["person:Alex Rivera"]\n'
+    )
+    proc = cuecard("privacy", "report", "--json")
+    assert proc.returncode == 0, proc.stderr
+    redaction = json.loads(proc.stdout)["redaction"]
+    assert redaction["on"] is True
+    spellings = redaction["matched"]["Alex Rivera"]
+    assert {"Alex Rivera", "Rivera, Alex", "A. Rivera"} <= set(spellings)
+    text = cuecard("privacy", "report").stdout
+    assert "Redaction: on" in text

@@ -8,10 +8,18 @@ one-line message, 2 usage error.
 from __future__ import annotations
 
 import contextlib
+from typing import Annotated
 
 import typer
 
-from cuecard.cli import assist_cmds, data_cmds, live_cmds, profile_cmds, session_cmds
+from cuecard.cli import (
+    assist_cmds,
+    config_cmds,
+    data_cmds,
+    live_cmds,
+    profile_cmds,
+    session_cmds,
+)
 
 app = typer.Typer(
     name="cuecard",
@@ -21,7 +29,29 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-session_cmds.register(app)  # demo, replay, config, models
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cuecard import __version__
+
+        typer.echo(f"cuecard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """A private interview copilot: transcribes on your device, answers with your own key."""
+
+
+session_cmds.register(app)  # demo, replay, models
+config_cmds.register(app)  # config path, show, set, unset
 assist_cmds.register(app)  # ask, doctor, keys
 profile_cmds.register(app)  # profile
 data_cmds.register(app)  # data, privacy

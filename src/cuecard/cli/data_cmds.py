@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -354,10 +354,32 @@ def privacy_report(
         )
         window = {"since": _iso(start), "until": _iso(now)}
     report = summarize(entries)
+    redaction = _redaction_summary()
     if as_json:
-        out(json.dumps({"scope": scope, **window, **report.to_dict()}))
+        out(json.dumps({"scope": scope, **window, **report.to_dict(), "redaction": redaction}))
     else:
         out(render_text(report, scope=scope))
+        if redaction["on"]:
+            terms = sum(len(v) for v in redaction["matched"].values())
+            out(f"Redaction: on; {len(redaction['matched'])} of your terms, {terms} spellings "
+                "matched (--json lists them)")  # fmt: skip
+
+
+def _redaction_summary() -> dict[str, Any]:
+    """Whether prompts are redacted, and every spelling each of the user's terms is matched in.
+
+    Derived variants ("Rivera, Alex", "A. Rivera") are shown so the user can check that
+    what they meant to hide is what cuecard hides. Local only: it is never sent anywhere.
+    """
+    from cuecard import config
+    from cuecard.privacy.redaction import Redactor
+
+    try:
+        privacy = config.load(create=False).privacy
+    except config.ConfigError as err:
+        fail(str(err))
+    matched = Redactor(privacy.redact_terms).variants() if privacy.redact_terms else {}
+    return {"on": privacy.redact, "matched": matched}
 
 
 @privacy_app.command("policy")

@@ -28,12 +28,18 @@ keys_app = typer.Typer(
 @keys_app.command("set")
 def keys_set(
     provider: Annotated[ProviderChoice, typer.Argument(help="openai, anthropic or google")],
+    use: Annotated[
+        bool | None,
+        typer.Option("--use/--no-use", help="Answer with this provider from now on "
+                     "(assist.provider), or leave the setting as it is. Asked on a terminal."),
+    ] = None,
 ) -> None:
     """Store a key in the OS keychain. Prompts without echo; reads stdin when piped."""
     from cuecard.privacy import secrets
 
     name = secrets.DISPLAY_NAMES[provider.value]
-    if sys.stdin is not None and sys.stdin.isatty():
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if interactive:
         value = typer.prompt(f"{name} API key", hide_input=True, err=True)
     else:
         value = sys.stdin.readline() if sys.stdin is not None else ""
@@ -43,6 +49,41 @@ def keys_set(
     except secrets.SecretsError as err:
         fail(str(err))
     out(f"stored your {name} key ({stored.masked}) in the OS keychain ({backend})")
+    _offer_switch(provider.value, name, use, interactive=interactive)
+
+
+def _offer_switch(provider: str, name: str, use: bool | None, *, interactive: bool) -> None:
+    """A new key is useless while answers still come from another provider: say so, offer it.
+
+    A terminal is asked (default no: the user may be adding a fallback key);
+    ``--use``/``--no-use`` decide for scripts; without either and without a
+    terminal nothing changes and one line says how to switch.
+    """
+    from cuecard import config as config_mod
+
+    try:
+        current = config_mod.load(create=False).assist.provider
+    except config_mod.ConfigError as err:
+        if use:
+            fail(f"cannot switch to {provider}: {err}")
+        typer.echo(f"cuecard: the key is stored, but the settings cannot be read: {err}", err=True)
+        return
+    if current == provider or use is False:
+        return
+    how = f"`cuecard config set assist.provider {provider}`"
+    if use is None and interactive:
+        use = typer.confirm(
+            f"Answers come from {current} now. Use {name} for answers from now on?",
+            default=False, err=True,
+        )  # fmt: skip
+    if not use:
+        out(f"answers still come from {current}; to use {name}: {how}")
+        return
+    try:
+        path, _ = config_mod.update({"assist.provider": provider})
+    except config_mod.ConfigError as err:
+        fail(f"cannot switch to {provider}: {err}")
+    out(f'answers now come from {name} (assist.provider = "{provider}" in {path})')
 
 
 @keys_app.command("list")

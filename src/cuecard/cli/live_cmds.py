@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -70,40 +69,6 @@ LoopbackOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 
-_ANY_SECTION = re.compile(r"^\s*\[")
-
-
-def set_toml_keys(text: str, section: str, values: dict[str, str]) -> str:
-    """``text`` with ``key = "value"`` set in ``[section]``, comments and order kept.
-
-    The config file is the user's (commented) text, so it is edited line by
-    line rather than rewritten. JSON string syntax is valid TOML basic-string
-    syntax, so ``json.dumps`` quotes the values.
-    """
-    header = re.compile(rf"^\s*\[{re.escape(section)}\]\s*(#.*)?$")
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
-    if start is None:
-        if lines and lines[-1].strip():
-            lines.append("")
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} = {json.dumps(value)}" for key, value in values.items())
-        return "\n".join(lines) + "\n"
-    end = next(
-        (i for i in range(start + 1, len(lines)) if _ANY_SECTION.match(lines[i])), len(lines)
-    )
-    for key, value in values.items():
-        assignment = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        new = f"{key} = {json.dumps(value)}"
-        at = next((i for i in range(start + 1, end) if assignment.match(lines[i])), None)
-        if at is None:
-            lines.insert(start + 1, new)
-            end += 1
-        else:
-            lines[at] = new
-    return "\n".join(lines) + "\n"
-
-
 def config_name(device: Device, devices: Sequence[Device]) -> str:
     """How to name a device in config.toml: its name if no other device has it, else its id.
 
@@ -115,24 +80,13 @@ def config_name(device: Device, devices: Sequence[Device]) -> str:
 
 
 def save_devices(mic: str, loopback: str) -> Path:
-    """Remember the chosen devices in config.toml ([audio] mic, loopback)."""
-    import os
-    import tomllib
-
+    """Remember the chosen devices in config.toml ([audio] mic, loopback), comments kept."""
     from cuecard import config as config_mod
-    from cuecard import paths
 
-    path = Path(os.environ.get("CUECARD_CONFIG") or paths.config_file())
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else config_mod.DEFAULT_TEXT
-        new = set_toml_keys(text, "audio", {"mic": mic, "loopback": loopback})
-        config_mod.parse(tomllib.loads(new), path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(new, encoding="utf-8")
-    except OSError as err:
-        fail(f"cannot save the devices to {path}: {err.strerror or err}")
-    except (tomllib.TOMLDecodeError, config_mod.ConfigError) as err:
-        fail(f"cannot save the devices to {path}: {err}")
+        path, _ = config_mod.update({"audio.mic": mic, "audio.loopback": loopback})
+    except config_mod.ConfigError as err:
+        fail(f"cannot save the devices: {err}")
     return path
 
 

@@ -1,10 +1,9 @@
-"""Commands that run a listening session or set it up: demo, replay, config, models."""
+"""Commands that run a listening session or set it up: demo, replay, models."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -103,35 +102,6 @@ def register(app: typer.Typer) -> None:
         _run(path=file, interviewer=interviewer, you=you, speaker=speaker, fast=fast,
              as_json=as_json, title=f"cuecard replay {(file or interviewer or you).name}",  # type: ignore[union-attr]
              answers=not no_answers, show_prompts=show_prompts, keep=keep)  # fmt: skip
-
-    config_app = typer.Typer(help="Show where the settings live and what is in force.")
-    app.add_typer(config_app, name="config")
-
-    @config_app.command("path")
-    def config_path() -> None:
-        """Print the path of config.toml."""
-        from cuecard import paths
-
-        out(str(paths.config_file()))
-
-    @config_app.command("show")
-    def config_show(as_json: JsonOpt = False) -> None:
-        """Print the settings in force (defaults filled in)."""
-        from cuecard import config as config_mod
-
-        try:
-            cfg = config_mod.load(create=False)  # showing settings writes none
-        except config_mod.ConfigError as err:
-            fail(str(err))
-        data: dict[str, Any] = cfg.model_dump(mode="json")
-        if as_json:
-            out(json.dumps(data, indent=2))
-            return
-        for section, values in data.items():
-            out(f"[{section}]")
-            for key, value in values.items():
-                out(f"{key} = {json.dumps(value)}")
-            out("")
 
     models_app = typer.Typer(help="Speech models: list, verify, download (explicitly).")
     app.add_typer(models_app, name="models")

@@ -7,19 +7,37 @@ employers, colleagues) are replaced by ``[EMAIL_1]``, ``[PHONE_1]``,
 reads. Within one session the same thing always gets the same placeholder, so
 the model can still say "at [ORG_1] you…" and it reads naturally once restored.
 
-Matching is deterministic and careful about the text a transcript produces:
-whole words only ("Ann" never hits "Annual"), plural and possessive forms
-("Paylane's", "Paylanes") map to the term's placeholder with the ending kept,
-case and accents are ignored (Whisper writes "Zoe" for "Zoë", "jose" for
-"José"; ``casefold`` handles "ß"/"SS"), and longer terms win over the shorter
-terms inside them ("Ann Lee" before "Ann").
+Matching is deterministic and careful about the text real documents and
+transcripts contain:
+
+- whole words only ("Ann" never hits "Annual"), where ``_``, ``-``, ``.``
+  and a change from lower to upper case also end a word, so a file name or a
+  title is caught: ``Alex_Rivera_Resume.md``, ``AlexRiveraCV.pdf``;
+- the words of a term may be joined by spaces, line breaks, underscores,
+  hyphens, dots or nothing (``Alex Rivera``, ``alex_rivera``, ``AlexRivera``);
+  a word may be hyphenated at a line break (``Pay-\nlane``);
+- plural and possessive forms ("Paylane's", "Paylanes") map to the term's
+  placeholder with the ending kept;
+- case, accents and look-alikes are ignored: NFKC (fullwidth ``Ａｌｅｘ``,
+  ligatures, mathematical letters), the Cyrillic and Greek letters that look
+  Latin (``Аlex`` with a Cyrillic А), invisible characters (zero-width
+  spaces, soft hyphens, bidi controls) inside a name; Whisper writes "Zoe"
+  for "Zoë", ``casefold`` handles "ß"/"SS";
+- longer terms win over the shorter terms inside them ("Ann Lee" before "Ann").
 
 Terms may carry a kind: ``person:Ann Lee``, ``org:Paylane``, ``place:Leeds``;
-a bare term becomes ``[TERM_n]``.
+a bare term becomes ``[TERM_n]``. For a ``person:`` the common ways to write
+the same name are derived and matched too (see :meth:`Redactor.variants`):
+surname first ("Rivera, Alex"), initials ("A. Rivera", "Alex R."), and the
+first name or surname alone when no other term shares it and it is written
+capitalised (so "person:Will Smith" hides "Will" but not "you will").
+
+This module works on strings only; it imports nothing from the answer side.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -42,6 +60,39 @@ PLACEHOLDER: Final = re.compile(r"\[(" + "|".join(LABELS) + r")_(\d+)\]")
 _PARTIAL_PLACEHOLDER: Final = re.compile(r"\[[A-Z]{0,8}(?:_\d{0,4})?$")
 
 _SUFFIXES: Final = r"(?P<suffix>'s|’s|es|s|'|’)?"
+_START: Final = r"(?<![^\W_])"
+_END: Final = r"(?![^\W_])"
+"""Word edges where ``_`` is a separator, not a letter (``\\b`` counts it as one)."""
+
+_CAMEL: Final = "\x1f"
+"""Put into the folded text where lower case turns upper (``AlexRivera``): a word edge."""
+_SEP: Final = r"[\s_\-‐‑.\x1f]*"
+"""Between the words of a term: spaces, line breaks, ``_``, hyphens, dots, a case change."""
+_INTRA: Final = r"(?:\x1f|[\-‐‑](?:[ \t]*\r?\n[ \t]*)?)?"
+"""Inside a word: a case change (``PayLane``), a hyphen, a hyphen at a line break."""
+_SPLIT: Final = re.compile(r"([\s_\-‐‑.,]+)")
+
+_INVISIBLE: Final = frozenset(
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width space/joiners
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi
+)
+_LOOKALIKES: Final = str.maketrans(
+    # Cyrillic and Greek letters drawn like Latin ones (Unicode confusables.txt, the
+    # letters a keyboard layout or a homograph trick puts into a Latin name). NFKC
+    # covers fullwidth and mathematical forms; these need a table, kept here rather
+    # than a dependency for forty characters.
+    "АВЕКМНОРСТХУІЈЅԚԜҮҺӀаеорсухіјѕһԁԛԝүӏ"
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαειονρυχγκ"
+    "ıȷɑɡ",
+    "ABEKMHOPCTXYIJSQWYHIaeopcyxijshdqwyl"
+    "ABEZHIKMNOPTYXaeiovpuxyk"
+    "ijag",
+)
+_PARTICLES: Final = frozenset(
+    ("van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "dos",
+     "das", "al", "bin", "ibn", "ter", "ten", "st")
+)  # fmt: skip
+"""Lower-case words that belong to a surname ("van der Berg", "de la Cruz")."""
 
 _URL = re.compile(
     r"(?i)(?<![\w@])(?:https?://|www\.)[^\s<>\"'`]+"
@@ -96,24 +147,134 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
+    """One character as matching sees it: no case, accents, width or look-alike left."""
+    if ch in _INVISIBLE:
+        return ""
+    ch = unicodedata.normalize("NFKC", ch).translate(_LOOKALIKES)
     decomposed = unicodedata.normalize("NFD", ch)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """Case- and accent-folded text, and for each folded character its index in ``text``."""
+def _fold(text: str, *, camel: bool = False) -> tuple[str, list[int]]:
+    """Folded text, and for each folded character its index in ``text``.
+
+    With ``camel``, a lower-to-upper change (``AlexRivera``) is marked with
+    ``_CAMEL`` so that it ends a word as ``_`` or a space would.
+    """
     out: list[str] = []
     index: list[int] = []
+    previous_lower = False
     for i, ch in enumerate(text):
+        if camel and previous_lower and ch.isupper():
+            out.append(_CAMEL)
+            index.append(i)
         folded = _fold_char(ch)
         out.append(folded)
         index.extend([i] * len(folded))
+        if folded:
+            previous_lower = ch.islower()
     return "".join(out), index
+
+
+def _word_regex(word: str) -> str:
+    return _INTRA.join(re.escape(c) for c in word)
+
+
+def _phrase_regex(folded: str) -> str:
+    """A folded term or variant as a pattern: its words joined by any separator.
+
+    A comma stays required (it is what makes "Rivera, Alex" surname-first);
+    the dot after an initial is optional ("A. Rivera", "A Rivera").
+    """
+    parts = [p for p in _SPLIT.split(folded.strip()) if p]
+    while parts and _SPLIT.fullmatch(parts[0]):
+        parts.pop(0)
+    out: list[str] = []
+    previous_word = ""
+    for n, part in enumerate(parts):
+        if _SPLIT.fullmatch(part):
+            last = n == len(parts) - 1
+            if "," in part and not last:
+                out.append(r"\s*,\s*")
+            elif "." in part and len(previous_word) == 1:
+                out.append(r"\.?" if last else r"\.?" + _SEP)  # "Alex R." ends at its dot
+            elif not last:
+                out.append(_SEP)
+            previous_word = ""
+        else:
+            out.append(_word_regex(part))
+            previous_word = part
+    return "".join(out)
 
 
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    text: str  # how it reads: "Rivera, Alex"
+    capitalised: bool = False  # matched only when written with a capital (a name alone)
+
+
+@dataclass(frozen=True, slots=True)
+class _Alternative:
+    term: int  # index into the terms
+    folded: str
+    capitalised: bool
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _SPLIT.split(_nfc(text).strip()) if w and not _SPLIT.fullmatch(w)]
+
+
+def _person_parts(text: str) -> tuple[str, list[str], str] | None:
+    """First name, middle names, surname ("Anna van der Berg": surname "van der Berg")."""
+    words = _words(text)
+    if len(words) < 2:
+        return None
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1].casefold() in _PARTICLES:
+        cut -= 1
+    return words[0], words[1:cut], " ".join(words[cut:])
+
+
+def _derive_variants(terms: list[Term]) -> list[list[_Variant]]:
+    """For each term its own spelling first, then, for a person, the usual other ways.
+
+    A first name or surname alone is derived only when it is unambiguous: no
+    other person term has the same one and no term is spelled that way.
+    """
+    folded_terms = {_fold(t.text)[0] for t in terms}
+    people = [_person_parts(t.text) if t.label == "PERSON" else None for t in terms]
+    firsts = [_fold(p[0])[0] for p in people if p]
+    lasts = [_fold(p[2])[0] for p in people if p]
+    out: list[list[_Variant]] = []
+    for term, parts in zip(terms, people, strict=True):
+        variants = [_Variant(term.text)]
+        if parts is not None:
+            first, middle, last = parts
+            initials = " ".join(f"{w[0]}." for w in [first, *middle])
+            spelled = [
+                f"{first} {last}",
+                f"{last}, {' '.join([first, *middle])}",
+                f"{last}, {first}",
+                f"{initials} {last}",
+                f"{first[0]}. {last}",
+                f"{first} {_words(last)[-1][0].upper()}.",
+            ]
+            variants += [_Variant(v) for v in spelled]
+            for alone, pool in ((first, firsts), (last, lasts)):
+                key = _fold(alone)[0]
+                if len(key) >= 2 and pool.count(key) == 1 and key not in folded_terms:
+                    variants.append(_Variant(alone, capitalised=True))
+        unique: dict[str, _Variant] = {}
+        for v in variants:
+            unique.setdefault(_fold(v.text)[0], v)
+        out.append(list(unique.values()))
+    return out
 
 
 class Redactor:
@@ -126,25 +287,48 @@ class Redactor:
 
     def __init__(self, terms: Iterable[str | Term] = (), *, patterns: bool = True) -> None:
         parsed = [t if isinstance(t, Term) else Term.parse(t) for t in terms]
-        self._terms = [t for t in parsed if _fold(t.text)[0].strip()]
+        self._terms = [t for t in parsed if _words(t.text)]
         self._patterns = patterns
         self._forward: dict[tuple[str, str], str] = {}
         self._back: dict[str, str] = {}
         self._counts: dict[str, int] = {}
+        self._variants = _derive_variants(self._terms)
+        self._alternatives: list[_Alternative] = []
         self._term_regex = self._build_term_regex()
 
     def _build_term_regex(self) -> re.Pattern[str] | None:
-        if not self._terms:
+        seen: set[str] = set()
+        # each term as written first, then the derived spellings: a spelling that two
+        # terms share belongs to the one that was written that way
+        ranked = [(0 if n == 0 else 1, i, v) for i, vs in enumerate(self._variants)
+                  for n, v in enumerate(vs)]  # fmt: skip
+        for _, i, variant in sorted(ranked, key=lambda r: (r[0], r[1])):
+            folded = _fold(variant.text)[0]
+            if folded in seen:
+                continue
+            seen.add(folded)
+            self._alternatives.append(_Alternative(i, folded, variant.capitalised))
+        if not self._alternatives:
             return None
         # longest first, so "Ann Lee" is tried before "Ann" at the same position
         order = sorted(
-            range(len(self._terms)), key=lambda i: (-len(self._terms[i].text), i)
+            range(len(self._alternatives)),
+            key=lambda k: (-len(self._alternatives[k].folded), k),
         )
-        alternatives = []
-        for i in order:
-            tokens = _fold(self._terms[i].text)[0].split()
-            alternatives.append(f"(?P<t{i}>" + r"\s+".join(re.escape(t) for t in tokens) + ")")
-        return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")" + _SUFFIXES + r"(?!\w)")
+        branches = [f"(?P<a{k}>{_phrase_regex(self._alternatives[k].folded)})" for k in order]
+        return re.compile(_START + "(?:" + "|".join(branches) + ")" + _SUFFIXES + _END)
+
+    def variants(self) -> dict[str, list[str]]:
+        """Each term, as the user wrote it, and every spelling of it that is matched.
+
+        For ``privacy report --json`` and the settings: the user sees that
+        "person:Alex Rivera" also hides "Rivera, Alex", "A. Rivera" and
+        "Alex". Underscores, hyphens, case, accents and look-alikes are
+        matched for every spelling and are not listed.
+        """
+        return {
+            term.text: [v.text for v in self._variants[i]] for i, term in enumerate(self._terms)
+        }
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -178,12 +362,15 @@ class Redactor:
     def _term_spans(self, text: str) -> list[_Span]:
         if self._term_regex is None:
             return []
-        folded, index = _fold(text)
+        folded, index = _fold(text, camel=True)
         spans = []
         for m in self._term_regex.finditer(folded):
             which = next(k for k, v in m.groupdict().items() if k != "suffix" and v is not None)
-            term = self._terms[int(which[1:])]
+            alternative = self._alternatives[int(which[1:])]
             start = index[m.start()]
+            if alternative.capitalised and not text[start].isupper():
+                continue  # "Will" alone is a name only when written as one
+            term = self._terms[alternative.term]
             end_folded = m.start("suffix") if m.group("suffix") else m.end()
             end = index[end_folded - 1] + 1
             spans.append(_Span(start, end, term.label, _fold(term.text)[0], term.text))

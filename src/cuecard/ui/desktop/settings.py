@@ -9,7 +9,6 @@ shown again in full; profile documents are added by button or drag and drop.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,7 @@ KEY_PROVIDERS = ("openai", "anthropic", "google")
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("CUECARD_CONFIG") or paths.config_file())
+    return paths.config_file()
 
 
 # -- writing config.toml -----------------------------------------------------------
@@ -88,12 +87,9 @@ def to_toml(cfg: Config) -> str:
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:
-    path = path or config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(to_toml(cfg), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from cuecard import config as config_mod
+
+    return config_mod.save(cfg, path)  # the one writer: the user's comments are kept
 
 
 # -- fields --------------------------------------------------------------------------
