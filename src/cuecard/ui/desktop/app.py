@@ -278,7 +278,7 @@ class OverlayWindow(QMainWindow):
         self.meter_you.colour = QColor(self.theme.you)
         light = self.privacy_light
         light.set_counts(light.allowed, light.blocked, light.programs)
-        self.state.transcript_dirty = self.state.card_dirty = self.state.status_dirty = True
+        self.state.mark_all()
         self._schedule()
 
     def bigger(self) -> None:
@@ -309,7 +309,7 @@ class OverlayWindow(QMainWindow):
 
     def show_notice(self, message: str, level: str = "warning") -> None:
         self.state.notice, self.state.notice_level = message, level
-        self.state.status_dirty = True
+        self.state.changed.add("status")
         self._schedule()
 
     def _schedule(self) -> None:
@@ -318,16 +318,14 @@ class OverlayWindow(QMainWindow):
 
     def refresh_now(self) -> None:
         s = self.state
-        if s.card_dirty:
+        changed = s.take_changes()
+        if "card" in changed:
             self.question.show_card(s.card)
             self.points.show_card(s.card)
-            s.card_dirty = False
-        if s.transcript_dirty:
+        if "transcript" in changed:
             self.transcript.show_lines(list(s.lines))
-            s.transcript_dirty = False
-        if s.status_dirty:
+        if "status" in changed:
             self._status()
-            s.status_dirty = False
 
     def _status(self) -> None:
         s, cfg = self.state, self.cfg
@@ -439,7 +437,7 @@ class OverlayWindow(QMainWindow):
     def on_settings_saved(self, cfg: Config) -> None:
         self.cfg = cfg
         self.apply_ui(cfg.ui)
-        self.state.status_dirty = True
+        self.state.changed.add("status")
         self._schedule()
 
     def open_privacy(self, tab: str = "ledger") -> None:
