@@ -174,3 +174,42 @@ def test_a_desktop_session_is_kept_in_the_vault_when_the_user_opted_in(
         assert len(sessions) == 1
         export = json.dumps(vault.export(None), ensure_ascii=False)
     assert all(text in export for text in shown)
+
+
+def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBot) -> None:
+    from cuecard.privacy.ledger import process_ledger
+
+    ledger = process_ledger()
+    saved = ledger.entries()
+    ledger.clear()
+    try:
+        panel = PrivacyPanel(OverlayState())
+        qtbot.addWidget(panel)
+        panel.show()
+        # Nothing happened yet: each pane says so instead of showing an empty box.
+        assert panel.ledger_empty.isVisible() and not panel.table.isVisible()
+        assert "stayed on this device" in panel.ledger_summary.text()
+        panel.show_tab("prompts")
+        assert panel.prompts_empty.isVisible() and not panel.prompt_split.isVisible()
+
+        # A program start (the dynamic loader's cache lookup) is no destination.
+        ledger.record(host="ldconfig", port=0, purpose="subprocess", outcome="allowed",
+                      layer="process")  # fmt: skip
+        panel.show_tab("ledger")
+        panel.refresh()
+        assert panel.table.rowCount() == 0 and panel.ledger_empty.isVisible()
+        assert "stayed on this device" in panel.ledger_summary.text()
+        assert "ldconfig" in panel.programs.text() and panel.programs.isVisible()
+
+        ledger.record(host="127.0.0.1", port=11434, purpose="answer", outcome="allowed",
+                      label="local")  # fmt: skip
+        panel.refresh()
+        shown = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
+        assert panel.table.rowCount() == 1 and "127.0.0.1:11434" in shown
+        assert not any(cell.endswith(":0") for cell in shown)
+        assert "1 connection(s), all to providers you configured" in panel.ledger_summary.text()
+    finally:
+        ledger.clear()
+        for entry in saved:
+            ledger.record(**{k: v for k, v in entry.to_dict().items()
+                             if k not in ("id", "time", "duration_s")})  # fmt: skip

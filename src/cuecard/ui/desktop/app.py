@@ -47,6 +47,7 @@ from cuecard.config import Config, UiConfig
 from cuecard.events import Event
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec, live_capture_available
 from cuecard.ui.desktop.hotkeys import HOTKEYS, HelpOverlay, native
+from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.state import Listening, OverlayState
 from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
 from cuecard.ui.desktop.widgets import (
@@ -348,7 +349,7 @@ class OverlayWindow(QMainWindow):
             f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
             f"{s.answers} answer(s)"
         )
-        self.notice.setText(s.notice)
+        self.notice.setText(plain(s.notice))
         self.notice.setVisible(bool(s.notice))
 
     def poll_ledger(self) -> None:

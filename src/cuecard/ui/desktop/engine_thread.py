@@ -30,6 +30,7 @@ from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import AnswerNow, AudioChunk, Event, Level, Notice, Question, Speaker
 from cuecard.ui.desktop.listeners import Listeners
+from cuecard.ui.desktop.plain import FALLBACK, plain
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +299,9 @@ class EngineBridge(QObject):
 
 
 def _one_line(err: BaseException) -> str:
+    """The first line of the error's own message; never its class name (the window says
+    something a person can act on instead, see ``plain``)."""
     while isinstance(err, BaseExceptionGroup) and err.exceptions:
         err = err.exceptions[0]
     text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
+    return plain(text[0]) if text else FALLBACK

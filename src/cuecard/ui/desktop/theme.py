@@ -99,4 +99,5 @@ def stylesheet(theme: Theme, font_px: int) -> str:
     QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
     QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
     #fieldError {{ color: {theme.bad}; font-size: {small}px; }}
+    #placeholder {{ color: {theme.muted}; font-size: {body}px; padding: 24px; }}
     """
