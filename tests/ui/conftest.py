@@ -32,3 +32,38 @@ def keychain(ui_keychain: PrivateKeychain) -> Iterator[PrivateKeychain]:
     _clear_cuecard_entries()
     yield ui_keychain
     _clear_cuecard_entries()
+
+# In-process windows must not grab keys on whatever X server the shell has: the tests that
+# need one start their own Xvfb and name it explicitly.
+os.environ.pop("DISPLAY", None)
+
+
+# -- a real sound system, for the device lists and the first-run check ----------------
+
+from pathlib import Path  # noqa: E402
+
+from live.pulse_server import PulseError, PulseServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ui_pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    """A private PulseAudio server with a virtual mic and a call sink (see live/pulse_server)."""
+    server = PulseServer(tmp_path_factory.mktemp("ui-pulse"))
+    try:
+        server.start()
+    except PulseError as err:
+        pytest.fail(f"cannot start a private PulseAudio server: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sound(ui_pulse: PulseServer, monkeypatch: pytest.MonkeyPatch) -> PulseServer:
+    monkeypatch.setenv("PULSE_SERVER", ui_pulse.server)
+    assert ui_pulse.playing() == 0
+    return ui_pulse
+
+
+@pytest.fixture
+def testdata_dir(testdata: Path) -> Path:
+    return testdata

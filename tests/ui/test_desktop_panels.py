@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,8 +13,9 @@ from cuecard import config as config_mod
 from cuecard.config import Config
 from cuecard.events import PromptSent
 from cuecard.ui.desktop.app import OverlayWindow, prefs_path, save_prefs
+from cuecard.ui.desktop.config_file import save_changes
 from cuecard.ui.desktop.privacy_panel import PrivacyPanel
-from cuecard.ui.desktop.settings import SettingsDialog, config_path, to_toml
+from cuecard.ui.desktop.settings import PAGES, SettingsDialog, config_path
 from cuecard.ui.desktop.state import OverlayState
 
 
@@ -23,6 +23,7 @@ def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None
     dialog = SettingsDialog(Config())
     qtbot.addWidget(dialog)
     dialog.show()
+    dialog.show_page("Display")
     size = dialog.fields[("ui", "font_size")]
     assert isinstance(size.widget, QLineEdit)
     size.widget.selectAll()
@@ -35,7 +36,7 @@ def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None
     assert not config_path().exists()
 
     size.widget.setText("abc")
-    assert "integer" in size.error.text()
+    assert "whole number" in size.error.text()
     size.widget.setText("26")
     assert size.widget.property("invalid") is False and not size.error.isVisible()
     assert dialog.save_button.isEnabled()
@@ -55,24 +56,33 @@ def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None
     assert config_mod.load().ui.opacity == 0.9
 
 
-def test_settings_round_trip_every_section(qtbot: QtBot) -> None:
+def test_settings_round_trip_every_section_and_fit_a_laptop_screen(qtbot: QtBot) -> None:
     cfg = Config.model_validate({
         "assist": {"provider": "local", "fallback": ["anthropic"],
                    "local": {"model": "qwen", "base_url": "http://127.0.0.1:9/v1"}},
         "privacy": {"redact": True, "redact_terms": ["Alex Rivera", 'Quote "me"']},
         "ui": {"theme": "light"},
     })  # fmt: skip
-    text = to_toml(cfg)
-    assert config_mod.parse(tomllib.loads(text)) == cfg
+    save_changes(Config(), cfg)  # what the dialog writes is what `cuecard` reads back
+    assert config_mod.load() == cfg
     dialog = SettingsDialog(cfg)
     qtbot.addWidget(dialog)
+    dialog.show()
+    for page in PAGES:  # every page, with its longest texts, fits 1280×800
+        dialog.show_page(page)
+        assert dialog.page == page
+        hint = dialog.sizeHint().expandedTo(dialog.size())
+        assert hint.width() <= 1280 and hint.height() <= 800, (page, hint)
+        assert dialog.minimumSizeHint().width() <= 1280
     fallback = dialog.fields[("assist", "fallback")].widget
     assert isinstance(fallback, QLineEdit)
     fallback.setText("anthropic, nonsense")
     assert dialog.invalid_fields() == [("assist", "fallback")]
-    fallback.setText("anthropic")
+    fallback.setText("anthropic, offline")
     assert dialog.save()
-    assert config_mod.load() == cfg
+    assert config_mod.load() == cfg.model_copy(
+        update={"assist": cfg.assist.model_copy(update={"fallback": ["anthropic", "offline"]})}
+    )
 
 
 def test_window_applies_saved_settings(qtbot: QtBot) -> None:

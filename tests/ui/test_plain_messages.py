@@ -42,6 +42,7 @@ def real_messages() -> list[str]:
         "(about 460 MB, once)",
         "cannot read the keychain (AssertionError): " + secrets._no_keychain_message(),
         "live capture is not supported on plan9; use `cuecard replay FILE`",
+        "cannot reach the sound system (PulseAudio/PipeWire): AssertionError; is it running?",
     ]
     with pytest.raises(DeviceError) as err:
         select_device([], "USB", "input")
@@ -68,6 +69,9 @@ def test_the_fix_is_a_place_in_the_app() -> None:
 
 
 def test_an_exception_name_alone_becomes_a_sentence() -> None:
+    assert plain(
+        "cannot reach the sound system (PulseAudio/PipeWire): AssertionError; is it running?"
+    ) == "Cannot reach the sound system (PulseAudio/PipeWire); is it running?"
     assert plain("AssertionError") == FALLBACK
     assert plain("RuntimeError: ") == FALLBACK
     assert plain("") == ""

@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,9 +28,19 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AnswerNow, AudioChunk, Event, Level, Notice, Question, Speaker
+from cuecard.events import (
+    AnswerNow,
+    AudioChunk,
+    Event,
+    Level,
+    Notice,
+    Question,
+    Speaker,
+    next_id,
+)
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import FALLBACK, plain
+from cuecard.ui.view import TYPED_UTTERANCE_ID
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +65,6 @@ class SessionSpec:
     tripwire: bool = True
     """Arm the process-wide egress audit hook. It can never be removed, so tests that run
     the window inside the test process turn it off; the HTTP guard and ledger stay on."""
-
-
-def live_capture_available() -> bool:
-    try:
-        from cuecard.audio import capture
-    except ImportError:
-        return False
-    return hasattr(capture, "LiveSource")
 
 
 class EngineBridge(QObject):
@@ -137,7 +139,8 @@ class EngineBridge(QObject):
         if not self.running:
             return
         self._paused = paused
-        self.listening("paused" if paused else "listening")
+        if self._pipeline is not None:  # still loading: "loading" stays until it is ready
+            self.listening("paused" if paused else "listening")
 
     def answer_now(self) -> None:
         """Treat the interviewer's last turn as the question."""
@@ -148,24 +151,47 @@ class EngineBridge(QObject):
         question = self._last_question
         if question is None:
             return False
-        self._inject_factory(lambda clock: question)
-        return True
+        return self._inject_factory(lambda clock: question)
+
+    def ask(self, text: str) -> bool:
+        """Answer a question the user typed, as if the interviewer had asked it.
+
+        Its kind comes from the same analysis as a spoken question; it carries
+        ``TYPED_UTTERANCE_ID`` (no utterance), so views can mark it as typed.
+        False when no session is listening yet (the caller keeps it for later).
+        """
+        text = " ".join(text.split())
+        if not text:
+            return False
+        from cuecard.dialogue.questions import analyse, classify
+
+        analysis = analyse(text)
+        kind = analysis.kind if analysis is not None else classify(text)
+
+        def make(clock: SessionClock) -> Question:
+            now = clock.now()
+            return Question(next_id(), text, kind, 1.0, TYPED_UTTERANCE_ID, now, now, now)
+
+        return self._inject_factory(make)
 
     # -- the session thread --------------------------------------------------
-    def _inject_factory(self, make: object) -> None:
+    def _inject_factory(self, make: Callable[[SessionClock], Event]) -> bool:
         loop, pipeline = self._loop, self._pipeline
         if loop is None or pipeline is None or loop.is_closed():
-            return
-        from cuecard.pipeline import Pipeline
-
-        assert isinstance(pipeline, Pipeline)
+            return False
+        clock = getattr(pipeline, "clock", None)
+        inject = getattr(pipeline, "inject", None)
+        if not isinstance(clock, SessionClock) or inject is None:
+            return False
 
         def go() -> None:
-            event = make(pipeline.clock)  # type: ignore[operator]
-            loop.create_task(pipeline.inject(event))
+            loop.create_task(inject(make(clock)))
 
-        with contextlib.suppress(RuntimeError):
+        try:
             loop.call_soon_threadsafe(go)
+        except RuntimeError:  # the loop closed since the check
+            return False
+        return True
 
     def _main(self, spec: SessionSpec, cfg: Config) -> None:
         loop = asyncio.new_event_loop()
@@ -293,7 +319,8 @@ class EngineBridge(QObject):
             if kind == "event":
                 self.session_event(payload)
             elif kind == "listening":
-                self.listening(payload)
+                # Paused while the model loaded: the session is ready, and still paused.
+                self.listening("paused" if payload == "listening" and self._paused else payload)
             else:
                 self.failed(payload)
 

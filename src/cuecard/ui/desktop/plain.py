@@ -97,6 +97,7 @@ def plain(message: str) -> str:
     for place in set(re.findall(r"Settings › \w+", text)):  # said once is enough
         first = text.index(place) + len(place)
         text = text[:first] + text[first:].replace(f" (see {place})", "")
+    text = re.sub(r"[:;,]\s*(?=[;:,.])", "", text)
     text = re.sub(r"\s*;\s*(?:;\s*)+", "; ", text)
     text = re.sub(r"\s+([,;.:)])", r"\1", text)
     text = re.sub(r"\(\s*\)", "", text)

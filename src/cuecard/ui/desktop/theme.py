@@ -99,5 +99,17 @@ def stylesheet(theme: Theme, font_px: int) -> str:
     QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
     QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
     #fieldError {{ color: {theme.bad}; font-size: {small}px; }}
+    #verdict[tone="ok"] {{ color: {theme.ok}; font-weight: 600; }}
+    #verdict[tone="warn"] {{ color: {theme.warn}; font-weight: 600; }}
+    #verdict[tone="bad"] {{ color: {theme.bad}; font-weight: 600; }}
+    #lead {{ font-size: {font_px}px; }}
+    #askBox {{ background: {theme.panel}; border: 1px solid {theme.border}; border-radius: 6px;
+        padding: 4px 8px; font-size: {body}px; }}
+    #askBox:focus {{ border-color: {theme.accent}; }}
+    QLineEdit, QComboBox, QPlainTextEdit, QKeySequenceEdit, QListWidget {{
+        background: {theme.panel}; border: 1px solid {theme.border}; border-radius: 4px;
+        padding: 2px 4px; }}
+    #settingsNav::item {{ padding: 6px 8px; }}
+    #settingsNav::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
     #placeholder {{ color: {theme.muted}; font-size: {body}px; padding: 24px; }}
     """

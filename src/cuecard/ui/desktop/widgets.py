@@ -73,11 +73,16 @@ class QuestionCard(QFrame):
     def show_card(self, card: Card | None) -> None:
         if card is None:
             self.kind.setText("WAITING FOR A QUESTION")
-            self.text.setText("Questions the interviewer asks appear here.")
+            self.text.setText("Questions the interviewer asks appear here. You can also type "
+                              "one in the box below.")  # fmt: skip
             return
         q = card.question
-        early = " · early" if q.speculative else ""
-        self.kind.setText(f"{KIND_LABELS.get(q.kind, q.kind.upper())} · {q.confidence:.0%}{early}")
+        kind = KIND_LABELS.get(q.kind, q.kind.upper())
+        if card.typed:
+            self.kind.setText(f"YOUR TYPED QUESTION · {kind}")
+        else:
+            early = " · early" if q.speculative else ""
+            self.kind.setText(f"{kind} · {q.confidence:.0%}{early}")
         self.text.setText(q.text)
 
 
