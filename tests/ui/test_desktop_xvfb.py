@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtGui import QImage
 
 from fakes.provider_server import FakeProviderServer, Reply
@@ -43,29 +40,6 @@ ANSWER = (
     "cutover; I proposed dual writes. We agreed to measure both in a spike, the data "
     "favoured dual writes, and we shipped with no downtime.\n"
 )
-
-
-@pytest.fixture
-def xvfb() -> Iterator[str]:
-    """A private X server; its display number comes back on a pipe (no guessing)."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed: apt-get install xvfb (the screenshot test needs it)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    try:
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def pixels(path: Path) -> np.ndarray:
