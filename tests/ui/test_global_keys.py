@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
-from Xlib import X, XK, display
+from Xlib import XK, X, display
 from Xlib.ext import xtest
 
 from cuecard.config import Config
