@@ -263,3 +263,19 @@ def test_font_size_and_theme_come_from_config(qtbot: QtBot) -> None:
     qtbot.keyClick(win, Qt.Key.Key_Equal, CTRL)
     assert win.font_px == 32
     win.close()
+
+
+def test_an_error_names_the_place_that_fixes_it_and_opens_it(qtbot: QtBot) -> None:
+    win = OverlayWindow(Config())
+    qtbot.addWidget(win)
+    win.show()
+    win.show_notice("no openai key: run `cuecard keys set openai` (using the next provider)")
+    win.refresh_now()
+    shown = win.notice.text()
+    assert "cuecard keys" not in shown and "href='settings:Keys'" in shown
+    assert win.notice.isVisible()
+    win.notice.linkActivated.emit("settings:Keys")  # what a click on the link does
+    dialog = win._settings
+    assert dialog is not None and dialog.isVisible() and dialog.page == "Keys"
+    dialog.reject()
+    win.close()

@@ -336,6 +336,12 @@ class SessionView:
         return card if card is not None and card.question.id == question_id else None
 
     # -- commands from the view ------------------------------------------------
+    def reset(self) -> None:
+        """Back to a new session's state (the same object: open panels keep reading it)."""
+        fresh = type(self)()
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(fresh, name))
+
     def take_changes(self) -> set[Part]:
         """What changed since the last call (the view redraws only that)."""
         changed, self.changed = self.changed, set()

@@ -13,8 +13,10 @@ queues up paints and the event loop stays free for the user's keys.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,7 @@ class OverlayWindow(QMainWindow):
         self.theme = theme_named(cfg.ui.theme)
         self.tray: QSystemTrayIcon | None = None
         self._privacy_panel: QWidget | None = None
+        self._settings: Any = None
         self.bindings = bindings_from(self.prefs)
         self.pending_questions: list[str] = []
         self.buttons: dict[str, QToolButton] = {}
@@ -220,7 +223,9 @@ class OverlayWindow(QMainWindow):
         self.notice = named(QLabel(), "notice")
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
-        layout.addWidget(self.notice)
+        self.notice.setTextFormat(Qt.TextFormat.RichText)
+        self.notice.linkActivated.connect(self.open_place)
+        layout.insertWidget(1, self.notice)  # under the controls: seen at once
 
         bar = named(QWidget(), "statusBar")
         rows = QVBoxLayout(bar)
@@ -343,7 +348,9 @@ class OverlayWindow(QMainWindow):
         listening: Listening = value  # type: ignore[assignment]
         self.state.set_listening(listening)
         running = value in ("loading", "listening")
-        self.start_button.setText("❚❚ Pause" if running else "▶ Start")
+        self.start_button.setText(
+            "❚❚ Pause" if running else "▶ Resume" if value == "paused" else "▶ Start"
+        )
         if value == "listening":
             pending, self.pending_questions = self.pending_questions, []
             for text in pending:
@@ -396,7 +403,10 @@ class OverlayWindow(QMainWindow):
             f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
             f"{s.answers} answer(s)"
         )
-        self.notice.setText(plain(s.notice))
+        self.notice.setText(linked(plain(s.notice)))
+        self.notice.setProperty("level", s.notice_level)
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
         self.notice.setVisible(bool(s.notice))
 
     def poll_ledger(self) -> None:
@@ -414,8 +424,7 @@ class OverlayWindow(QMainWindow):
     # -- commands ------------------------------------------------------------
     def start_session(self, spec: SessionSpec | None = None) -> None:
         spec = spec or self.default_spec
-        self.state.clear_all()
-        self.state.notice = ""
+        self.state.reset()  # a new session: its own transcript, answers and token count
         self.bridge.start(spec, self.cfg)
 
     def toggle_listening(self) -> None:
@@ -493,8 +502,14 @@ class OverlayWindow(QMainWindow):
             self.showMinimized()
 
     def open_settings(self, page: str = "") -> None:
-        dialog = self.settings_dialog(page)
-        dialog.exec()
+        """Non-blocking (the session keeps running under it); one at a time."""
+        current = self._settings
+        if current is not None and current.isVisible():
+            current.show_page(page)
+            current.raise_()
+            return
+        self._settings = self.settings_dialog(page)
+        self._settings.open()
 
     def settings_dialog(self, page: str = "") -> Any:
         from cuecard.ui.desktop.settings import SettingsDialog
@@ -517,6 +532,14 @@ class OverlayWindow(QMainWindow):
         self.apply_ui(cfg.ui)
         self.state.changed.add("status")
         self._schedule()
+
+    def open_place(self, link: str) -> None:
+        """A link in a message: the place in the app that fixes it."""
+        kind, _, name = link.partition(":")
+        if kind == "settings":
+            self.open_settings(name)
+        elif kind == "privacy":
+            self.open_privacy(name or "ledger")
 
     def open_privacy(self, tab: str = "ledger") -> None:
         from cuecard.ui.desktop.privacy_panel import PrivacyPanel
@@ -559,6 +582,14 @@ class OverlayWindow(QMainWindow):
         if self.tray is not None:
             self.tray.hide()
         super().closeEvent(event)
+
+
+def linked(message: str) -> str:
+    """The message as rich text, with each place in the app it names made a link to it."""
+    text = html.escape(message)
+    text = re.sub(r"Settings › (\w+)", r"<a href='settings:\1'>Settings › \1</a>", text)
+    text = re.sub(r"privacy (light|panel)", r"<a href='privacy:ledger'>privacy \1</a>", text)
+    return text
 
 
 # -- the application ------------------------------------------------------------

@@ -61,6 +61,7 @@ def palette(theme: Theme) -> QPalette:
         QPalette.ColorRole.Highlight: theme.accent,
         QPalette.ColorRole.HighlightedText: theme.window,
         QPalette.ColorRole.PlaceholderText: theme.muted,
+        QPalette.ColorRole.Link: theme.accent,
     }
     for role, colour in roles.items():
         pal.setColor(role, QColor(colour))
@@ -85,7 +86,10 @@ def stylesheet(theme: Theme, font_px: int) -> str:
         border-radius: 8px; font-size: {body}px; }}
     #statusBar {{ border-top: 1px solid {theme.border}; }}
     #statusBar QLabel {{ color: {theme.muted}; font-size: {small}px; }}
-    #notice {{ color: {theme.warn}; font-size: {small}px; }}
+    #notice {{ color: {theme.text}; font-size: {body}px; border-radius: 6px; padding: 6px 10px;
+        background: {theme.panel}; border: 2px solid {theme.warn}; }}
+    #notice[level="error"] {{ border-color: {theme.bad}; }}
+    #notice[level="info"] {{ border-color: {theme.border}; }}
     QToolButton, QPushButton {{ background: {theme.panel}; border: 1px solid {theme.border};
         border-radius: 6px; padding: 3px 8px; font-size: {small}px; }}
     QToolButton:hover, QPushButton:hover {{ border-color: {theme.accent}; }}
