@@ -112,7 +112,11 @@ def test_without_a_sound_system_it_never_says_all_set(qtbot: QtBot) -> None:
     assert "speech model and the answers work" in shown and "sound system" in shown
 
 
-def test_finish_writes_only_the_choices_and_keeps_the_users_file(qtbot: QtBot) -> None:
+def test_finish_writes_only_the_choices_and_keeps_the_users_file(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from cuecard.profile.store import ProfileStore
+
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(USER_FILE, encoding="utf-8")
@@ -125,7 +129,12 @@ def test_finish_writes_only_the_choices_and_keeps_the_users_file(qtbot: QtBot) -
     page.url.setText("http://127.0.0.1:1234/v1")
     page.model.setText("qwen2.5")
     wizard.next()
-    assert wizard.currentPage() is wizard.profile
+    assert wizard.currentPage() is wizard.profile and wizard.profile.subTitle() == "Step 3 of 4"
+    resume = tmp_path / "resume.md"
+    resume.write_text("# Experience\n\nRan the payments API for six years.\n", encoding="utf-8")
+    wizard.profile.add([resume])
+    assert [d.name for d in ProfileStore().documents()] == ["resume.md"]
+    assert "Added resume.md" in wizard.profile.message.text()
     wizard.accept()
     text = path.read_text(encoding="utf-8")
     assert text.startswith(USER_FILE.splitlines()[0]) and "easier on my eyes" in text
