@@ -55,27 +55,18 @@ def wer_on_clips(transcriber: Any) -> dict[str, float]:
     bought with accuracy."""
     import jiwer
 
-    from cuecard.audio.sources import FileSource
-    from cuecard.clock import SessionClock
     from cuecard.config import Config
     from cuecard.events import Event, Utterance
-    from cuecard.session import run_session
+    from cuecard.session import FileInput, Session
 
     out: dict[str, float] = {}
     for clip in ("beckett.wav", "two_cities.wav", "jfk.flac"):
         events: list[Event] = []
-        clock = SessionClock()
-
-        async def main(
-            path: Path = TESTDATA / clip, clock: SessionClock = clock, sink: list[Event] = events
-        ) -> None:
-            # jfk.flac is stereo with one speaker: mix it down as one voice.
-            async with FileSource(path, clock=clock, realtime=False, speaker="interviewer") as src:
-                await run_session(
-                    src, Config(), [sink.append], clock=clock, transcriber=transcriber
-                )
-
-        asyncio.run(main())
+        # jfk.flac is stereo with one speaker: mix it down as one voice.
+        spec = FileInput(TESTDATA / clip, realtime=False, speaker="interviewer")
+        session = Session(Config(), spec, answers=False, sinks=[events.append],
+                          transcriber=transcriber)  # fmt: skip
+        asyncio.run(session.run())
         text = " ".join(e.text for e in events if isinstance(e, Utterance) and e.final)
         ref = (TESTDATA / clip).with_suffix(".txt").read_text()
         out[clip] = round(float(jiwer.wer(normalise(ref), normalise(text))), 3)

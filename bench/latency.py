@@ -22,11 +22,9 @@ from importlib import resources
 from pathlib import Path
 
 from _common import cpu_s, emit, peak_rss_mb, summary, wer_on_clips
-from cuecard.audio.sources import FileSource
-from cuecard.clock import SessionClock
 from cuecard.config import parse
 from cuecard.events import Event, Utterance
-from cuecard.session import load_transcriber, run_session
+from cuecard.session import FileInput, Session, load_transcriber
 
 
 def main() -> None:
@@ -53,19 +51,10 @@ def main() -> None:
     cfg = parse(overrides)
     transcriber = load_transcriber(cfg)
     events: list[Event] = []
-    clock = SessionClock()
-
-    stats: dict[str, object] = {}
-
-    async def run() -> None:
-        async with FileSource(args.file, clock=clock, realtime=True) as source:
-            result = await run_session(
-                source, cfg, [events.append], clock=clock, transcriber=transcriber
-            )
-            stats.update(result.extra)
-
+    session = Session(cfg, FileInput(args.file), answers=False, sinks=[events.append],
+                      transcriber=transcriber)  # fmt: skip
     cpu0 = cpu_s()
-    asyncio.run(run())
+    stats: dict[str, object] = dict(asyncio.run(session.run()).speech)
     cpu = cpu_s() - cpu0
     utterances = [e for e in events if isinstance(e, Utterance)]
     finals = [u for u in utterances if u.final]
@@ -118,7 +107,7 @@ def main() -> None:
             "cpu_s_per_audio_s": round(cpu / audio_s, 3),
             "cpu_s_per_speech_s": round(cpu / speech_s, 3),
             "peak_rss_mb": peak_rss_mb(),
-            "passes": stats.get("speech"),
+            "passes": stats,
             "settings": cfg.speech.model_dump(),
         "realtime_wer": realtime_wer,
             "wer": None if args.no_wer else wer_on_clips(transcriber),

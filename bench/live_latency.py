@@ -36,7 +36,6 @@ import asyncio
 import json
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,9 @@ import numpy as np
 import soundfile as sf
 
 from _common import cpu_s, emit, normalise, summary
-from cuecard.audio.capture import LiveSource
-from cuecard.audio.sources import FileSource
-from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AudioChunk, Event, Speaker, Utterance
-from cuecard.session import load_transcriber, run_session
+from cuecard.events import Event, Speaker, Utterance
+from cuecard.session import FileInput, LiveInput, Session, load_transcriber
 from live.pulse_server import MIC_DESCRIPTION, SINKS, PulseServer
 
 ASSETS = Path(str(resources.files("cuecard") / "assets"))
@@ -102,9 +98,9 @@ def wer_by_speaker(events: list[Event]) -> dict[str, float]:
 
 async def replay(cfg: Config, transcriber: Any) -> list[Event]:
     events: list[Event] = []
-    clock = SessionClock()
-    async with FileSource(DEMO, clock=clock, realtime=True) as source:
-        await run_session(source, cfg, [events.append], clock=clock, transcriber=transcriber)
+    session = Session(cfg, FileInput(DEMO), answers=False, sinks=[events.append],
+                      transcriber=transcriber)  # fmt: skip
+    await session.run()
     return events
 
 
@@ -153,16 +149,15 @@ def capture_hold_bound() -> float:
 
 async def live(pulse: PulseServer, cfg: Config, transcriber: Any, clips: dict[Speaker, Path],
                idle_s: float) -> dict[str, Any]:  # fmt: skip
-    clock = SessionClock()
-    source = LiveSource(mic=MIC_DESCRIPTION, loopback=SINKS["call"], clock=clock)
     events: list[Event] = []
     captured: dict[Speaker, list[np.ndarray]] = {"interviewer": [], "you": []}
     result: dict[str, Any] = {}
-
-    async def tee(chunks: LiveSource) -> AsyncIterator[AudioChunk]:
-        async for chunk in chunks:
-            captured[chunk.channel].append(chunk.samples)
-            yield chunk
+    session = Session(
+        cfg, LiveInput(mic=MIC_DESCRIPTION, loopback=SINKS["call"]), answers=False,
+        sinks=[events.append], transcriber=transcriber,
+        audio_taps=[lambda chunk: captured[chunk.channel].append(chunk.samples)],
+    )  # fmt: skip
+    clock = session.clock
 
     async def drive() -> None:
         await asyncio.to_thread(pulse.wait_until, lambda: pulse.recording_streams() >= 2, 30,
@@ -188,12 +183,11 @@ async def live(pulse: PulseServer, cfg: Config, transcriber: Any, clips: dict[Sp
         result["cpu_idle_noise_pct"] = round(100 * (cpu_s() - cpu0) / (time.monotonic() - t0), 2)
         for player in noise:
             player.kill()
-        source.stop()
+        session.stop()
 
-    async with source, asyncio.TaskGroup() as tg:
+    async with asyncio.TaskGroup() as tg:
         tg.create_task(drive())
-        tg.create_task(run_session(tee(source), cfg, [events.append], clock=clock,
-                                   transcriber=transcriber))  # fmt: skip
+        tg.create_task(session.run())
     played = result.pop("played")
     offsets = {who: locate(captured[who], clips[who], played[who], who) for who in played}
     from_start, _ = final_lags(events, offsets, played)

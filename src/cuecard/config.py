@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cuecard import paths
+from cuecard import catalog, paths
 
 
 class ConfigError(Exception):
@@ -59,6 +59,7 @@ class AudioConfig(_Section):
 
 
 ProviderName = Literal["openai", "anthropic", "google", "local", "offline"]
+"""The names in ``cuecard.catalog.PROVIDERS`` (a test keeps the two equal)."""
 
 
 class ProviderSettings(_Section):
@@ -68,20 +69,36 @@ class ProviderSettings(_Section):
     )
 
 
+def _defaults(name: str) -> ProviderSettings:
+    spec = catalog.PROVIDERS[name]
+    return ProviderSettings(model=spec.default_model, base_url=spec.default_base_url)
+
+
 class AssistConfig(_Section):
     provider: ProviderName = "offline"
     fallback: list[ProviderName] = Field(default_factory=list)
-    openai: ProviderSettings = ProviderSettings(model="gpt-4o-mini")
-    anthropic: ProviderSettings = ProviderSettings(model="claude-3-5-haiku-latest")
-    google: ProviderSettings = ProviderSettings(model="gemini-2.0-flash")
-    local: ProviderSettings = ProviderSettings(
-        model="llama3.2", base_url="http://127.0.0.1:11434/v1"
-    )
+    openai: ProviderSettings = _defaults("openai")
+    anthropic: ProviderSettings = _defaults("anthropic")
+    google: ProviderSettings = _defaults("google")
+    local: ProviderSettings = _defaults("local")
     timeout_s: float = Field(default=20.0, gt=0, le=300, description="give up on a silent provider")
-    first_token_timeout_s: float = Field(default=8.0, gt=0, le=120)
+    first_token_timeout_s: float = Field(
+        default=3.0, gt=0, le=120,
+        description="a provider with no text by then is cancelled and the next one starts",
+    )  # fmt: skip
+    first_help_s: float = Field(
+        default=1.5, ge=0, le=30,
+        description="no model text by then: your offline notes appear while the model goes on",
+    )  # fmt: skip
     retries: int = Field(default=2, ge=0, le=5)
-    max_tokens: int = Field(default=350, ge=32, le=4000, description="cap per answer")
-    answers_per_minute: int = Field(default=6, ge=1, le=60, description="cost guard")
+    max_tokens: int = Field(default=350, ge=32, le=4000, description="cost guard: cap per answer")
+    tokens_per_minute: int = Field(
+        default=40_000, ge=1_000, le=2_000_000,
+        description="cost guard for paid providers; offline notes and local models are free",
+    )  # fmt: skip
+    answers_per_minute: int | None = Field(
+        default=None, description="no longer used: the cost guard counts tokens (tokens_per_minute)"
+    )
     speculative: bool = Field(default=True, description="start answering on a stable partial")
     profile_chunks: int = Field(default=4, ge=1, le=12)
     history_turns: int = Field(default=4, ge=0, le=20)

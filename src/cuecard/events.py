@@ -133,6 +133,21 @@ class SuggestionFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class OfflineNotes:
+    """Talking points from the user's own notes, shown while the model is slow or has failed.
+
+    A separate section of the answer card: when the model's text arrives it streams into
+    its own section, so nothing the candidate is reading changes under their eyes.
+    ``reason`` is one line: why the notes are shown (slow, failed, spending guard).
+    """
+
+    question_id: int
+    text: str
+    reason: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class PromptSent:
     """Exactly what left the device for one answer, and to whom (the prompt inspector).
 
@@ -174,11 +189,31 @@ class Level:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionStarted:
+    """What this session runs: its source, its stages in order, its answer providers.
+
+    The first event of every session, whichever front end started it, so a script (or a
+    test) can see that the CLI and the desktop app run the same stages.
+    """
+
+    source: str
+    """``demo``, ``file`` or ``live``."""
+    stages: tuple[str, ...]
+    providers: tuple[str, ...]
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class SessionEnded:
-    """The audio is over and every stage has drained."""
+    """The audio is over and every stage has drained (or the session was stopped).
+
+    ``summary`` holds the session's counts (questions, answers, notes shown, wasted
+    speculative requests, tokens, estimated cost); always the last event.
+    """
 
     audio_s: float
     emitted_s: float
+    summary: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 Event = (
@@ -189,7 +224,9 @@ Event = (
     | SuggestionDelta
     | SuggestionDone
     | SuggestionFailed
+    | OfflineNotes
     | Notice
     | Level
+    | SessionStarted
     | SessionEnded
 )

@@ -37,3 +37,10 @@ def log_dir() -> Path:
 
 def config_file() -> Path:
     return config_dir() / "config.toml"
+
+
+def demo_recording() -> Path:
+    """The bundled mock interview (a package asset, so it works from a wheel or a bundle)."""
+    from importlib import resources
+
+    return Path(str(resources.files("cuecard") / "assets" / "demo_interview.flac"))

@@ -58,24 +58,44 @@ class Pipeline:
         processors: Sequence[Processor],
         sinks: Sequence[Sink],
         clock: SessionClock,
+        *,
+        summary: Callable[[], dict[str, object]] = dict,
     ) -> None:
+        """``summary`` is called once at the end: what ``SessionEnded`` carries."""
         self.source = source
         self.speech = speech
         self.processors = list(processors)
         self.sinks = list(sinks)
         self.clock = clock
+        self.summary = summary
         self.audio_s = 0.0
         self._task: asyncio.Task[None] | None = None
         self._control: list[Inbox] = []
+        self.ended = False
+        """True once ``SessionEnded`` reached the sinks."""
 
     async def inject(self, event: Event) -> None:
         """Put a command-born event at the head of the processor chain (answer now …)."""
         if self._control:
             await self._control[0].put(event)
 
+    async def announce(self, event: Event) -> None:
+        """Put an event straight in front of the sinks (a notice from outside the stages)."""
+        if self._control:
+            await self._control[-1].put(event)
+
+    def ending(self) -> SessionEnded:
+        return SessionEnded(round(self.audio_s, 3), self.clock.now(), self.summary())
+
+    async def end(self, event: SessionEnded) -> None:
+        """Deliver the last event, once, even when the session was cancelled (Ctrl-C)."""
+        if not self.ended:
+            self.ended = True
+            await self.deliver(event)
+
     async def run(self) -> None:
         queues: list[Inbox] = [asyncio.Queue() for _ in range(len(self.processors) + 1)]
-        self._control = queues[:1]
+        self._control = [queues[0], queues[-1]]
 
         async def speech() -> None:
             try:
@@ -93,8 +113,8 @@ class Pipeline:
 
         async def deliver(inbox: Inbox) -> None:
             while not isinstance(item := await inbox.get(), _End):
-                await self._deliver(item)
-            await self._deliver(SessionEnded(round(self.audio_s, 3), self.clock.now()))
+                await self.deliver(item)
+            await self.end(self.ending())
 
         async with asyncio.TaskGroup() as tg:
             tg.create_task(speech())
@@ -102,7 +122,7 @@ class Pipeline:
                 tg.create_task(pump(proc, queues[i], queues[i + 1]))
             tg.create_task(deliver(queues[-1]))
 
-    async def _deliver(self, event: Event) -> None:
+    async def deliver(self, event: Event) -> None:
         for sink in self.sinks:
             result = sink(event)
             if inspect.isawaitable(result):

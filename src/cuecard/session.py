@@ -1,40 +1,157 @@
-"""One listening session, from any audio source to the views: the composition root.
+"""One session builder for every front end: the composition root.
+
+``replay``, ``demo``, ``listen``, the desktop app and the benches all start a
+``Session``: they choose a source (a recording, the bundled demo, or live
+devices) and add sinks (a terminal view, JSON lines, the overlay). Everything
+else is decided here, once, so the front ends cannot drift apart (the
+desktop's own copy of this once lost the echo filter and the silence watcher):
+
+- the stage list: speech; the silence watcher and the echo filter wherever
+  audio is captured live; question detection and the answer engine when
+  answers are on; the vault recorder when the user opted in to keep sessions;
+- the egress guard, armed before anything can open a socket;
+- the summary (what happened, what it cost, what speculation wasted), which
+  ``SessionEnded`` carries and every front end can show;
+- commands from a view: ``inject`` (answer now, a typed question), ``stop``
+  (end after what was heard), ``set_paused``.
 
 This is the only module that knows every stage; each stage knows only the
-events it reads and writes. ``cuecard replay``, ``demo`` and ``listen`` and the
-desktop app all start sessions through ``run_session``.
+events it reads and writes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from cuecard import paths
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AudioChunk, Event, Utterance
+from cuecard.events import (
+    AudioChunk,
+    Event,
+    Notice,
+    OfflineNotes,
+    Question,
+    SessionStarted,
+    Speaker,
+    SuggestionDone,
+    SuggestionFailed,
+    Utterance,
+    next_id,
+)
 
 if TYPE_CHECKING:
-    from cuecard.pipeline import Processor, Sink
+    from cuecard.assist.engine import AnswerEngine
+    from cuecard.audio.capture import Device, LiveSource
+    from cuecard.pipeline import Pipeline, Processor, Sink
+    from cuecard.privacy.egress import Guard
     from cuecard.speech.transcriber import Transcriber
 
 log = logging.getLogger(__name__)
 
 
+# -- sources ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileInput:
+    """A recording (stereo: left interviewer, right you), one file per speaker, or the demo."""
+
+    path: Path | None = None
+    interviewer: Path | None = None
+    you: Path | None = None
+    speaker: Speaker | None = None
+    realtime: bool = True
+    demo: bool = False
+    """The bundled mock interview, answered from the bundled sample profile."""
+
+    @classmethod
+    def bundled_demo(cls, *, realtime: bool = True) -> FileInput:
+        return cls(paths.demo_recording(), realtime=realtime, demo=True)
+
+    @property
+    def name(self) -> str:
+        first = self.path or self.interviewer or self.you
+        return first.name if first is not None else "?"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveInput:
+    """The microphone (you) and what the computer plays (the interviewer)."""
+
+    mic: str | None = None
+    loopback: str | None = None
+    stop_after_s: float | None = None
+
+
+SourceSpec = FileInput | LiveInput
+
+
+# -- the summary --------------------------------------------------------------------------
+
+
 @dataclass
 class SessionSummary:
+    """What happened in a session, for the last event, the CLI's last line and the overlay."""
+
     audio_s: float = 0.0
+    wall_s: float = 0.0
     utterances: int = 0
     questions: int = 0
     answers: int = 0
-    wall_s: float = 0.0
-    extra: dict[str, object] = field(default_factory=dict)
+    notes_shown: int = 0
+    failed: int = 0
+    echoes_dropped: int = 0
+    answer_usage: dict[str, object] = field(default_factory=dict)
+    """The answer engine's counts: tokens, estimated cost, held back, wasted speculation."""
+    dialogue: dict[str, object] = field(default_factory=dict)
+    """Question detection's counts (speculative questions and how many were revised)."""
+    speech: dict[str, object] = field(default_factory=dict)
+    kept_session: str | None = None
+    vault_error: str | None = None
 
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["audio_s"] = round(self.audio_s, 3)
+        data["wall_s"] = round(self.wall_s, 3)
+        return data
+
+    def line(self, *, live: bool = False) -> str:
+        """One line for a person: how long, what was heard, what was answered."""
+        m, s = divmod(round(self.audio_s), 60)
+
+        def n(count: int, word: str, plural: str | None = None) -> str:
+            return f"{count} {word if count == 1 else plural or word + 's'}"
+
+        parts = [n(self.utterances, "utterance"), n(self.questions, "question"),
+                 n(self.answers, "answer")]  # fmt: skip
+        if self.notes_shown:
+            parts.append(f"{self.notes_shown} with your notes first")
+        if self.echoes_dropped:
+            parts.append(n(self.echoes_dropped, "echo", "echoes") + " of the interviewer dropped")
+        cost = self.answer_usage.get("cost_usd")
+        if isinstance(cost, float) and cost > 0:
+            parts.append(f"about ${cost:.3f} spent")
+        kept = f"; kept as {self.kept_session}" if self.kept_session else ""
+        if live:
+            return f"listened {m}:{s:02d}: {', '.join(parts)}{kept}; devices released"
+        return f"{m}:{s:02d} of audio: {', '.join(parts)}{kept}"
+
+
+class SessionError(Exception):
+    """The session cannot start as asked (the vault is locked, the keychain is missing)."""
+
+
+# -- the transcriber, once per process ------------------------------------------------------
 
 _TRANSCRIBERS: dict[tuple[str, str, int], Transcriber] = {}
+_TRANSCRIBER_LOCK = threading.Lock()
 
 
 def load_transcriber(cfg: Config) -> Transcriber:
@@ -43,61 +160,312 @@ def load_transcriber(cfg: Config) -> Transcriber:
     from cuecard.speech.transcriber import Transcriber
 
     key = (cfg.speech.model, cfg.speech.compute_type, cfg.speech.cpu_threads)
-    if key not in _TRANSCRIBERS:
-        whisper = model.load(
-            cfg.speech.model,
-            compute_type=cfg.speech.compute_type,
-            cpu_threads=cfg.speech.cpu_threads,
-        )
-        _TRANSCRIBERS[key] = Transcriber(whisper)
-    return _TRANSCRIBERS[key]
+    with _TRANSCRIBER_LOCK:
+        if key not in _TRANSCRIBERS:
+            whisper = model.load(
+                cfg.speech.model,
+                compute_type=cfg.speech.compute_type,
+                cpu_threads=cfg.speech.cpu_threads,
+            )
+            _TRANSCRIBERS[key] = Transcriber(whisper)
+        return _TRANSCRIBERS[key]
 
 
-class _Counter:
-    def __init__(self, summary: SessionSummary) -> None:
-        self.summary = summary
-
-    def __call__(self, event: Event) -> None:
-        from cuecard.events import Question, SuggestionDone
-
-        if isinstance(event, Utterance) and event.final:
-            self.summary.utterances += 1
-        elif isinstance(event, Question):
-            self.summary.questions += 1
-        elif isinstance(event, SuggestionDone):
-            self.summary.answers += 1
+# -- the session ----------------------------------------------------------------------------
 
 
-async def run_session(
-    source: AsyncIterable[AudioChunk],
-    cfg: Config,
-    sinks: Sequence[Sink],
-    *,
-    clock: SessionClock,
-    transcriber: Transcriber,
-    processors: Sequence[Processor] = (),
-    on_start: Callable[[], None] | None = None,
-) -> SessionSummary:
-    """Run until the source ends (or the task is cancelled); return what happened."""
-    from cuecard.pipeline import Pipeline
-    from cuecard.speech.stage import SpeechStage
+class Session:
+    """One listening session, from a source to the sinks a front end added.
 
-    summary = SessionSummary()
-    speech = SpeechStage(transcriber, cfg.speech, clock)
-    pipeline = Pipeline(source, speech, processors, [*sinks, _Counter(summary)], clock)
-    if on_start is not None:
-        on_start()
-    clock.reset()
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    try:
-        await pipeline.run()
-    finally:
-        summary.audio_s = pipeline.audio_s
-        summary.wall_s = loop.time() - t0
-        summary.extra["speech"] = {**speech.stats, "busy_s": round(speech.scheduler.busy_s, 2)}
-        log.info(
-            "session: %.1f s audio, %d utterances, %d questions, %d answers",
-            summary.audio_s, summary.utterances, summary.questions, summary.answers,
+    Opening the source happens in ``__init__``, so a bad file or a missing device
+    fails (``AudioError``, one line) before any model loads. ``run()`` builds the
+    rest, runs until the audio ends, ``stop()`` or cancellation, and always
+    delivers ``SessionEnded`` last, Ctrl-C included.
+    """
+
+    def __init__(
+        self,
+        cfg: Config,
+        source: SourceSpec,
+        *,
+        answers: bool = True,
+        keep: bool | None = None,
+        explicit_key: str | None = None,
+        tripwire: bool = True,
+        clock: SessionClock | None = None,
+        sinks: Sequence[Sink] = (),
+        transcriber: Transcriber | None = None,
+        audio_taps: Sequence[Callable[[AudioChunk], None]] = (),
+    ) -> None:
+        """``audio_taps`` see every chunk the session hears (benches measure lag with it)."""
+        self.cfg = cfg
+        self.spec = source
+        self.answers = answers
+        self.keep = cfg.privacy.keep_sessions if keep is None else keep
+        self.explicit_key = explicit_key
+        self.tripwire = tripwire
+        self.clock = clock or SessionClock()
+        self.sinks: list[Sink] = list(sinks)
+        self.summary = SessionSummary()
+        self.guard: Guard | None = None
+        self.engine: AnswerEngine | None = None
+        self.pipeline: Pipeline | None = None
+        self._transcriber = transcriber
+        self._taps = list(audio_taps)
+        self._paused = False
+        self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._processors: list[Processor] = []
+        self._questions: set[int] = set()
+        self._t0 = 0.0
+        self.audio: AsyncIterable[AudioChunk] = self._open_source()
+
+    # -- what it is made of --------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return isinstance(self.spec, LiveInput)
+
+    @property
+    def source_kind(self) -> str:
+        if isinstance(self.spec, LiveInput):
+            return "live"
+        return "demo" if self.spec.demo else "file"
+
+    @property
+    def devices(self) -> dict[Speaker, Device]:
+        """The devices a live session captures (empty for a recording)."""
+        from cuecard.audio.capture import LiveSource
+
+        return self.audio.devices if isinstance(self.audio, LiveSource) else {}
+
+    @property
+    def live_source(self) -> LiveSource | None:
+        from cuecard.audio.capture import LiveSource
+
+        return self.audio if isinstance(self.audio, LiveSource) else None
+
+    def stages(self) -> list[str]:
+        """The stages this session runs, in order (the start event lists them)."""
+        names = [f"source:{self.source_kind}", "speech"]
+        if self.live:
+            names += ["silence-watch", "echo-filter"]
+        if self.answers:
+            names += ["dialogue", "answers"]
+        if self.keep:
+            names.append("vault")
+        return names
+
+    def add_sink(self, sink: Sink) -> None:
+        self.sinks.append(sink)
+
+    def _open_source(self) -> AsyncIterable[AudioChunk]:
+        if isinstance(self.spec, LiveInput):
+            from cuecard.audio.capture import LiveSource
+
+            return LiveSource(
+                mic=self.spec.mic if self.spec.mic is not None else self.cfg.audio.mic,
+                loopback=(
+                    self.spec.loopback if self.spec.loopback is not None
+                    else self.cfg.audio.loopback
+                ),
+                clock=self.clock,
+                stop_after_s=self.spec.stop_after_s,
+            )  # fmt: skip
+        from cuecard.audio.sources import FileSource
+
+        spec = self.spec
+        return FileSource(
+            spec.path, speaker=spec.speaker, interviewer=spec.interviewer, you=spec.you,
+            clock=self.clock, realtime=spec.realtime,
         )  # fmt: skip
-    return summary
+
+    # -- commands from a view (call them on the session's loop) ---------------
+
+    async def inject(self, event: Event) -> None:
+        """An event from a view into the head of the stages: ``AnswerNow``, a ``Question``."""
+        if self.pipeline is not None:
+            await self.pipeline.inject(event)
+
+    async def ask(self, text: str) -> Question | None:
+        """A question the candidate typed ("what should I say to…"), answered like a heard one."""
+        from cuecard.dialogue.questions import analyse
+
+        text = " ".join(text.split())
+        if not text or self.pipeline is None or not self.answers:
+            return None
+        analysis = analyse(text)
+        now = self.clock.now()
+        question = Question(
+            next_id(), text, analysis.kind if analysis else "technical",
+            analysis.confidence if analysis else 0.5, 0, now, now, now,
+        )  # fmt: skip
+        await self.inject(question)
+        return question
+
+    def stop(self) -> None:
+        """End after the audio already heard; the stages drain and ``SessionEnded`` follows."""
+        self._stopped = True
+        stop = getattr(self.audio, "stop", None)
+        if callable(stop):
+            stop()
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: audio is still read from the source but dropped, so nothing is heard."""
+        self._paused = paused
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    # -- running ----------------------------------------------------------------
+
+    async def run(self) -> SessionSummary:
+        """Run to the end; returns the summary (also in ``SessionEnded.summary``)."""
+        from cuecard.pipeline import Pipeline
+        from cuecard.privacy.egress import startup
+        from cuecard.speech.stage import SpeechStage
+
+        self._loop = asyncio.get_running_loop()
+        vault = None
+        self._t0 = self._loop.time()
+        try:
+            self.guard = startup(self.cfg, tripwire=self.tripwire)
+            transcriber = self._transcriber
+            if transcriber is None:
+                transcriber = await asyncio.to_thread(load_transcriber, self.cfg)
+            problems = self._build_stages()
+            sinks: list[Sink] = list(self.sinks)
+            if self.keep:
+                vault, recorder = self._open_vault()
+                sinks.append(recorder)
+            sinks.append(self._count)
+            speech = SpeechStage(transcriber, self.cfg.speech, self.clock)
+            pipeline = Pipeline(
+                self._gated(self.audio), speech, self._processors, sinks, self.clock,
+                summary=lambda: self._finish(speech).to_dict(),
+            )  # fmt: skip
+            self.pipeline = pipeline
+            self.clock.reset()
+            await pipeline.deliver(SessionStarted(
+                self.source_kind, tuple(self.stages()), self._provider_names(), 0.0
+            ))  # fmt: skip
+            for message in problems:
+                await pipeline.deliver(Notice("warning", message, 0.0))
+            try:
+                await pipeline.run()
+            except asyncio.CancelledError:
+                await pipeline.end(pipeline.ending())
+                raise
+        finally:
+            self.summary.wall_s = self._loop.time() - self._t0
+            if self.engine is not None:
+                await self.engine.aclose()
+            if vault is not None:
+                vault.close()
+            aclose = getattr(self.audio, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            log.info("session: %.1f s audio, %d utterances, %d questions, %d answers",
+                     self.summary.audio_s, self.summary.utterances, self.summary.questions,
+                     self.summary.answers)  # fmt: skip
+        return self.summary
+
+    def _build_stages(self) -> list[str]:
+        """The processors after speech; returns one line per problem the user should fix."""
+        problems: list[str] = []
+        live = self.live_source
+        if live is not None:
+            from cuecard.audio.levels import SilenceWatcher
+            from cuecard.dialogue.echo import EchoFilter
+
+            self._processors += [
+                SilenceWatcher(self.clock, self.cfg.audio.silence_warning_s, source=live),
+                EchoFilter(),
+            ]
+        if self.answers:
+            from cuecard.assist.factory import build_engine
+            from cuecard.dialogue.stage import DialogueStage
+
+            demo = isinstance(self.spec, FileInput) and self.spec.demo
+            self.engine, problems = build_engine(
+                self.cfg, self.clock, self.guard, demo_profile=demo,
+                explicit_key=self.explicit_key,
+            )  # fmt: skip
+            self._processors += [DialogueStage(self.clock), self.engine]
+        return problems
+
+    def _provider_names(self) -> tuple[str, ...]:
+        if self.engine is None:
+            return ()
+        return tuple(p.name for p in self.engine.providers)
+
+    def _open_vault(self) -> tuple[Any, Sink]:
+        from cuecard.privacy.recorder import VaultRecorder
+        from cuecard.privacy.secrets import SecretsError
+        from cuecard.privacy.vault import Vault, VaultError
+
+        try:
+            vault = Vault.open(retention_days=self.cfg.privacy.retention_days)
+            writer = vault.start_session()
+        except (VaultError, SecretsError) as err:
+            raise SessionError(str(err)) from None
+        self.summary.kept_session = writer.id
+        ledger = self.guard.ledger if self.guard is not None else None
+        return vault, VaultRecorder(writer, ledger, on_error=self._vault_failed)
+
+    def _vault_failed(self, message: str) -> None:
+        """From the recorder's worker thread: the user must see it, now, in every view."""
+        self.summary.vault_error = message
+        loop, pipeline = self._loop, self.pipeline
+        if loop is None or pipeline is None or loop.is_closed():
+            return
+        notice = Notice("error", f"this session is no longer being kept: {message}", 0.0)
+
+        def announce() -> None:
+            loop.create_task(pipeline.announce(notice))
+
+        loop.call_soon_threadsafe(announce)
+
+    async def _gated(self, source: AsyncIterable[AudioChunk]) -> AsyncIterator[AudioChunk]:
+        async for chunk in source:
+            if self._stopped and not self.live:
+                return
+            if not self._paused:
+                for tap in self._taps:
+                    tap(chunk)
+                yield chunk
+
+    def _count(self, event: Event) -> None:
+        summary = self.summary
+        if isinstance(event, Utterance) and event.final:
+            summary.utterances += 1
+        elif isinstance(event, Question) and event.id not in self._questions:
+            self._questions.add(event.id)  # a revised question keeps its id
+            summary.questions += 1
+        elif isinstance(event, SuggestionDone):
+            summary.answers += 1
+        elif isinstance(event, SuggestionFailed):
+            summary.failed += 1
+        elif isinstance(event, OfflineNotes):
+            summary.notes_shown += 1
+
+    def _finish(self, speech: Any) -> SessionSummary:
+        """Fill in the counts the stages keep; called once, for ``SessionEnded``."""
+        from cuecard.dialogue.echo import EchoFilter
+        from cuecard.dialogue.stage import DialogueStage
+
+        summary = self.summary
+        if self.pipeline is not None:
+            summary.audio_s = self.pipeline.audio_s
+        if self._loop is not None:
+            summary.wall_s = self._loop.time() - self._t0
+        summary.speech = {**speech.stats, "busy_s": round(speech.scheduler.busy_s, 2)}
+        for proc in self._processors:
+            if isinstance(proc, EchoFilter):
+                summary.echoes_dropped = proc.echoes
+            elif isinstance(proc, DialogueStage):
+                summary.dialogue = dict(getattr(proc.tracker, "stats", {}) or {})
+        if self.engine is not None:
+            summary.answer_usage = self.engine.usage.to_dict()
+        return summary

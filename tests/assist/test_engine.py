@@ -1,7 +1,8 @@
 """The answer engine end to end: real SDKs over real HTTP to the loopback fake, real guard.
 
-Retries, fallback down the provider chain to offline, cancellation by a new
-question, the cost guard and redaction, as a user would live through them.
+Retries, fallback down the provider chain, offline notes whenever the model is
+slow or fails, cancellation by a new question, the cost guard and redaction, as
+a user would live through them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from cuecard.assist.factory import build_engine
 from cuecard.clock import SessionClock
 from cuecard.config import parse
 from cuecard.events import (
     Event,
     Notice,
+    OfflineNotes,
     PromptSent,
     Question,
     SuggestionDelta,
@@ -24,7 +27,6 @@ from cuecard.events import (
     next_id,
 )
 from cuecard.privacy.egress import startup
-from cuecard.runner import build_engine
 from fakes.provider_server import FakeProviderServer, Reply
 
 KEY = "sk-test-" + "q" * 32
@@ -60,6 +62,7 @@ def config(
                 "provider": provider,
                 "fallback": fallback or [],
                 "openai": {"model": "gpt-4o-mini", "base_url": srv.openai_base_url},
+                "local": {"model": "gpt-4o-mini", "base_url": srv.openai_base_url},
                 "anthropic": {
                     "model": "claude-3-5-haiku-latest",
                     "base_url": srv.anthropic_base_url,
@@ -95,11 +98,17 @@ class Collector:
         return [e for e in self.events if isinstance(e, kind)]
 
 
+def fast_backoff(engine: Any) -> None:
+    """Retries in tests wait 50 ms, not the half second a user's would."""
+    if hasattr(engine.provider, "backoff_s"):
+        engine.provider.backoff_s = 0.05
+
+
 async def answer(cfg: Any, q: Question, *, sample: bool = True) -> tuple[Collector, Any]:
     clock = SessionClock()
     guard = startup(cfg, tripwire=False)
     engine, _ = build_engine(cfg, clock, guard, demo_profile=sample)
-    engine.backoff_s = 0.05
+    fast_backoff(engine)
     got = Collector()
     try:
         await engine.answer(q, got)
@@ -141,12 +150,15 @@ async def test_fallback_order_end_to_end(server) -> None:
 
 
 @pytest.mark.anyio
-async def test_every_cloud_provider_down_falls_back_to_offline_notes(server) -> None:
+async def test_every_cloud_provider_down_ends_in_a_reason_and_offline_notes(server) -> None:
     server.default = Reply(status=500)
     got, _ = await answer(config(server, "google", ["openai"], retries=1), question())
-    done = got.of(SuggestionDone)[0]
-    assert done.provider == "offline"
-    assert "Priya" in done.text  # the conflict story of the sample profile
+    assert got.of(SuggestionDone) == []
+    notes = got.of(OfflineNotes)
+    assert len(notes) == 1 and "Priya" in notes[0].text  # the sample profile's conflict story
+    failed = got.of(SuggestionFailed)[0]
+    assert "OpenAI had a server error (HTTP 500)" in failed.reason
+    assert got.events.index(notes[0]) < got.events.index(failed)
     assert len(server.generations) == 4  # 2 attempts each
 
 
@@ -165,8 +177,9 @@ async def test_a_cut_stream_is_retried_and_the_answer_restarts(server) -> None:
 async def test_a_silent_provider_times_out_and_the_user_still_gets_notes(server) -> None:
     server.default = Reply(hang=True)
     got, _ = await answer(config(server, retries=0), question())
-    assert got.of(SuggestionDone)[0].provider == "offline"
-    assert "OpenAI sent nothing for 1 s" in got.of(Notice)[0].message
+    assert "Priya" in got.of(OfflineNotes)[0].text
+    assert "OpenAI sent nothing for 1 s" in got.of(SuggestionFailed)[0].reason
+    assert server.generations[0].wait_disconnect(3), "the hung request was not closed"
 
 
 @pytest.mark.anyio
@@ -193,22 +206,41 @@ async def test_new_question_cancels_the_old_answer_and_closes_its_stream(server)
     assert [d.question_id for d in done] == [second.id]
 
 
-@pytest.mark.anyio
-async def test_cost_guard_caps_answers_per_minute(server) -> None:
-    cfg = config(server, answers_per_minute=2)
+async def ask_in_turn(cfg: Any, questions: list[Question]) -> tuple[Collector, Any]:
     clock = SessionClock()
     engine, _ = build_engine(cfg, clock, startup(cfg, tripwire=False), demo_profile=True)
     got = Collector()
     try:
-        for _ in range(3):
+        for q in questions:
             got.finished.clear()
-            await engine.answer(question(), got)
+            await engine.answer(q, got)
             await asyncio.wait_for(got.finished.wait(), 10)
     finally:
         await engine.aclose()
-    assert len(got.of(SuggestionDone)) == 2
-    assert "answer limit" in got.of(SuggestionFailed)[0].reason
-    assert engine.usage.answers == 2 and engine.usage.output_tokens > 0
+    return got, engine
+
+
+@pytest.mark.anyio
+async def test_cost_guard_counts_tokens_and_still_gives_notes(server) -> None:
+    # One answer's estimate (its prompt plus max_tokens) fits a 1,000-token minute; two do not.
+    cfg = config(server, tokens_per_minute=1_000, max_tokens=200)
+    got, engine = await ask_in_turn(cfg, [question(), question()])
+    assert len(got.of(SuggestionDone)) == 1 and len(server.generations) == 1
+    held = got.of(SuggestionFailed)[0]
+    assert "spending guard" in held.reason and "tokens_per_minute" in held.reason
+    assert "Priya" in got.of(OfflineNotes)[0].text
+    assert engine.usage.held_back == 1 and engine.usage.output_tokens > 0
+
+
+@pytest.mark.anyio
+async def test_offline_and_local_answers_are_never_throttled(server) -> None:
+    offline = parse({"assist": {"provider": "offline", "tokens_per_minute": 1_000}})
+    got, _ = await ask_in_turn(offline, [question() for _ in range(12)])
+    assert len(got.of(SuggestionDone)) == 12 and got.of(SuggestionFailed) == []
+    server.default = Reply(text="- local point")
+    local = config(server, "local", tokens_per_minute=1_000)
+    got, _ = await ask_in_turn(local, [question() for _ in range(4)])
+    assert [d.provider for d in got.of(SuggestionDone)] == ["local"] * 4
 
 
 @pytest.mark.anyio
@@ -223,10 +255,10 @@ async def test_unknown_model_names_the_models_the_key_can_use(server) -> None:
         }
     )
     got, _ = await answer(cfg, question())
-    message = got.of(Notice)[0].message
+    message = got.of(SuggestionFailed)[0].reason
     assert "gpt-3-ancient is not available for your OpenAI key" in message
     assert "gpt-4o-mini" in message
-    assert got.of(SuggestionDone)[0].provider == "offline"
+    assert got.of(OfflineNotes)
 
 
 @pytest.mark.anyio
@@ -254,7 +286,7 @@ async def test_a_destination_the_guard_blocks_is_not_retried_and_falls_back(serv
     clock = SessionClock()
     guard = startup(guard_cfg, tripwire=False)
     engine, _ = build_engine(cfg, clock, guard, demo_profile=True)
-    engine.backoff_s = 0.05
+    fast_backoff(engine)
     got = Collector()
     try:
         await engine.answer(question(), got)
@@ -262,7 +294,9 @@ async def test_a_destination_the_guard_blocks_is_not_retried_and_falls_back(serv
     finally:
         await engine.aclose()
     assert server.requests == [], "a blocked request must not reach the server"
-    assert got.of(SuggestionDone)[0].provider == "offline"
+    assert got.of(SuggestionDone) == [] and got.of(OfflineNotes)
     assert "cuecard blocked" in got.of(Notice)[0].message
+    assert "cuecard blocked" in got.of(SuggestionFailed)[0].reason
     blocked = [e for e in guard.ledger.entries() if e.outcome == "blocked"]
     assert len(blocked) == 2  # one per provider: no retries against a blocked host
+

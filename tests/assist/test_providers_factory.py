@@ -1,25 +1,20 @@
-"""build_provider, the registry hook, the error vocabulary, and the egress-guard pass-through."""
+"""build_provider from the provider table, the error vocabulary, the egress-guard pass-through."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 
 import httpx
 import httpx2
 import pytest
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Message, Prompt, Provider, ProviderError, StreamEnd, TextDelta
 from cuecard.assist.errors import Vendor
-from cuecard.assist.providers import (
-    REGISTRY,
-    HttpClient,
-    ProviderFactory,
-    Timeouts,
-    build_provider,
-    register,
-)
-from cuecard.config import AssistConfig, ProviderSettings
+from cuecard.assist.providers import HttpClient, Timeouts, build_provider
+from cuecard.config import AssistConfig, ProviderName, ProviderSettings
 from fakes.provider_server import DEFAULT_TEXT, FakeProviderServer
 
 KEY = "sk-test-" + "y" * 30
@@ -60,7 +55,9 @@ def test_builds_each_configured_provider_with_default_model(name: str) -> None:
     assert isinstance(provider, Provider)
     assert provider.name == name
     assert provider.model == getattr(cfg, name).model, "a section without model keeps the default"
-    assert provider.needs_network is (name != "local")
+    assert provider.model == catalog.info(name).default_model
+    # A loopback server too: its port can be a tunnel, so its prompts are inspected and redacted.
+    assert provider.needs_network
 
 
 def test_configured_model_and_urls_win() -> None:
@@ -94,44 +91,28 @@ def test_unknown_provider_name_lists_the_known_ones() -> None:
     with pytest.raises(ProviderError) as info:
         build_provider("openia", ProviderSettings(), api_key=KEY, http_client=None, timeouts=T)
     assert info.value.kind == "bad_request"
-    assert "anthropic, google, local, offline, openai" in str(info.value)
+    assert "offline, openai, anthropic, google, local" in str(info.value)
 
 
-def test_registry_hook_builds_a_registered_provider(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cuecard.assist.providers.REGISTRY", dict(REGISTRY))
-    seen: dict[str, object] = {}
+def test_config_names_exactly_the_providers_of_the_table() -> None:
+    assert set(typing.get_args(ProviderName)) == set(catalog.PROVIDERS)
+    for name, spec in catalog.PROVIDERS.items():
+        if spec.sends_prompt:
+            assert getattr(AssistConfig(), name).model == spec.default_model
 
-    class Offline:
-        name = "offline"
-        model = "bm25-extractive"
-        needs_network = False
 
-        async def stream(self, prompt: Prompt, *, max_tokens: int):  # type: ignore[no-untyped-def]
-            yield StreamEnd()
-
-        async def check(self) -> float:
-            return 0.0
-
-        async def aclose(self) -> None:
-            return None
-
-    def factory(
-        settings: ProviderSettings,
-        *,
-        api_key: str | None,
-        http_client: HttpClient | None,
-        timeouts: Timeouts,
-    ) -> Provider:
-        seen.update(api_key=api_key, timeouts=timeouts)
-        return Offline()
-
-    typed: ProviderFactory = factory
-    register("offline", typed)
+def test_a_new_provider_is_one_table_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = dict(catalog.PROVIDERS)
+    table["echo"] = catalog.ProviderInfo(
+        "echo", "Echo", "fakes.echo_provider:EchoProvider", default_model="echo-1",
+        default_base_url="http://127.0.0.1:9/v1",
+    )  # fmt: skip
+    monkeypatch.setattr(catalog, "PROVIDERS", table)
     provider = build_provider(
-        "offline", ProviderSettings(), api_key=None, http_client=None, timeouts=T
+        "echo", ProviderSettings(), api_key=None, http_client=None, timeouts=T
     )
-    assert provider.name == "offline" and isinstance(provider, Provider)
-    assert seen == {"api_key": None, "timeouts": T}
+    assert (provider.name, provider.model) == ("echo", "echo-1")
+    assert catalog.endpoint("echo", None) == ("127.0.0.1", 9)
 
 
 # ---- HTTP client ownership ---------------------------------------------------------------------

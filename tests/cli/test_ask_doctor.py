@@ -55,7 +55,7 @@ def test_ask_streams_from_the_configured_provider_with_the_key_from_the_environm
         assert KEY not in proc.stdout + proc.stderr
 
 
-def test_ask_with_a_rejected_key_says_what_to_do_and_still_answers(cuecard_home: Path) -> None:
+def test_ask_with_a_rejected_key_says_what_to_do_and_still_gives_notes(cuecard_home: Path) -> None:
     with FakeProviderServer(require_key="sk-test-" + "z" * 32) as srv:
         write_config(cuecard_home, srv)
         cfg = cuecard_home / "config" / "config.toml"
@@ -66,9 +66,10 @@ def test_ask_with_a_rejected_key_says_what_to_do_and_still_answers(cuecard_home:
             "--sample",
             env={"CUECARD_OPENAI_KEY": KEY},
         )
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 1, "a key that does not work must fail the check loudly"
         assert "OpenAI key was rejected" in proc.stderr and "cuecard keys set openai" in proc.stderr
-        assert "Offline notes" in proc.stdout  # the user still gets their notes
+        assert "From your notes" in proc.stdout  # the user still gets their notes
+        assert "Priya" in proc.stdout
         assert KEY not in proc.stdout + proc.stderr
 
 

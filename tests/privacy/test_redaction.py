@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cuecard.assist.base import Message, Prompt
-from cuecard.privacy.redaction import Redactor, Term, redact_prompt
+from cuecard.assist.private import redact_prompt
+from cuecard.privacy.redaction import Redactor, Term
 
 TERMS = [
     "person:Ann Lee",

@@ -5,11 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from cuecard.audio.sources import FileSource
-from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import Event, Utterance
-from cuecard.session import load_transcriber, run_session
+from cuecard.session import FileInput, Session, load_transcriber
 from cuecard.speech.transcriber import Transcriber
 
 
@@ -28,15 +26,10 @@ def transcribe_file(
 ) -> list[Event]:
     """Run the real speech pipeline over a file and return every event, in order."""
     events: list[Event] = []
-    clock = SessionClock()
-
-    async def main() -> None:
-        async with FileSource(path, clock=clock, realtime=realtime, **source_args) as source:  # type: ignore[arg-type]
-            await run_session(
-                source, cfg or Config(), [events.append], clock=clock, transcriber=transcriber
-            )
-
-    asyncio.run(main())
+    spec = FileInput(path, realtime=realtime, **source_args)  # type: ignore[arg-type]
+    session = Session(cfg or Config(), spec, answers=False, tripwire=False,
+                      sinks=[events.append], transcriber=transcriber)  # fmt: skip
+    asyncio.run(session.run())
     return events
 
 

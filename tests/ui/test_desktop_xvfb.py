@@ -93,7 +93,7 @@ def test_every_screen_fits_a_laptop_and_the_overlay_stays_responsive(
         config = cuecard_home / "config" / "config.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(
-            '[assist]\nprovider = "local"\nanswers_per_minute = 30\n\n'
+            '[assist]\nprovider = "local"\n\n'
             f'[assist.local]\nmodel = "llama3.2"\nbase_url = "{server.openai_base_url}"\n',
             encoding="utf-8",
         )

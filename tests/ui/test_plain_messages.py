@@ -37,7 +37,8 @@ def real_messages() -> list[str]:
         Backend.missing_hint(None, "loopback"),  # type: ignore[arg-type]
         "no openai key: run `cuecard keys set openai` (using the next provider)",
         "your profile is empty: add your résumé with `cuecard profile add resume.pdf`",
-        "answer limit reached (6 a minute): wait a moment, or raise assist.answers_per_minute",
+        "spending guard: over 20,000 tokens in the last minute (your notes are shown meanwhile); "
+        "raise assist.tokens_per_minute to allow more",
         "speech model small.en is not downloaded yet: run `cuecard models download small.en` "
         "(about 460 MB, once)",
         "cannot read the keychain (AssertionError): " + secrets._no_keychain_message(),
@@ -65,7 +66,7 @@ def test_the_fix_is_a_place_in_the_app() -> None:
         "your profile is empty: add your résumé with `cuecard profile add resume.pdf`"
     )
     assert "Settings › Devices" in plain(MESSAGES["you"].format(s=10))
-    assert "Settings › Answers" in plain("wait a moment, or raise assist.answers_per_minute")
+    assert "Settings › Answers" in plain("raise assist.tokens_per_minute to allow more")
 
 
 def test_an_exception_name_alone_becomes_a_sentence() -> None:

@@ -180,3 +180,32 @@ def test_terminal_and_desktop_reduce_the_same_events_to_the_same_state() -> None
         < drawn.index("From OpenAI")
         < drawn.index("The mission")
     )
+
+
+def test_offline_notes_event_fills_its_own_section_and_the_model_follows_below() -> None:
+    from cuecard.events import OfflineNotes
+
+    state = SessionView()
+    state.apply(question())
+    state.apply(OfflineNotes(5, "- From your notes", "the model is slow: these are your notes",
+                             1.5))  # fmt: skip
+    card = state.card
+    assert card is not None and card.status.startswith("the model is slow")
+    state.apply(SuggestionDelta(5, "- The model's point", 2.0))
+    state.apply(SuggestionDone(5, "- The model's point", "openai", "gpt-4o-mini", 2.5, 10, 5))
+    assert [s.text for s in card.shown] == ["- From your notes", "- The model's point"]
+    assert card.done and card.answer == "- The model's point"
+
+
+def test_a_chain_falling_to_the_offline_engine_leaves_the_notes_above_untouched() -> None:
+    from cuecard.events import OfflineNotes
+
+    state = SessionView()
+    state.apply(question())
+    state.apply(OfflineNotes(5, "- Notes", "the model is slow", 1.5))
+    state.apply(SuggestionDelta(5, "- cut mod", 2.0))
+    state.apply(SuggestionDelta(5, "- Offline answer", 2.5, restart=True))
+    state.apply(SuggestionDone(5, "- Offline answer", "offline", "notes", 2.6))
+    card = state.card
+    assert card is not None and [s.text for s in card.shown] == ["- Notes", "- Offline answer"]
+    assert card.done

@@ -8,7 +8,7 @@ stream of text pieces and reports failures as ``ProviderError`` with a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -58,10 +58,38 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class StreamEnd:
+    """The answer is complete. ``provider``/``model`` say who wrote it (a chain fills them)."""
+
     usage: Usage = Usage()
+    provider: str = ""
+    model: str = ""
 
 
-StreamItem = TextDelta | StreamEnd
+@dataclass(frozen=True, slots=True)
+class PromptOut:
+    """The privacy wrapper let a prompt leave: exactly this text, to this destination.
+
+    Streamed ahead of the answer so the engine can publish it for the prompt
+    inspector without knowing anything about redaction.
+    """
+
+    provider: str
+    destination: str
+    text: str
+    redacted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Switched:
+    """A provider failed and the next one takes over; text shown so far must be dropped."""
+
+    failed: str
+    next: str
+    reason: str
+    """One line a user can act on (the failed provider's error message)."""
+
+
+StreamItem = TextDelta | StreamEnd | PromptOut | Switched
 
 ErrorKind = Literal[
     "auth",
@@ -105,9 +133,13 @@ class Provider(Protocol):
     """Config name: openai, anthropic, google, local, offline."""
     model: str
     needs_network: bool
+    """The prompt leaves this process (any provider but offline, a loopback server too: a
+    loopback port can be a tunnel to another machine), so privacy wraps it."""
 
-    def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncIterator[StreamItem]:
+    def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncGenerator[StreamItem, None]:
         """Yield ``TextDelta`` pieces as they arrive, then one ``StreamEnd``.
+
+        Wrappers may add ``PromptOut`` (before the text) and ``Switched`` items.
 
         Cancelling the consuming task must close the HTTP stream.
         Raises ``ProviderError``.
@@ -116,6 +148,13 @@ class Provider(Protocol):
 
     async def check(self) -> float:
         """A tiny request, for ``cuecard doctor``: seconds to first token."""
+        ...
+
+    async def list_models(self) -> list[str]:
+        """Model ids this provider serves to this user, for ``cuecard doctor``.
+
+        Raises ``ProviderError`` when the provider cannot be asked (bad key, unreachable).
+        """
         ...
 
     async def aclose(self) -> None: ...

@@ -1,32 +1,57 @@
-"""The answer engine: a question in, talking points streamed out, never stuck.
+"""The answer engine: a question in, talking points out, never empty-handed.
 
-- A new question cancels the answer in progress (Textual's ``exclusive`` worker
-  shape); a revised question (same id) restarts its one answer.
-- Each provider is tried with retries and backoff while its errors say
-  ``retryable``, then the next provider in the fallback list, and finally the
-  offline engine, so the user always gets something and the transcript never
-  stops.
-- A cost guard caps answers per minute; tokens are counted per session.
-- Every prompt goes through one builder and, when enabled, the redactor; the
-  exact text that leaves is published as ``PromptSent`` for the inspector.
+The engine is only question → prompt → stream. What leaves the device and how
+it is cleaned is the privacy wrapper's business (``assist.private``); retries
+and fallback are the chain's (``assist.fallback``). What is left here is what
+the candidate feels in the two seconds after the interviewer stops:
+
+- **First help.** If no model text has reached the screen ``first_help_s``
+  after the question was detected (session clock, so ``--fast`` replays behave
+  like real time), the offline notes for that question appear at once, as their
+  own section (``OfflineNotes``); the model keeps going and its text streams
+  into the answer section, so nothing the candidate reads moves.
+- **Never silent.** Every way an answer can end badly (every provider failed,
+  the spending guard held it back, an unexpected exception) ends in
+  ``SuggestionFailed`` with one line, and the offline notes.
+- **One answer at a time.** A new question cancels the answer in progress and
+  closes its HTTP stream (Textual's ``exclusive`` worker shape); a revised
+  question (same id, longer text) restarts its one answer, and the cancelled
+  request is counted as wasted speculation.
+- **Money, not answers.** The cost guard caps tokens per minute for billed
+  providers only; the offline engine and a local model are never throttled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from cuecard.assist.base import Prompt, Provider, ProviderError, StreamEnd, TextDelta
+from cuecard import catalog
+from cuecard.assist.base import (
+    Prompt,
+    PromptOut,
+    Provider,
+    ProviderError,
+    StreamEnd,
+    Switched,
+    TextDelta,
+)
+from cuecard.assist.fallback import FallbackChain
+from cuecard.assist.pricing import estimate_usd
+from cuecard.assist.prompting import estimate_tokens
 from cuecard.clock import SessionClock
 from cuecard.config import AssistConfig
+from cuecard.dialogue.conversation import Conversation
 from cuecard.events import (
     Event,
     Notice,
+    OfflineNotes,
     PromptSent,
     Question,
     SuggestionDelta,
@@ -34,7 +59,6 @@ from cuecard.events import (
     SuggestionFailed,
     Utterance,
 )
-from cuecard.privacy.redaction import Redactor, redact_prompt
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +77,61 @@ class PromptBuilder(Protocol):
 
 @dataclass
 class Usage:
+    """What this session's answers cost and how they went; read by the session summary."""
+
     answers: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cost_usd: float = 0.0
+    notes_shown: int = 0
+    failed: int = 0
+    held_back: int = 0
+    speculative_restarts: int = 0
+    wasted_tokens: int = 0
+    """Estimated prompt tokens of requests cancelled because the question grew."""
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = asdict(self)
+        data["cost_usd"] = round(self.cost_usd, 5)
+        return data
 
 
-def _destination(provider: Provider) -> str:
-    return str(
-        getattr(
-            provider, "destination", "this device" if not provider.needs_network else provider.name
-        )
-    )
+class CostGuard:
+    """Billed tokens in the last minute, so a noisy call cannot run up a bill.
+
+    Only providers that bill the user are counted or held back; the estimate for
+    an answer is its prompt plus the ``max_tokens`` it may write.
+    """
+
+    def __init__(self, tokens_per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.tokens_per_minute = tokens_per_minute
+        self._clock = clock
+        self._spent: deque[tuple[float, int]] = deque()
+
+    def _recent(self) -> int:
+        now = self._clock()
+        while self._spent and now - self._spent[0][0] > 60:
+            self._spent.popleft()
+        return sum(n for _, n in self._spent)
+
+    def allows(self, estimate: int) -> bool:
+        return self._recent() + estimate <= self.tokens_per_minute
+
+    def spend(self, tokens: int) -> None:
+        if tokens > 0:
+            self._spent.append((self._clock(), tokens))
+
+
+@dataclass
+class _Answer:
+    """One question's answer in progress."""
+
+    question: Question
+    model_text: bool = False
+    notes: bool = False
+    request_tokens: int = 0
+    """Estimated prompt tokens of the request in flight (0 before one was sent)."""
+    request_provider: str = ""
 
 
 class AnswerEngine:
@@ -71,38 +139,41 @@ class AnswerEngine:
 
     def __init__(
         self,
-        providers: Sequence[Provider],
+        provider: Provider,
         cfg: AssistConfig,
         clock: SessionClock,
         *,
         retriever: Retriever | None,
         build_prompt: PromptBuilder,
-        redactor: Redactor | None = None,
-        backoff_s: float = 0.5,
-        destinations: dict[str, str] | None = None,
+        notes: Provider | None = None,
     ) -> None:
-        if not providers:
-            raise ValueError("the engine needs at least one provider (offline at the end)")
-        self.providers = list(providers)
+        """``provider`` answers (a chain of wrapped providers, or the offline engine alone);
+        ``notes`` is the offline engine used for first help, None when ``provider`` is it."""
+        self.provider = provider
+        self.notes = notes
         self.cfg = cfg
         self.clock = clock
         self.retriever = retriever
         self.build_prompt = build_prompt
-        self.redactor = redactor
-        self.backoff_s = backoff_s
-        self.destinations = destinations or {}
         self.usage = Usage()
-        self.history: deque[tuple[str, str]] = deque(maxlen=max(1, cfg.history_turns))
+        self.guard = CostGuard(cfg.tokens_per_minute)
+        self.conversation = Conversation()
         self._task: asyncio.Task[None] | None = None
-        self._question_id: int | None = None
-        self._starts: deque[float] = deque()
-        self._sent = 0
+        self._current: _Answer | None = None
+
+    @property
+    def providers(self) -> list[Provider]:
+        """The providers in the order they are tried (for the session's start event)."""
+        chain = self.provider.providers if isinstance(self.provider, FallbackChain) else [
+            self.provider
+        ]
+        return [*chain, *([self.notes] if self.notes is not None else [])]
 
     # -- pipeline ------------------------------------------------------------
     async def process(self, event: Event, send: Send) -> None:
         await send(event)
-        if isinstance(event, Utterance) and event.final:
-            self.history.append((event.speaker, event.text))
+        if isinstance(event, Utterance):
+            self.conversation.add(event)
         elif isinstance(event, Question):
             await self.answer(event, send)
 
@@ -113,12 +184,13 @@ class AnswerEngine:
             try:
                 await asyncio.wait_for(asyncio.shield(task), self.cfg.timeout_s * 2)
             except TimeoutError:
-                task.cancel()
+                await self.cancel()
 
     async def aclose(self) -> None:
         await self.cancel()
-        for provider in self.providers:
-            await provider.aclose()
+        await self.provider.aclose()
+        if self.notes is not None:
+            await self.notes.aclose()
 
     # -- answering -----------------------------------------------------------
     async def cancel(self) -> None:
@@ -132,27 +204,19 @@ class AnswerEngine:
                     raise
 
     async def answer(self, question: Question, send: Send) -> None:
-        """Start answering; a different question cancels the answer in progress."""
+        """Start answering; any answer in progress is cancelled first."""
+        previous = self._current
+        if previous is not None and self._task is not None and not self._task.done():
+            if previous.question.id == question.id and previous.question.text != question.text:
+                # The interviewer went on: the request sent on the shorter text is wasted.
+                self.usage.speculative_restarts += 1
+                self.usage.wasted_tokens += previous.request_tokens
+            if _billed_name(previous.request_provider):
+                self.guard.spend(previous.request_tokens)  # a cancelled prompt is still billed
         await self.cancel()
-        if not self._allow():
-            await send(SuggestionFailed(
-                question.id,
-                f"answer limit reached ({self.cfg.answers_per_minute} a minute): "
-                "wait a moment, or raise assist.answers_per_minute",
-                self.clock.now(),
-            ))  # fmt: skip
-            return
-        self._question_id = question.id
-        self._task = asyncio.create_task(self._answer(question, send), name=f"answer-{question.id}")
-
-    def _allow(self) -> bool:
-        now = time.monotonic()
-        while self._starts and now - self._starts[0] > 60:
-            self._starts.popleft()
-        if len(self._starts) >= self.cfg.answers_per_minute:
-            return False
-        self._starts.append(now)
-        return True
+        state = _Answer(question)
+        self._current = state
+        self._task = asyncio.create_task(self._answer(state, send), name=f"answer-{question.id}")
 
     def prompt_for(self, question: Question) -> Prompt:
         chunks = (
@@ -160,91 +224,175 @@ class AnswerEngine:
             if self.retriever
             else []
         )
-        history = [turn for turn in self.history if turn[1] != question.text]
+        said = [
+            (u.speaker, u.text) for u in self.conversation.utterances() if u.text != question.text
+        ]
+        history = said[-self.cfg.history_turns :] if self.cfg.history_turns else []
         return self.build_prompt(question.text, question.kind, chunks, history)
 
-    async def _answer(self, question: Question, send: Send) -> None:
-        prompt = self.prompt_for(question)
-        last_error: ProviderError | None = None
-        self._sent = 0  # deltas shown for this question; a retry after some must restart
-        for index, provider in enumerate(self.providers):
-            outgoing = prompt
-            redacted = False
-            if provider.needs_network and self.redactor is not None:
-                outgoing, redacted = redact_prompt(prompt, self.redactor), True
-            for attempt in range(self.cfg.retries + 1):
-                if provider.needs_network:
-                    await send(PromptSent(
-                        question.id, provider.name,
-                        self.destinations.get(provider.name, provider.name), outgoing.text(),
-                        redacted, self.clock.now(),
-                    ))  # fmt: skip
-                try:
-                    text, usage_in, usage_out = await self._stream(
-                        question,
-                        provider,
-                        outgoing,
-                        send,
-                        restart=self._sent > 0,
-                        redacted=redacted,
-                    )
-                except ProviderError as err:
-                    last_error = err
-                    log.info(
-                        "provider %s failed (%s, attempt %d)", provider.name, err.kind, attempt + 1
-                    )
-                    if err.retryable and attempt < self.cfg.retries:
-                        await asyncio.sleep(self.backoff_s * 2**attempt)
-                        continue
-                    break
-                self.usage.answers += 1
-                self.usage.input_tokens += usage_in
-                self.usage.output_tokens += usage_out
-                await send(SuggestionDone(
-                    question.id, text, provider.name, provider.model, self.clock.now(),
-                    usage_in, usage_out,
-                ))  # fmt: skip
+    async def _answer(self, state: _Answer, send: Send) -> None:
+        """Never raises but to be cancelled: every failure ends in ``SuggestionFailed``."""
+        prompt: Prompt | None = None
+        try:
+            prompt = self.prompt_for(state.question)
+            provider = self._affordable(prompt)
+            if provider is None:
+                self.usage.held_back += 1
+                await self._fail(state, prompt, send, self._held_back_reason())
                 return
-            if index + 1 < len(self.providers) and last_error is not None:
-                nxt = self.providers[index + 1]
-                await send(Notice(
-                    "warning", f"{last_error.message} — answering with {nxt.name} instead",
-                    self.clock.now(),
-                ))  # fmt: skip
-        reason = last_error.message if last_error else "no provider could answer"
-        await send(SuggestionFailed(question.id, reason, self.clock.now()))
+            async with asyncio.TaskGroup() as tg:
+                helper = (
+                    tg.create_task(self._first_help(state, prompt, send))
+                    if self.notes is not None
+                    else None
+                )
+                failure = await self._stream(state, provider, prompt, send)
+                if helper is not None:
+                    helper.cancel()
+            if failure is not None:
+                await self._fail(state, prompt, send, failure)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # an ExceptionGroup from the first-help task too
+            log.warning("answer %d failed unexpectedly (%s)", state.question.id,
+                        type(err).__name__)  # fmt: skip
+            log.debug("answer failure", exc_info=True)
+            await self._fail(state, prompt, send, _UNEXPECTED)
+
+    def _affordable(self, prompt: Prompt) -> Provider | None:
+        """The provider to use under the cost guard: the whole chain, its free part, or none."""
+        estimate = estimate_tokens(prompt.text()) + self.cfg.max_tokens
+        chain = self.providers if isinstance(self.provider, FallbackChain) else [self.provider]
+        chain = [p for p in chain if p is not self.notes]
+        billed = [p for p in chain if _billed(p)]
+        if not billed or self.guard.allows(estimate):
+            return self.provider
+        free = [p for p in chain if not _billed(p)]
+        if not free:
+            return None
+        if len(free) == 1:
+            return free[0]
+        assert isinstance(self.provider, FallbackChain)
+        return FallbackChain(
+            free,
+            retries=self.provider.retries,
+            first_token_timeout_s=self.provider.first_token_timeout_s,
+            backoff_s=self.provider.backoff_s,
+        )
+
+    def _held_back_reason(self) -> str:
+        return (
+            f"spending guard: over {self.cfg.tokens_per_minute:,} tokens in the last minute "
+            f"(about ${self.usage.cost_usd:.2f} so far this session) — your notes are below; "
+            "raise assist.tokens_per_minute to allow more"
+        )
+
+    async def _first_help(self, state: _Answer, prompt: Prompt, send: Send) -> None:
+        """At the deadline, the offline notes, if the model has shown nothing yet."""
+        deadline = state.question.emitted_s + self.cfg.first_help_s
+        await asyncio.sleep(max(0.0, deadline - self.clock.now()))
+        if not state.model_text:
+            await self._show_notes(state, prompt, send, "the model is slow: these are your notes")
+
+    async def _show_notes(
+        self, state: _Answer, prompt: Prompt | None, send: Send, why: str
+    ) -> None:
+        if state.notes or (self.notes is None and self._is_offline(self.provider)):
+            return
+        notes_provider = self.notes or _offline()
+        text = ""
+        if prompt is not None:
+            parts: list[str] = []
+            async for item in notes_provider.stream(prompt, max_tokens=self.cfg.max_tokens):
+                if isinstance(item, TextDelta):
+                    parts.append(item.text)
+            text = "".join(parts).strip()
+        if not text:
+            text = "Nothing in your profile matches this question yet."
+        state.notes = True
+        self.usage.notes_shown += 1
+        await send(OfflineNotes(state.question.id, text, why, self.clock.now()))
+
+    @staticmethod
+    def _is_offline(provider: Provider) -> bool:
+        return not provider.needs_network and not isinstance(provider, FallbackChain)
+
+    async def _fail(self, state: _Answer, prompt: Prompt | None, send: Send, reason: str) -> None:
+        self.usage.failed += 1
+        with contextlib.suppress(Exception):
+            await self._show_notes(state, prompt, send, reason)
+        await send(SuggestionFailed(state.question.id, reason, self.clock.now()))
 
     async def _stream(
-        self,
-        question: Question,
-        provider: Provider,
-        prompt: Prompt,
-        send: Send,
-        *,
-        restart: bool,
-        redacted: bool,
-    ) -> tuple[str, int, int]:
+        self, state: _Answer, provider: Provider, prompt: Prompt, send: Send
+    ) -> str | None:
+        """Stream one answer to the views; the failure's one line, or None when it is done."""
+        try:
+            await self._relay(state, provider, prompt, send)
+        except ProviderError as err:
+            return err.message
+        return None
+
+    async def _relay(self, state: _Answer, provider: Provider, prompt: Prompt, send: Send) -> None:
+        question = state.question
         parts: list[str] = []
-        first = True
-        usage_in = usage_out = 0
-        # A placeholder like [PERSON_1] can arrive split across pieces; the
-        # restorer holds back an unclosed one so the user never sees "[PER".
-        restorer = self.redactor.stream_restorer() if redacted and self.redactor else None
-
-        async def show(piece: str) -> None:
-            nonlocal first
-            if not piece:
-                return
-            parts.append(piece)
-            await send(SuggestionDelta(question.id, piece, self.clock.now(), restart and first))
-            self._sent += 1
-            first = False
-
+        restart = False
         async for item in provider.stream(prompt, max_tokens=self.cfg.max_tokens):
             if isinstance(item, TextDelta):
-                await show(restorer.feed(item.text) if restorer else item.text)
+                if not item.text:
+                    continue
+                state.model_text = True
+                parts.append(item.text)
+                await send(SuggestionDelta(question.id, item.text, self.clock.now(), restart))
+                restart = False
+            elif isinstance(item, PromptOut):
+                state.request_tokens = estimate_tokens(item.text)
+                state.request_provider = item.provider
+                await send(PromptSent(
+                    question.id, item.provider, item.destination, item.text, item.redacted,
+                    self.clock.now(),
+                ))  # fmt: skip
+            elif isinstance(item, Switched):
+                if parts:
+                    parts.clear()
+                    restart = True
+                if item.next != item.failed:
+                    await send(Notice(
+                        "warning", f"{item.reason} — answering with {item.next} instead",
+                        self.clock.now(),
+                    ))  # fmt: skip
             elif isinstance(item, StreamEnd):
-                usage_in, usage_out = item.usage.input_tokens, item.usage.output_tokens
-        if restorer is not None:
-            await show(restorer.flush())
-        return "".join(parts), usage_in, usage_out
+                await self._done(state, item, "".join(parts), send)
+                return
+
+    async def _done(self, state: _Answer, end: StreamEnd, text: str, send: Send) -> None:
+        name = end.provider or self.provider.name
+        model = end.model or self.provider.model
+        used_in, used_out = end.usage.input_tokens, end.usage.output_tokens
+        self.usage.answers += 1
+        self.usage.input_tokens += used_in
+        self.usage.output_tokens += used_out
+        if _billed_name(name):
+            self.guard.spend(used_in + used_out or state.request_tokens)
+            self.usage.cost_usd += estimate_usd(name, model, used_in, used_out) or 0.0
+        await send(SuggestionDone(
+            state.question.id, text, name, model, self.clock.now(), used_in, used_out,
+        ))  # fmt: skip
+
+
+_UNEXPECTED = "something went wrong preparing this answer — your notes are below"
+
+
+def _billed_name(name: str) -> bool:
+    spec = catalog.PROVIDERS.get(name)
+    return spec is not None and spec.billed
+
+
+def _billed(provider: Provider) -> bool:
+    return _billed_name(provider.name)
+
+
+def _offline() -> Provider:
+    from cuecard.assist.offline import OfflineProvider
+
+    return OfflineProvider()

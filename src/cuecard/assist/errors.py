@@ -37,6 +37,13 @@ class Vendor:
     local: bool = False
     """A server the user runs (Ollama, LM Studio, ...): no key, and "is it running?" hints."""
 
+    @classmethod
+    def of(cls, name: str) -> Vendor:
+        """The vendor as the provider table names it."""
+        from cuecard import catalog
+
+        return cls(name, catalog.info(name).label)
+
 
 def _err(vendor: Vendor, kind: ErrorKind, message: str, *, retryable: bool) -> ProviderError:
     return ProviderError(kind, message, retryable=retryable, provider=vendor.name)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cuecard.assist.base import Prompt, StreamEnd, StreamItem, TextDelta, Usage
@@ -348,7 +348,7 @@ class OfflineProvider:
     needs_network = False
     destination = "this device"
 
-    async def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncIterator[StreamItem]:
+    async def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncGenerator[StreamItem, None]:
         text = _fit(compose(prompt), max_tokens)
         for piece in pieces(text):
             yield TextDelta(piece)
@@ -363,24 +363,9 @@ class OfflineProvider:
             break
         return time.perf_counter() - started
 
+    async def list_models(self) -> list[str]:
+        return [self.model]
+
     async def aclose(self) -> None:
         return None
 
-
-def _register() -> None:
-    from cuecard.assist import providers  # the registry imports httpx: only when needed
-    from cuecard.config import ProviderSettings
-
-    def build(
-        settings: ProviderSettings,
-        *,
-        api_key: str | None,
-        http_client: providers.HttpClient | None,
-        timeouts: providers.Timeouts,
-    ) -> OfflineProvider:
-        return OfflineProvider()
-
-    providers.register("offline", build)
-
-
-_register()

@@ -24,11 +24,13 @@ def _load_config() -> Any:
 
 async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, as_json: bool,
                show_prompt: bool) -> int:  # fmt: skip
+    from cuecard.assist.factory import build_engine
     from cuecard.clock import SessionClock
     from cuecard.dialogue.questions import analyse
     from cuecard.events import (
         Event,
         Notice,
+        OfflineNotes,
         PromptSent,
         Question,
         SuggestionDelta,
@@ -36,11 +38,11 @@ async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, a
         SuggestionFailed,
         next_id,
     )
-    from cuecard.runner import build_engine, start_guard
+    from cuecard.privacy.egress import startup
     from cuecard.ui.jsonl import to_dict
 
     clock = SessionClock()
-    guard = start_guard(cfg)
+    guard = startup(cfg)
     engine, problems = build_engine(cfg, clock, guard, demo_profile=sample, explicit_key=key)
     analysis = analyse(question_text)
     question = Question(
@@ -69,6 +71,9 @@ async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, a
                                      f"{event.text}\n--- end of prompt ---\n")  # fmt: skip
                 case Notice():
                     typer.echo(f"cuecard: {event.message}", err=True)
+                case OfflineNotes():
+                    sys.stdout.write(f"From your notes ({event.reason}):\n{event.text}\n\n")
+                    sys.stdout.flush()
                 case SuggestionDone():
                     sys.stdout.write(f"\n\n({event.provider} · {event.model})\n")
                 case _:
@@ -92,9 +97,11 @@ async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, a
 
 
 async def _doctor(cfg: Any) -> list[dict[str, Any]]:
+    from cuecard import catalog
+    from cuecard.assist.factory import build_providers, offline_provider, provider_chain
     from cuecard.privacy import secrets
+    from cuecard.privacy.egress import startup
     from cuecard.profile.store import ProfileStore
-    from cuecard.runner import build_providers, provider_chain, start_guard
     from cuecard.speech import model
 
     checks: list[dict[str, Any]] = []
@@ -116,7 +123,7 @@ async def _doctor(cfg: Any) -> list[dict[str, Any]]:
     # The keychain matters only for a cloud provider whose key is not in the environment.
     cloud = [
         n for n in provider_chain(cfg)
-        if n in ("openai", "anthropic", "google") and not os.environ.get(secrets.ENV_VARS[n])
+        if catalog.info(n).needs_key and not os.environ.get(secrets.ENV_VARS[n])
     ]  # fmt: skip
     try:
         add("keychain", True, secrets.keychain_backend(), required=False)
@@ -131,23 +138,31 @@ async def _doctor(cfg: Any) -> list[dict[str, Any]]:
             required=False)  # fmt: skip
     except Exception as err:  # a damaged profile must not stop the other checks
         add("profile", False, str(err), required=False)
-    guard = start_guard(cfg)
+    guard = startup(cfg)
     providers, problems = build_providers(cfg, guard, purpose="doctor")
     for problem in problems:
         add("provider", False, problem)
     from cuecard.assist.base import ProviderError
 
-    for provider in providers:
+    for provider in [*providers, offline_provider()]:
+        name = f"provider {provider.name}"
         try:
+            served = await provider.list_models()
+            if served and provider.model not in served:
+                shown = ", ".join(served[:8]) + (", …" if len(served) > 8 else "")
+                add(name, False, f"model {provider.model} is not served for your "
+                    f"{catalog.info(provider.name).label} account; available: {shown} — set "
+                    f"assist.{provider.name}.model")  # fmt: skip
+                continue
             latency = await provider.check()
-            add(f"provider {provider.name}", True,
+            add(name, True,
                 f"{provider.model}: first token in {latency * 1000:.0f} ms",
                 first_token_ms=round(latency * 1000))  # fmt: skip
         except ProviderError as err:
-            add(f"provider {provider.name}", False, err.message)
+            add(name, False, err.message)
         finally:
             await provider.aclose()
-    chain = " → ".join(provider_chain(cfg))
+    chain = " → ".join([*provider_chain(cfg), "offline"])
     add("fallback order", True, chain)
     return checks
 

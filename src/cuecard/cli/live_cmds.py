@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -57,11 +55,7 @@ def register(app: typer.Typer) -> None:
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from cuecard.audio.capture import Device, LiveSource
-    from cuecard.clock import SessionClock
-    from cuecard.config import Config
-    from cuecard.runner import SessionOptions
-    from cuecard.session import SessionSummary
+    from cuecard.audio.capture import Device
 
 MicOpt = Annotated[
     str | None,
@@ -142,53 +136,6 @@ def save_devices(mic: str, loopback: str) -> Path:
     return path
 
 
-def _summary_line(summary: SessionSummary, echoes: int) -> str:
-    m, s = divmod(round(summary.audio_s), 60)
-    parts = [
-        f"{summary.utterances} utterance{'s' * (summary.utterances != 1)}",
-        f"{summary.questions} question{'s' * (summary.questions != 1)}",
-        f"{summary.answers} answer{'s' * (summary.answers != 1)}",
-    ]
-    if echoes:
-        parts.append(f"{echoes} echo{'es' * (echoes != 1)} of the interviewer dropped")
-    return f"listened {m}:{s:02d}: {', '.join(parts)}; devices released"
-
-
-async def _listen(
-    source: LiveSource, cfg: Config, clock: SessionClock, options: SessionOptions
-) -> SessionSummary:
-    """Run the session; the first Ctrl-C (or SIGTERM) ends it cleanly, a second one at once."""
-    from cuecard.runner import run_file_session
-
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    presses = 0
-
-    def interrupt() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            source.stop()
-        elif task is not None:
-            task.cancel()
-
-    installed: list[signal.Signals] = []
-    previous: dict[signal.Signals, Any] = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, interrupt)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
-            previous[sig] = signal.signal(sig, lambda *_: loop.call_soon_threadsafe(interrupt))
-    try:
-        return await run_file_session(source, cfg, clock, options)
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def _register_capture(app: typer.Typer) -> None:
     @app.command()
     def listen(
@@ -212,53 +159,35 @@ def _register_capture(app: typer.Typer) -> None:
     ) -> None:
         """Listen to a live call: your microphone and what the computer plays. Ctrl-C stops."""
         from cuecard import config as config_mod
-        from cuecard.audio.capture import LiveSource
         from cuecard.audio.errors import AudioError
-        from cuecard.audio.levels import SilenceWatcher
-        from cuecard.clock import SessionClock
-        from cuecard.dialogue.echo import EchoFilter
-        from cuecard.runner import SessionOptions
-        from cuecard.speech.model import ModelError
+        from cuecard.cli.running import run_in_terminal
+        from cuecard.session import LiveInput, Session
 
         try:
             cfg = config_mod.load()
         except config_mod.ConfigError as err:
             fail(str(err))
-        clock = SessionClock()
         try:
-            source = LiveSource(
-                mic=mic if mic is not None else cfg.audio.mic,
-                loopback=loopback if loopback is not None else cfg.audio.loopback,
-                clock=clock, stop_after_s=duration,
-            )  # fmt: skip
+            session = Session(
+                cfg, LiveInput(mic, loopback, stop_after_s=duration), answers=not no_answers
+            )
         except AudioError as err:
             fail(str(err))
-        you, them = source.devices["you"], source.devices["interviewer"]
+        you, them = session.devices["you"], session.devices["interviewer"]
+        source = session.live_source
+        assert source is not None
         if save:
             path = save_devices(config_name(you, source.available),
                                 config_name(them, source.available))  # fmt: skip
             typer.echo(f"saved the devices in {path}", err=True)
-        echo = EchoFilter()
-        options = SessionOptions(
-            title=f"cuecard listen · you: {you.name} · interviewer: {them.name}",
-            as_json=as_json, answers=not no_answers, show_prompts=show_prompts,
-            keep=cfg.privacy.keep_sessions,
-            pre_processors=[
-                SilenceWatcher(clock, cfg.audio.silence_warning_s, source=source), echo
-            ],
-        )  # fmt: skip
         typer.echo(
             f"listening: you = {you.name!r}, interviewer = {them.name!r}; Ctrl-C stops",
             err=True,
         )
-        try:
-            summary = asyncio.run(_listen(source, cfg, clock, options))
-        except (AudioError, ModelError) as err:
-            fail(str(err))
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            typer.echo("stopped.", err=True)
-            raise typer.Exit(130) from None
-        typer.echo(_summary_line(summary, echo.echoes), err=True)
+        run_in_terminal(
+            session, title=f"cuecard listen · you: {you.name} · interviewer: {them.name}",
+            as_json=as_json, show_prompts=show_prompts,
+        )  # fmt: skip
 
     @app.command()
     def devices(

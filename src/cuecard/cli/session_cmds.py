@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cuecard.cli.common import fail, out
-
-DEMO_FILE = "demo_interview.flac"
-
-
-def demo_recording() -> Path:
-    return Path(str(resources.files("cuecard") / "assets" / DEMO_FILE))
-
 
 FastOpt = Annotated[bool, typer.Option("--fast", help="Run as fast as the CPU allows.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per event per line.")]
@@ -48,34 +39,22 @@ def _run(
 ) -> None:
     from cuecard import config as config_mod
     from cuecard.audio.errors import AudioError
-    from cuecard.audio.sources import FileSource
-    from cuecard.clock import SessionClock
-    from cuecard.runner import SessionOptions, SessionSetupError, run_file_session
-    from cuecard.speech.model import ModelError
+    from cuecard.cli.running import run_in_terminal
+    from cuecard.session import FileInput, Session
 
     try:
         cfg = config_mod.load()
     except config_mod.ConfigError as err:
         fail(str(err))
-    clock = SessionClock()
-    try:
-        source = FileSource(
-            path, speaker=speaker, interviewer=interviewer, you=you,  # type: ignore[arg-type]
-            clock=clock, realtime=not fast,
-        )  # fmt: skip
-    except AudioError as err:
-        fail(str(err))
-    options = SessionOptions(
-        title=title, as_json=as_json, answers=answers, demo_profile=demo,
-        show_prompts=show_prompts, keep=keep or cfg.privacy.keep_sessions,
+    spec = FileInput(
+        path, interviewer=interviewer, you=you, speaker=speaker,  # type: ignore[arg-type]
+        realtime=not fast, demo=demo,
     )  # fmt: skip
     try:
-        asyncio.run(run_file_session(source, cfg, clock, options))
-    except (AudioError, ModelError, SessionSetupError) as err:
+        session = Session(cfg, spec, answers=answers, keep=keep or cfg.privacy.keep_sessions)
+    except AudioError as err:
         fail(str(err))
-    except KeyboardInterrupt:
-        typer.echo("stopped.", err=True)
-        raise typer.Exit(130) from None
+    run_in_terminal(session, title=title, as_json=as_json, show_prompts=show_prompts)
 
 
 def register(app: typer.Typer) -> None:
@@ -95,7 +74,9 @@ def register(app: typer.Typer) -> None:
 
             open_app(demo=True, fast=fast)
             return
-        _run(path=demo_recording(), fast=fast, as_json=as_json, title="cuecard demo",
+        from cuecard import paths
+
+        _run(path=paths.demo_recording(), fast=fast, as_json=as_json, title="cuecard demo",
              answers=not no_answers, demo=True, show_prompts=show_prompts)  # fmt: skip
 
     @app.command()

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
+from cuecard import catalog
 from cuecard.privacy.ledger import Ledger, process_ledger
 
 if TYPE_CHECKING:
@@ -47,11 +48,9 @@ UNATTRIBUTED: Final = "unattributed"
 """Purpose recorded by the socket layer: it cannot know which feature opened a socket."""
 
 PROVIDER_HOSTS: Final[dict[str, str]] = {
-    "openai": "api.openai.com",
-    "anthropic": "api.anthropic.com",
-    "google": "generativelanguage.googleapis.com",
+    p.name: p.host for p in catalog.PROVIDERS.values() if p.host is not None
 }
-"""Each cloud provider's API host; all on HTTPS port 443."""
+"""Each cloud provider's API host (from the provider table); all on HTTPS port 443."""
 
 DOWNLOAD_HOSTS: Final[tuple[str, ...]] = (
     "huggingface.co",
@@ -197,7 +196,10 @@ class EgressPolicy:
             if name == "offline":
                 continue
             settings = getattr(config.assist, name)
-            host, port = provider_endpoint(name, settings.base_url)
+            try:
+                host, port = provider_endpoint(name, settings.base_url)
+            except ValueError:
+                continue  # no valid address: nothing to allow (the session says why, once)
             dests += [Destination(host, port, p, name) for p in ("answer", "doctor")]
         policy = cls(tuple(dests))
         return policy.with_downloads() if download else policy
@@ -257,14 +259,8 @@ class EgressPolicy:
 
 def provider_endpoint(name: str, base_url: str | None) -> tuple[str, int]:
     """(host, port) a provider's requests go to, from its ``base_url`` or its public API."""
-    if base_url:
-        url = httpx.URL(base_url)
-        if not url.host:
-            raise ValueError(f"assist.{name}.base_url {base_url!r} has no host")
-        return normalize_host(url.raw_host), url.port or default_port(url.scheme)
-    if name not in PROVIDER_HOSTS:
-        raise ValueError(f"assist.{name}.base_url is required for provider {name!r}")
-    return PROVIDER_HOSTS[name], 443
+    host, port = catalog.endpoint(name, base_url)
+    return normalize_host(host), port
 
 
 # -- layer 1: the guarded httpx transport ------------------------------------------

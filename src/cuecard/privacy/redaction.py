@@ -20,14 +20,11 @@ a bare term becomes ``[TERM_n]``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
-
-from cuecard.assist.base import Message, Prompt
 
 TERM_KINDS: Final[dict[str, str]] = {
     "person": "PERSON",
@@ -256,13 +253,3 @@ class StreamRestorer:
         text, self._held = self._held, ""
         return self._redactor.restore(text)
 
-
-def redact_prompt(prompt: Prompt, redactor: Redactor) -> Prompt:
-    """The same prompt with every part that leaves the device redacted, in order."""
-    return dataclasses.replace(
-        prompt,
-        system=redactor.redact(prompt.system),
-        messages=tuple(Message(m.role, redactor.redact(m.content)) for m in prompt.messages),
-        question=redactor.redact(prompt.question),
-        context=tuple((name, redactor.redact(text)) for name, text in prompt.context),
-    )

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cuecard import catalog
 from cuecard.privacy.ledger import Ledger, LedgerEntry
 
-_PROVIDER_LABELS = frozenset({"openai", "anthropic", "google", "local"})
+_PROVIDER_LABELS = frozenset(n for n, p in catalog.PROVIDERS.items() if p.sends_prompt)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,21 +18,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from cuecard import catalog
+
 SERVICE: Final = "cuecard"
-PROVIDERS: Final = ("openai", "anthropic", "google")
+PROVIDERS: Final = catalog.KEYED
 VAULT_MASTER_USER: Final = "vault-master-key"
 KEYCHAIN_USERS: Final = (*PROVIDERS, VAULT_MASTER_USER)
 """Every keychain entry cuecard may create, for ``data where`` and ``data erase --all``."""
 
 ENV_VARS: Final[dict[str, str]] = {
-    "openai": "CUECARD_OPENAI_KEY",
-    "anthropic": "CUECARD_ANTHROPIC_KEY",
-    "google": "CUECARD_GOOGLE_KEY",
+    name: catalog.PROVIDERS[name].env_var or "" for name in catalog.KEYED
 }
 DISPLAY_NAMES: Final[dict[str, str]] = {
-    "openai": "OpenAI",
-    "anthropic": "Anthropic",
-    "google": "Google",
+    name: catalog.PROVIDERS[name].label for name in catalog.KEYED
 }
 _KNOWN_PREFIXES: Final = ("sk-ant-", "sk-proj-", "sk-", "AIza")
 """Vendors' public key prefixes: showing them says which kind of key, and nothing secret."""

@@ -14,9 +14,11 @@ from cuecard.events import (
     Event,
     Level,
     Notice,
+    OfflineNotes,
     PromptSent,
     Question,
     SessionEnded,
+    SessionStarted,
     SuggestionDelta,
     SuggestionDone,
     SuggestionFailed,
@@ -47,7 +49,7 @@ def to_dict(event: Event) -> dict[str, Any] | None:
         case SuggestionDelta():
             return {
                 "type": "suggestion_delta", "question_id": event.question_id,
-                "text": event.text, "emitted_s": _r(event.emitted_s),
+                "text": event.text, "restart": event.restart, "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
         case SuggestionDone():
             return {
@@ -61,6 +63,11 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "type": "suggestion_failed", "question_id": event.question_id,
                 "reason": event.reason, "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
+        case OfflineNotes():
+            return {
+                "type": "offline_notes", "question_id": event.question_id, "text": event.text,
+                "reason": event.reason, "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
         case Notice():
             return {
                 "type": "notice", "level": event.level, "message": event.message,
@@ -72,10 +79,15 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "destination": event.destination, "text": event.text,
                 "redacted": event.redacted, "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
+        case SessionStarted():
+            return {
+                "type": "session_start", "source": event.source, "stages": list(event.stages),
+                "providers": list(event.providers), "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
         case SessionEnded():
             return {
                 "type": "session_end", "audio_s": _r(event.audio_s),
-                "emitted_s": _r(event.emitted_s),
+                "emitted_s": _r(event.emitted_s), "summary": event.summary,
             }  # fmt: skip
         case Level():
             return None

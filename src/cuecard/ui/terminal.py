@@ -21,6 +21,7 @@ from cuecard.events import (
     Event,
     Level,
     Notice,
+    OfflineNotes,
     Question,
     SessionEnded,
     Speaker,
@@ -142,10 +143,15 @@ class TerminalView:
             case SuggestionDone():
                 for line in event.text.strip().splitlines():
                     out.print(f"        {line}", markup=False, highlight=False)
+            case OfflineNotes():
+                out.print(f"        (from your notes: {event.reason})", markup=False,
+                          highlight=False)  # fmt: skip
+                for line in event.text.strip().splitlines():
+                    out.print(f"        {line}", markup=False, highlight=False)
             case SuggestionFailed():
-                out.print(f"      [red]answer failed: {event.reason}[/]", markup=True)
+                out.print(f"      answer failed: {event.reason}", markup=False, style="red")
             case Notice():
-                out.print(f"[bold]{event.level}:[/] {event.message}", markup=True)
+                out.print(f"{event.level}: {event.message}", markup=False, highlight=False)
             case SessionEnded():
                 usage = usage_line(self.state)
                 out.print(f"[dim]session over: {event.audio_s:.1f} s of audio"

@@ -9,9 +9,10 @@ An answer card holds one **section per source**: a question can first get
 offline notes (the first-help deadline) and then a model's answer. Sections
 only ever grow at the end and never replace each other, so text the candidate
 is reading never jumps under their eyes; the views decide how to style an
-earlier section once a later one has arrived. Events say which source they
-come from with an optional ``source`` (or ``provider``) attribute; events
-without one form a single unattributed section, exactly as before.
+earlier section once a later one has arrived. ``OfflineNotes`` fills the notes
+section; a delta may also say its source with an optional ``source`` (or
+``provider``) attribute; deltas without one form a single unattributed
+section, exactly as before.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cuecard.events import (
     Event,
     Level,
     Notice,
+    OfflineNotes,
     PromptSent,
     Question,
     SessionEnded,
@@ -43,7 +45,8 @@ MAX_LINES = 300
 MAX_PROMPTS = 50
 TYPED_UTTERANCE_ID = 0
 """``Question.utterance_id`` of a question the user typed: no utterance has id 0."""
-NOTES_SOURCES = frozenset({"offline", "notes"})
+NOTES_SOURCE = "offline"
+NOTES_SOURCES = frozenset({NOTES_SOURCE, "notes"})
 """Sources whose text is the offline notes from the user's own profile."""
 
 _BULLET = re.compile(r"^\s*(?:[-*•‣▪–]|\d{1,2}[.)])\s+")
@@ -230,6 +233,8 @@ class SessionView:
                 self._delta(event)
             case SuggestionDone():
                 self._done(event)
+            case OfflineNotes():
+                self._notes(event)
             case SuggestionFailed():
                 card = self._card_for(event.question_id)
                 if card is not None:
@@ -296,6 +301,17 @@ class SessionView:
         self.streaming = True
         self.changed.add("card")
 
+    def _notes(self, event: OfflineNotes) -> None:
+        """Notes from the user's profile, in their own section; a model's text goes below."""
+        card = self._card_for(event.question_id)
+        if card is None:
+            return
+        section = card.section(NOTES_SOURCE)
+        section.text, section.done, section.provider = event.text, True, "offline"
+        if not any(s.text.strip() for s in card.sections if not s.notes):
+            card.status = event.reason  # why notes are shown, until the model says more
+        self.changed.add("card")
+
     def _done(self, event: SuggestionDone) -> None:
         self.answers += 1
         self.input_tokens += event.input_tokens
@@ -319,16 +335,27 @@ class SessionView:
 
     @staticmethod
     def _section_for_done(card: Card, source: str, provider: str) -> Section:
-        """The section a finished answer belongs to, whether or not its deltas said."""
-        for key in (source, provider):
-            if key:
-                for section in card.sections:
-                    if section.source == key:
-                        return section
-        for section in card.sections:  # deltas without a source: one unattributed stream
+        """The section a finished answer belongs to, whether or not its deltas said.
+
+        An unattributed stream still open is the one this ends (it may be the offline
+        engine at the end of a fallback chain: the notes section above stays as it was).
+        """
+        if source:
+            for section in card.sections:
+                if section.source == source:
+                    return section
+        for section in card.sections:
             if section.source == "" and not section.done:
-                section.source = source or provider
+                if not any(s.source == provider for s in card.sections):
+                    section.source = provider
                 return section
+        for section in card.sections:
+            if section.source == (source or provider) and not section.notes:
+                return section
+        if not source and provider in NOTES_SOURCES:
+            for section in card.sections:
+                if section.source == provider:
+                    return section
         return card.section(source or provider)
 
     def _card_for(self, question_id: int) -> Card | None:

@@ -197,6 +197,19 @@ class SdkProvider(ABC):
                 break  # first text, or an empty but complete answer
         return loop.time() - start
 
+    async def list_models(self) -> list[str]:
+        """The models the server lists for this key (``cuecard doctor`` checks the configured
+        one is among them), within ``LIST_MODELS_TIMEOUT_S``."""
+        try:
+            async with asyncio.timeout(LIST_MODELS_TIMEOUT_S):
+                return await self._list_models()
+        except TimeoutError:
+            raise errors.first_token_timeout(self.vendor, LIST_MODELS_TIMEOUT_S) from None
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise await self._translate(exc, started=False) from None
+
     async def aclose(self) -> None:
         """Close what this provider made; an injected HTTP client belongs to its caller."""
         await self._close_sdk()

@@ -46,7 +46,7 @@ class AnthropicProvider(SdkProvider):
         timeout_s: float = 20.0,
         first_token_timeout_s: float = 8.0,
     ) -> None:
-        vendor = Vendor("anthropic", "Anthropic")
+        vendor = Vendor.of("anthropic")
         if not api_key:
             raise errors.missing_key(vendor)
         super().__init__(

@@ -45,7 +45,7 @@ class GoogleProvider(SdkProvider):
         timeout_s: float = 20.0,
         first_token_timeout_s: float = 8.0,
     ) -> None:
-        vendor = Vendor("google", "Google Gemini")
+        vendor = Vendor.of("google")
         if not api_key:
             raise errors.missing_key(vendor)
         super().__init__(

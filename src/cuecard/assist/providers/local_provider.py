@@ -9,9 +9,6 @@ from the environment, and errors that say "is it running?" instead of "check you
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import urlsplit
-
 import openai
 
 from cuecard.assist.base import Prompt
@@ -49,7 +46,9 @@ class LocalProvider(OpenAIProvider):
         # The SDK fills these from OPENAI_ORG_ID / OPENAI_PROJECT_ID: not this server's business.
         self._client.organization = None
         self._client.project = None
-        self.needs_network = not is_loopback(url)
+        # Even on loopback the prompt leaves this process (a port can be a tunnel to another
+        # machine), so it is redacted, shown in the inspector and recorded like any other.
+        self.needs_network = True
 
     async def _start(
         self, prompt: Prompt, max_tokens: int
@@ -65,13 +64,3 @@ class LocalProvider(OpenAIProvider):
     async def _list_models(self) -> list[str]:
         return [m.id async for m in self._client.models.list()]
 
-
-def is_loopback(url: str) -> bool:
-    """True when ``url`` names this machine, so nothing leaves the device."""
-    host = (urlsplit(url).hostname or "").strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

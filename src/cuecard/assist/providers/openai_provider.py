@@ -57,10 +57,10 @@ class OpenAIProvider(SdkProvider):
         vendor: Vendor | None = None,
     ) -> None:
         if not api_key:
-            raise errors.missing_key(vendor or Vendor("openai", "OpenAI"))
+            raise errors.missing_key(vendor or Vendor.of("openai"))
         super().__init__(
             model=model,
-            vendor=vendor or Vendor("openai", "OpenAI"),
+            vendor=vendor or Vendor.of("openai"),
             http_client=http_client,
             timeout_s=timeout_s,
             first_token_timeout_s=first_token_timeout_s,

@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,19 +28,10 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import (
-    AnswerNow,
-    AudioChunk,
-    Event,
-    Level,
-    Notice,
-    Question,
-    Speaker,
-    next_id,
-)
+from cuecard.events import AnswerNow, Event, Level, Question, SessionStarted, Speaker
+from cuecard.session import FileInput, LiveInput, Session, SourceSpec
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import FALLBACK, plain
-from cuecard.ui.view import TYPED_UTTERANCE_ID
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +39,6 @@ LEVEL_EVERY_S = 0.1
 """At most this often per channel does a level meter move (10 Hz is smooth to the eye)."""
 
 SourceKind = Literal["demo", "file", "live"]
-
-
-class LiveCaptureMissing(RuntimeError):
-    """This build has no live capture module yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +52,14 @@ class SessionSpec:
     tripwire: bool = True
     """Arm the process-wide egress audit hook. It can never be removed, so tests that run
     the window inside the test process turn it off; the HTTP guard and ledger stay on."""
+
+    def source(self) -> SourceSpec:
+        """The session builder's source for this spec (``cuecard.session``)."""
+        if self.kind == "live":
+            return LiveInput()
+        if self.kind == "demo" or self.path is None:
+            return FileInput.bundled_demo(realtime=self.realtime)
+        return FileInput(self.path, realtime=self.realtime)
 
 
 class EngineBridge(QObject):
@@ -85,7 +80,9 @@ class EngineBridge(QObject):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._pipeline: object | None = None
+        self._session: Session | None = None
+        self._ready = False
+        """The model has loaded and the stages run (``SessionStarted`` went by)."""
         self._paused = False
         self._last_question: Question | None = None
         self._level_at: dict[Speaker, float] = {}
@@ -102,16 +99,15 @@ class EngineBridge(QObject):
 
     def session_time(self) -> float | None:
         """Seconds on the running session's clock (audio time at real-time speed)."""
-        from cuecard.pipeline import Pipeline
-
-        pipeline = self._pipeline
-        return pipeline.clock.now() if isinstance(pipeline, Pipeline) else None
+        session = self._session
+        return session.clock.now() if session is not None else None
 
     def start(self, spec: SessionSpec, cfg: Config) -> None:
         """Start a session; a running one is stopped first."""
         self.stop()
         self.spec = spec
         self._paused = False
+        self._ready = False
         self._last_question = None
         self._level_at.clear()
         self.listening("loading")
@@ -139,7 +135,10 @@ class EngineBridge(QObject):
         if not self.running:
             return
         self._paused = paused
-        if self._pipeline is not None:  # still loading: "loading" stays until it is ready
+        session = self._session
+        if session is not None:
+            session.set_paused(paused)  # a plain flag the session's source loop reads
+        if self._ready:  # still loading: "loading" stays until the model is there
             self.listening("paused" if paused else "listening")
 
     def answer_now(self) -> None:
@@ -154,38 +153,26 @@ class EngineBridge(QObject):
         return self._inject_factory(lambda clock: question)
 
     def ask(self, text: str) -> bool:
-        """Answer a question the user typed, as if the interviewer had asked it.
-
-        Its kind comes from the same analysis as a spoken question; it carries
-        ``TYPED_UTTERANCE_ID`` (no utterance), so views can mark it as typed.
-        False when no session is listening yet (the caller keeps it for later).
-        """
-        text = " ".join(text.split())
-        if not text:
+        """Answer a question the user typed, as if the interviewer had asked it
+        (``Session.ask``: the same analysis as a spoken one, no utterance). False when
+        no session is ready yet: the caller keeps the question for later."""
+        loop, session = self._loop, self._session
+        if not text.strip() or loop is None or session is None or not self._ready:
             return False
-        from cuecard.dialogue.questions import analyse, classify
-
-        analysis = analyse(text)
-        kind = analysis.kind if analysis is not None else classify(text)
-
-        def make(clock: SessionClock) -> Question:
-            now = clock.now()
-            return Question(next_id(), text, kind, 1.0, TYPED_UTTERANCE_ID, now, now, now)
-
-        return self._inject_factory(make)
+        try:
+            loop.call_soon_threadsafe(lambda: loop.create_task(session.ask(text)))
+        except RuntimeError:  # the loop closed since the check
+            return False
+        return True
 
     # -- the session thread --------------------------------------------------
     def _inject_factory(self, make: Callable[[SessionClock], Event]) -> bool:
-        loop, pipeline = self._loop, self._pipeline
-        if loop is None or pipeline is None or loop.is_closed():
-            return False
-        clock = getattr(pipeline, "clock", None)
-        inject = getattr(pipeline, "inject", None)
-        if not isinstance(clock, SessionClock) or inject is None:
+        loop, session = self._loop, self._session
+        if loop is None or session is None or loop.is_closed():
             return False
 
         def go() -> None:
-            loop.create_task(inject(make(clock)))
+            loop.create_task(session.inject(make(session.clock)))
 
         try:
             loop.call_soon_threadsafe(go)
@@ -197,7 +184,7 @@ class EngineBridge(QObject):
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
-            self._task = loop.create_task(self._session(spec, cfg))
+            self._task = loop.create_task(self._run(spec, cfg))
             loop.run_until_complete(self._task)
             self._post("listening", "ended")
         except asyncio.CancelledError:
@@ -209,7 +196,7 @@ class EngineBridge(QObject):
             self._post("listening", "failed")
             self._post("failed", reason)
         finally:
-            self._pipeline = None
+            self._session = None
             self._task = None
             try:
                 loop.run_until_complete(loop.shutdown_asyncgens())
@@ -217,77 +204,14 @@ class EngineBridge(QObject):
                 loop.close()
                 self._loop = None
 
-    async def _session(self, spec: SessionSpec, cfg: Config) -> None:
-        from cuecard.dialogue.stage import DialogueStage
-        from cuecard.pipeline import Pipeline, Processor
-        from cuecard.privacy.egress import startup
-        from cuecard.runner import build_engine, open_kept_session
-        from cuecard.session import load_transcriber
-        from cuecard.speech.stage import SpeechStage
-
-        clock = SessionClock()
-        guard = startup(cfg, tripwire=spec.tripwire) if spec.answers else None
-        transcriber = await asyncio.to_thread(load_transcriber, cfg)
-        source = self._source(spec, cfg, clock)
-        processors: list[Processor] = []
-        engine = None
-        notices: list[str] = []
-        vault = None
-        sinks = [self._sink]
-        try:
-            if cfg.privacy.keep_sessions:
-                # Opted in: this session is kept in the encrypted vault, as with --keep.
-                vault, recorder = open_kept_session(cfg, guard, notices)
-                sinks.append(recorder)
-            if spec.answers:
-                processors.append(DialogueStage(clock))
-                engine, notices = build_engine(cfg, clock, guard, demo_profile=spec.kind == "demo")
-                processors.append(engine)
-            speech = SpeechStage(transcriber, cfg.speech, clock)
-            pipeline = Pipeline(self._gate(source), speech, processors, sinks, clock)
-            self._pipeline = pipeline
-            for message in notices:
-                self._sink(Notice("warning", message, 0.0))
-            clock.reset()
-            self._post("listening", "listening")
-            await pipeline.run()
-        finally:
-            if engine is not None:
-                await engine.aclose()
-            if vault is not None:
-                vault.close()
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    def _source(
-        self, spec: SessionSpec, cfg: Config, clock: SessionClock
-    ) -> AsyncIterable[AudioChunk]:
-        from cuecard.audio.sources import FileSource
-
-        if spec.kind == "live":
-            try:
-                from cuecard.audio.capture import LiveSource
-            except ImportError:
-                raise LiveCaptureMissing(
-                    "live capture is not part of this build yet: try the demo "
-                    "(`cuecard demo --gui`) or replay a recording"
-                ) from None
-            source: AsyncIterable[AudioChunk] = LiveSource(
-                mic=cfg.audio.mic, loopback=cfg.audio.loopback, clock=clock
-            )
-            return source
-        path = spec.path
-        if spec.kind == "demo" or path is None:
-            from cuecard.cli.session_cmds import demo_recording
-
-            path = demo_recording()
-        return FileSource(path, clock=clock, realtime=spec.realtime)
-
-    async def _gate(self, source: AsyncIterable[AudioChunk]) -> AsyncIterator[AudioChunk]:
-        async for chunk in source:
-            if not self._paused:
-                yield chunk
+    async def _run(self, spec: SessionSpec, cfg: Config) -> None:
+        """The one session builder, as every front end uses it; the window only adds a sink."""
+        session = Session(
+            cfg, spec.source(), answers=spec.answers, tripwire=spec.tripwire, sinks=[self._sink]
+        )
+        session.set_paused(self._paused)
+        self._session = session
+        await session.run()  # "listening" is posted when the model has loaded (``_sink``)
 
     def _sink(self, event: Event) -> None:
         if isinstance(event, Level):
@@ -297,6 +221,9 @@ class EngineBridge(QObject):
             self._level_at[event.channel] = now
         elif isinstance(event, Question):
             self._last_question = event
+        elif isinstance(event, SessionStarted):
+            self._ready = True
+            self._post("listening", "listening")
         self._post("event", event)
 
     # -- crossing to the GUI thread ------------------------------------------------

@@ -283,8 +283,9 @@ class SettingsDialog(QDialog):
         self._add(form, "If it fails, try", ("assist", "fallback"), fallback, read_fallback, hint)
         hint = "In tokens (about ¾ of a word each): caps what one answer can cost."
         self._line(form, "Longest answer", ("assist", "max_tokens"), a.max_tokens, hint=hint)
-        self._line(form, "Answers per minute", ("assist", "answers_per_minute"),
-                   a.answers_per_minute, hint="Caps what a noisy call can cost.")  # fmt: skip
+        self._line(form, "Tokens per minute", ("assist", "tokens_per_minute"),
+                   a.tokens_per_minute, hint="Caps what a noisy call can cost with a paid "
+                   "provider; your notes and a local model are free.")  # fmt: skip
         return page
 
     def _provider_changed(self) -> None:
