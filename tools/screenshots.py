@@ -1,15 +1,19 @@
-"""Screenshot the desktop overlay mid-answer (dark, then light) and measure its responsiveness.
+"""Screenshot every screen of the desktop app and measure the overlay's responsiveness.
 
-Runs the real app path: the bundled demo through the real pipeline, the egress
-guard armed, answers from whatever config.toml says (the offline engine by
-default). Needs a display: under CI, ``Xvfb :99 & DISPLAY=:99 QT_QPA_PLATFORM=xcb``.
+Runs the real app path: the first run on whatever sound system there is (its
+device test and check really listen), then the bundled demo through the real
+pipeline with the egress guard armed, answers from whatever config.toml says,
+then Settings, the privacy panel and an error state (a cloud provider with no
+key). Needs a display: under CI, ``Xvfb :99 & DISPLAY=:99 QT_QPA_PLATFORM=xcb``.
 
-    python tools/screenshots.py --out artifacts [--docs docs/screenshot.png] [--realtime]
+    python tools/screenshots.py --out artifacts [--docs docs] [--realtime]
 
-Writes ``overlay-dark.png`` and ``overlay-light.png`` (taken the moment an answer
-has its first talking points and is still streaming) and ``screenshots.json``:
-the event loop's lateness, sampled by a 10 ms timer while answers stream
-(a grab blocks the loop by design, so the tick after a grab is not counted).
+Writes ``first-run.png``, ``first-run-devices.png``, ``first-run-check.png``,
+``overlay-dark.png`` and ``overlay-light.png`` (taken the moment an answer has
+its first talking points and is still streaming), ``settings.png``,
+``privacy.png``, ``error.png``, and ``screenshots.json``: each window's size, and
+the event loop's lateness, sampled by a 10 ms timer while answers stream (a grab
+blocks the loop by design, so the tick after a grab is not counted).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ TICK_MS = 10
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("artifacts"))
-    parser.add_argument("--docs", type=Path, default=None, help="also copy the dark shot here")
+    parser.add_argument("--docs", type=Path, default=None, help="also copy every shot here")
     parser.add_argument("--realtime", action="store_true", help="play the demo at real speed")
     parser.add_argument("--timeout", type=float, default=240.0)
     parser.add_argument(
@@ -37,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QWidget
 
     from cuecard import config as config_mod
     from cuecard.events import Event, SuggestionDelta
@@ -45,18 +50,40 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = config_mod.load()
     app = make_app()
+    args.out.mkdir(parents=True, exist_ok=True)
+    sizes: dict[str, list[int]] = {}
+    files: dict[str, str] = {}
+    report: dict[str, object] = {"platform": QGuiApplication.platformName()}
+
+    def wait(done: object, timeout: float) -> bool:
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            app.processEvents()
+            if done():  # type: ignore[operator]
+                return True
+            time.sleep(0.02)
+        return False
+
+    def shoot(widget: QWidget, name: str) -> None:
+        wait(lambda: False, 0.3)  # let layouts settle and paint
+        frame = widget.frameGeometry()
+        sizes[name] = [frame.width(), frame.height()]
+        image = widget.grab()  # the widget as drawn, whatever covers it on the screen
+        path = args.out / f"{name}.png"
+        image.save(str(path))
+        files[name] = str(path)
+
     window = OverlayWindow(cfg, default_spec=SessionSpec(kind="demo", realtime=args.realtime))
     window.resize(560, 720)
     window.move(20, 20)
     window.show()
-    args.out.mkdir(parents=True, exist_ok=True)
+    report["first_run"] = first_run(window, cfg, shoot, wait)  # over the window, as the app
 
     themes = ["dark", "light"]
     shots: dict[str, str] = {}
     lateness: list[float] = []
     skip_tick = False
     last = time.perf_counter()
-    report: dict[str, object] = {"platform": QGuiApplication.platformName()}
 
     def grab(theme: str) -> None:
         nonlocal skip_tick
@@ -69,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / f"overlay-{theme}.png"
         image.save(str(path))
         shots[theme] = str(path)
+        files[f"overlay-{theme}"] = str(path)
+        frame = window.frameGeometry()
+        sizes[f"overlay-{theme}"] = [frame.width(), frame.height()]
         skip_tick = True
 
     def on_event(event: Event) -> None:
@@ -118,19 +148,37 @@ def main(argv: list[str] | None = None) -> int:
     app.exec()
 
     window.bridge.stop()
+    timer.stop()
+    watch.stop()
+    answers, listening = window.state.answers, window.state.listening
+    window.set_theme("dark")
+    dialog = window.settings_dialog("Answers")
+    dialog.move(20, 20)
+    dialog.show()
+    shoot(dialog, "settings")
+    dialog.reject()
+    window.open_privacy("ledger")
+    panel = window._privacy_panel
+    assert panel is not None
+    panel.move(20, 20)
+    shoot(panel, "privacy")
+    panel.close()
+    error_state(window, shoot, wait)
     ordered = sorted(lateness)
     report.update(
         shots=shots,
         samples=len(ordered),
         max_late_ms=round(ordered[-1], 2) if ordered else None,
         p99_late_ms=round(ordered[int(0.99 * (len(ordered) - 1))], 2) if ordered else None,
-        answers=window.state.answers,
-        listening=window.state.listening,
+        answers=answers,
+        listening=listening,
         realtime=args.realtime,
         failure=failure[0] if failure else None,
         privacy_green=window.privacy_light.green,
         connections=window.privacy_light.allowed,
         wall_s=round(time.perf_counter() - t0, 1),
+        sizes=sizes,
+        files=files,
     )
     from cuecard.privacy.ledger import process_ledger
 
@@ -141,11 +189,59 @@ def main(argv: list[str] | None = None) -> int:
     ]
     window.close()
     (args.out / "screenshots.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    if args.docs is not None and "dark" in shots:
-        args.docs.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shots["dark"], args.docs)
+    if args.docs is not None:
+        args.docs.mkdir(parents=True, exist_ok=True)
+        for name, path in files.items():
+            shutil.copyfile(path, args.docs / f"{name}.png")
     print(json.dumps(report))
     return 0 if len(shots) == 2 and not failure else 1
+
+
+def first_run(window: object, cfg: object, shoot: object, wait: object) -> dict[str, object]:
+    """The wizard: welcome, the device lists after a real test, the check's verdict."""
+    from cuecard.ui.desktop.first_run import FirstRunDialog
+
+    wizard = FirstRunDialog(cfg, window)  # type: ignore[arg-type]
+    wizard.move(20, 20)
+    wizard.show()
+    shoot(wizard, "first-run")  # type: ignore[operator]
+    wizard.next()
+    picker = wizard.devices.picker
+    call = next((i for i in range(picker.call.count())
+                 if "call" in picker.call.itemText(i).lower()), -1)  # fmt: skip
+    if call >= 0:
+        picker.call.setCurrentIndex(call)
+    if picker.test_button.isEnabled():
+        picker.test()
+        wait(picker.test_button.isEnabled, 15)  # type: ignore[operator]
+    shoot(wizard, "first-run-devices")  # type: ignore[operator]
+    while wizard.currentPage() is not wizard.selftest:
+        wizard.next()
+    check = wizard.selftest
+    if check.run_button.isVisible():
+        check.start()
+        wait(lambda: check.passed is not None, 120)  # type: ignore[operator]
+    shoot(wizard, "first-run-check")  # type: ignore[operator]
+    wizard.reject()  # a screenshot run changes no settings
+    return {"problem": picker.found.problem, "verdicts": picker.verdicts(),
+            "check_passed": check.passed, "check": check.instruction.text()}  # fmt: skip
+
+
+def error_state(window: object, shoot: object, wait: object) -> None:
+    """What the overlay shows when answers cannot come from the chosen provider."""
+    from cuecard.config import Config
+    from cuecard.ui.desktop.engine_thread import SessionSpec
+
+    win = window  # an OverlayWindow
+    cfg = Config.model_validate({"assist": {"provider": "openai"}})
+    win.cfg = cfg  # type: ignore[attr-defined]
+    win.start_session(SessionSpec(kind="demo", realtime=False))  # type: ignore[attr-defined]
+    state = win.state  # type: ignore[attr-defined]
+    wait(lambda: bool(state.notice) and state.card is not None and state.card.done, 90)  # type: ignore[operator]
+    win.bridge.set_paused(True)  # type: ignore[attr-defined]
+    win.refresh_now()  # type: ignore[attr-defined]
+    shoot(win, "error")  # type: ignore[operator]
+    win.bridge.stop()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

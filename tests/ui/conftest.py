@@ -32,3 +32,69 @@ def keychain(ui_keychain: PrivateKeychain) -> Iterator[PrivateKeychain]:
     _clear_cuecard_entries()
     yield ui_keychain
     _clear_cuecard_entries()
+
+# In-process windows must not grab keys on whatever X server the shell has: the tests that
+# need one start their own Xvfb and name it explicitly.
+os.environ.pop("DISPLAY", None)
+
+
+# -- a real sound system, for the device lists and the first-run check ----------------
+
+from pathlib import Path  # noqa: E402
+
+from live.pulse_server import PulseError, PulseServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ui_pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    """A private PulseAudio server with a virtual mic and a call sink (see live/pulse_server)."""
+    server = PulseServer(tmp_path_factory.mktemp("ui-pulse"))
+    try:
+        server.start()
+    except PulseError as err:
+        pytest.fail(f"cannot start a private PulseAudio server: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sound(ui_pulse: PulseServer, monkeypatch: pytest.MonkeyPatch) -> PulseServer:
+    monkeypatch.setenv("PULSE_SERVER", ui_pulse.server)
+    assert ui_pulse.playing() == 0
+    return ui_pulse
+
+
+@pytest.fixture
+def testdata_dir(testdata: Path) -> Path:
+    return testdata
+
+
+# -- a private X server -------------------------------------------------------------------
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+
+@pytest.fixture
+def xvfb() -> Iterator[str]:
+    """A private X server; its display number comes back on a pipe (no guessing)."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed: apt-get install xvfb (the screenshot test needs it)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+

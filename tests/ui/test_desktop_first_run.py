@@ -1,56 +1,158 @@
-"""First run: the choices land in config.toml and the keychain; the self-test runs for real."""
+"""First run on a real sound system: device lists with verdicts, an honest check, a kept config.
+
+PulseAudio runs privately with a virtual microphone and a "Call Audio" sink
+(tests/live/pulse_server.py); clips from ../shared/testdata are played into them
+with paplay, as a person speaking and a call playing would.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from cuecard import config as config_mod
-from cuecard.config import Config
-from cuecard.ui.desktop.first_run import FirstRunDialog
+from cuecard.ui.desktop.config_file import config_path
+from cuecard.ui.desktop.devices import DeviceList, no_sound_system
+from cuecard.ui.desktop.first_run import FirstRunDialog, needs_first_run
+from live.pulse_server import PulseServer
 
 FAKE_KEY = "sk-test-" + "abcdefghijklmnop"  # built at run time: obviously not a real key
+LEFT = Qt.MouseButton.LeftButton
+USER_FILE = '# my own notes about this file\n[ui]\ntheme = "light"  # easier on my eyes\n'
 
 
-def test_offline_setup_with_a_resume_and_a_passing_self_test(qtbot: QtBot, tmp_path: Path) -> None:
-    from cuecard.profile.store import ProfileStore
-
-    wizard = FirstRunDialog(Config(), realtime=False, tripwire=False)
+def wizard_at(qtbot: QtBot, page: str, **kwargs: object) -> FirstRunDialog:
+    cfg = config_mod.load()
+    wizard = FirstRunDialog(cfg, realtime=True, tripwire=False, **kwargs)  # type: ignore[arg-type]
     qtbot.addWidget(wizard)
     wizard.show()
-    wizard.next()  # devices: the defaults
-    assert wizard.answers.offline.isChecked()
+    assert wizard.currentPage() is wizard.welcome
+    while wizard.currentPage() is not getattr(wizard, page):
+        wizard.next()
+    return wizard
+
+
+def test_devices_are_lists_with_a_verdict_for_each_the_default_included(
+    qtbot: QtBot, sound: PulseServer, testdata: Path
+) -> None:
+    wizard = wizard_at(qtbot, "devices")
+    assert wizard.devices.subTitle() == "Step 1 of 4"
+    picker = wizard.devices.picker
+    mics = [picker.mic.itemText(i) for i in range(picker.mic.count())]
+    calls = [picker.call.itemText(i) for i in range(picker.call.count())]
+    assert mics == ["System default: Virtual Mic", "Virtual Mic"]
+    assert calls[0] == "System default: Monitor of Laptop Speakers"
+    assert "Monitor of Call Audio" in calls
+
+    # The defaults are tested as they are: the mic hears the speaker, the idle speakers nothing.
+    talk = sound.play("micfeed", testdata / "jfk.flac")
+    qtbot.mouseClick(picker.test_button, LEFT)
+    qtbot.waitUntil(picker.test_button.isEnabled, timeout=15_000)
+    talk.terminate()
+    talk.wait(10)
+    assert picker.verdicts()["input"] == "✔ We hear you"
+    assert picker.verdicts()["loopback"].startswith("✕ Nothing")
+
+    picker.call.setCurrentIndex(calls.index("Monitor of Call Audio"))
+    call = sound.play("call", testdata / "beckett.wav")
+    qtbot.mouseClick(picker.test_button, LEFT)
+    qtbot.waitUntil(picker.test_button.isEnabled, timeout=15_000)
+    call.terminate()
+    call.wait(10)
+    assert picker.verdicts()["loopback"] == "✔ We hear the call"
+    assert wizard.result_config().audio.loopback == "Monitor of Call Audio"
+    assert wizard.result_config().audio.mic is None  # the system default stays the default
+
+
+def test_the_check_waits_for_the_model_then_passes_only_when_both_were_heard(
+    qtbot: QtBot, sound: PulseServer, testdata: Path
+) -> None:
+    wizard = wizard_at(qtbot, "devices")
+    picker = wizard.devices.picker
+    picker.call.setCurrentIndex(picker.call.findData("Monitor of Call Audio"))
+    while wizard.currentPage() is not wizard.selftest:
+        wizard.next()
+    check = wizard.selftest
+    assert check.run_button.isVisible() and not check.demo_button.isVisible()
+    check.start()
+    assert "Loading the speech model" in check.instruction.text()
+    qtbot.waitUntil(lambda: check.loaded, timeout=60_000)  # the model's load is not counted
+    assert "say something" in check.instruction.text()
+    # Only the user speaks: not enough.
+    talk = sound.play("micfeed", testdata / "jfk.flac")
+    qtbot.waitUntil(lambda: "you" in check.heard, timeout=30_000)
+    assert check.passed is None and check.call.text() in (
+        "… The call's sound: waiting", "… The call's sound: there is sound, no words yet"
+    )  # fmt: skip
+    call = sound.play("call", testdata / "beckett.wav")
+    qtbot.waitUntil(lambda: check.passed is not None, timeout=40_000)
+    for proc in (talk, call):
+        proc.terminate()
+        proc.wait(10)
+    assert check.passed, check.report.text()
+    assert check.instruction.text() == "All set: cuecard hears you and the call."
+    assert check.you.text().startswith("✔") and check.call.text().startswith("✔")
+
+
+def test_without_a_sound_system_it_never_says_all_set(qtbot: QtBot) -> None:
+    nothing = DeviceList(problem=no_sound_system(""))
+    wizard = wizard_at(qtbot, "selftest", devices=nothing)
+    check = wizard.selftest
+    assert not check.run_button.isVisible() and check.demo_button.isVisible()
+    assert "can't reach a sound system" in check.instruction.text()
+    assert not wizard.devices.picker.test_button.isEnabled()
+    check.realtime = False
+    check.start_demo()
+    qtbot.waitUntil(lambda: check.passed is not None, timeout=90_000)
+    assert check.passed is False
+    shown = check.instruction.text() + check.report.text()
+    assert "All set" not in shown
+    assert "speech model and the answers work" in shown and "sound system" in shown
+
+
+def test_finish_writes_only_the_choices_and_keeps_the_users_file(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from cuecard.profile.store import ProfileStore
+
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(USER_FILE, encoding="utf-8")
+    assert not needs_first_run({})  # a non-default config: set up already
+    wizard = wizard_at(qtbot, "answers", devices=DeviceList(problem="none here"))
+    page = wizard.answers
+    assert page.subTitle() == "Step 2 of 4" and page.offline.isChecked()
+    page.local.setChecked(True)
+    assert page.local_box.isVisible() and not page.key_box.isVisible()
+    page.url.setText("http://127.0.0.1:1234/v1")
+    page.model.setText("qwen2.5")
     wizard.next()
+    assert wizard.currentPage() is wizard.profile and wizard.profile.subTitle() == "Step 3 of 4"
     resume = tmp_path / "resume.md"
     resume.write_text("# Experience\n\nRan the payments API for six years.\n", encoding="utf-8")
     wizard.profile.add([resume])
     assert [d.name for d in ProfileStore().documents()] == ["resume.md"]
-    wizard.next()
-    assert wizard.currentPage() is wizard.selftest
-    # Whether this machine has capture devices depends on which tests ran before
-    # (the live tests start a PulseAudio server with silent null sinks); with no
-    # usable device the self-test plays the demo, which is what is checked here.
-    wizard.devices.hear.setEnabled(False)
-    wizard.selftest.start()
-    qtbot.waitUntil(lambda: wizard.selftest.passed is not None, timeout=30_000)
-    report = wizard.selftest.report.text()
-    assert wizard.selftest.passed, report
-    assert "✔ speech model loaded" in report and "✔ heard and transcribed" in report
+    assert "Added resume.md" in wizard.profile.message.text()
     wizard.accept()
-    assert config_mod.load().assist.provider == "offline"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(USER_FILE.splitlines()[0]) and "easier on my eyes" in text
+    cfg = config_mod.load()
+    assert cfg.assist.provider == "local" and cfg.assist.local.base_url.endswith(":1234/v1")
+    assert cfg.assist.local.model == "qwen2.5" and cfg.ui.theme == "light"
 
 
-def test_a_pasted_key_goes_to_the_keychain(qtbot: QtBot, keychain: object) -> None:
+def test_a_pasted_key_goes_to_the_keychain_and_then_setup_is_done(
+    qtbot: QtBot, keychain: object
+) -> None:
     from cuecard.privacy import secrets
 
-    wizard = FirstRunDialog(Config(), realtime=False, tripwire=False)
-    qtbot.addWidget(wizard)
-    wizard.show()
-    wizard.next()
+    assert needs_first_run({})
+    wizard = wizard_at(qtbot, "answers", devices=DeviceList(problem="none here"))
     page = wizard.answers
     page.keyed.setChecked(True)
-    page.provider.setCurrentText("openai")
+    page.provider.setCurrentIndex(page.provider.findData("openai"))
     page.key.setText("has a space")
     wizard.next()
     assert wizard.currentPage() is page and "API key" in page.error.text()
@@ -61,3 +163,5 @@ def test_a_pasted_key_goes_to_the_keychain(qtbot: QtBot, keychain: object) -> No
     assert secrets.get_secret("openai") == FAKE_KEY
     wizard.accept()
     assert config_mod.load().assist.provider == "openai"
+    assert not needs_first_run({})  # someone with a key is not asked again
+    assert not needs_first_run({"first_run_done": True})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,8 +13,9 @@ from cuecard import config as config_mod
 from cuecard.config import Config
 from cuecard.events import PromptSent
 from cuecard.ui.desktop.app import OverlayWindow, prefs_path, save_prefs
+from cuecard.ui.desktop.config_file import save_changes
 from cuecard.ui.desktop.privacy_panel import PrivacyPanel
-from cuecard.ui.desktop.settings import SettingsDialog, config_path, to_toml
+from cuecard.ui.desktop.settings import PAGES, SettingsDialog, config_path
 from cuecard.ui.desktop.state import OverlayState
 
 
@@ -23,6 +23,7 @@ def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None
     dialog = SettingsDialog(Config())
     qtbot.addWidget(dialog)
     dialog.show()
+    dialog.show_page("Display")
     size = dialog.fields[("ui", "font_size")]
     assert isinstance(size.widget, QLineEdit)
     size.widget.selectAll()
@@ -35,7 +36,7 @@ def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None
     assert not config_path().exists()
 
     size.widget.setText("abc")
-    assert "integer" in size.error.text()
+    assert "whole number" in size.error.text()
     size.widget.setText("26")
     assert size.widget.property("invalid") is False and not size.error.isVisible()
     assert dialog.save_button.isEnabled()
@@ -55,24 +56,33 @@ def test_settings_mark_an_invalid_value_inline_before_save(qtbot: QtBot) -> None
     assert config_mod.load().ui.opacity == 0.9
 
 
-def test_settings_round_trip_every_section(qtbot: QtBot) -> None:
+def test_settings_round_trip_every_section_and_fit_a_laptop_screen(qtbot: QtBot) -> None:
     cfg = Config.model_validate({
         "assist": {"provider": "local", "fallback": ["anthropic"],
                    "local": {"model": "qwen", "base_url": "http://127.0.0.1:9/v1"}},
         "privacy": {"redact": True, "redact_terms": ["Alex Rivera", 'Quote "me"']},
         "ui": {"theme": "light"},
     })  # fmt: skip
-    text = to_toml(cfg)
-    assert config_mod.parse(tomllib.loads(text)) == cfg
+    save_changes(Config(), cfg)  # what the dialog writes is what `cuecard` reads back
+    assert config_mod.load() == cfg
     dialog = SettingsDialog(cfg)
     qtbot.addWidget(dialog)
+    dialog.show()
+    for page in PAGES:  # every page, with its longest texts, fits 1280×800
+        dialog.show_page(page)
+        assert dialog.page == page
+        hint = dialog.sizeHint().expandedTo(dialog.size())
+        assert hint.width() <= 1280 and hint.height() <= 800, (page, hint)
+        assert dialog.minimumSizeHint().width() <= 1280
     fallback = dialog.fields[("assist", "fallback")].widget
     assert isinstance(fallback, QLineEdit)
     fallback.setText("anthropic, nonsense")
     assert dialog.invalid_fields() == [("assist", "fallback")]
-    fallback.setText("anthropic")
+    fallback.setText("anthropic, offline")
     assert dialog.save()
-    assert config_mod.load() == cfg
+    assert config_mod.load() == cfg.model_copy(
+        update={"assist": cfg.assist.model_copy(update={"fallback": ["anthropic", "offline"]})}
+    )
 
 
 def test_window_applies_saved_settings(qtbot: QtBot) -> None:
@@ -174,3 +184,42 @@ def test_a_desktop_session_is_kept_in_the_vault_when_the_user_opted_in(
         assert len(sessions) == 1
         export = json.dumps(vault.export(None), ensure_ascii=False)
     assert all(text in export for text in shown)
+
+
+def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBot) -> None:
+    from cuecard.privacy.ledger import process_ledger
+
+    ledger = process_ledger()
+    saved = ledger.entries()
+    ledger.clear()
+    try:
+        panel = PrivacyPanel(OverlayState())
+        qtbot.addWidget(panel)
+        panel.show()
+        # Nothing happened yet: each pane says so instead of showing an empty box.
+        assert panel.ledger_empty.isVisible() and not panel.table.isVisible()
+        assert "stayed on this device" in panel.ledger_summary.text()
+        panel.show_tab("prompts")
+        assert panel.prompts_empty.isVisible() and not panel.prompt_split.isVisible()
+
+        # A program start (the dynamic loader's cache lookup) is no destination.
+        ledger.record(host="ldconfig", port=0, purpose="subprocess", outcome="allowed",
+                      layer="process")  # fmt: skip
+        panel.show_tab("ledger")
+        panel.refresh()
+        assert panel.table.rowCount() == 0 and panel.ledger_empty.isVisible()
+        assert "stayed on this device" in panel.ledger_summary.text()
+        assert "ldconfig" in panel.programs.text() and panel.programs.isVisible()
+
+        ledger.record(host="127.0.0.1", port=11434, purpose="answer", outcome="allowed",
+                      label="local")  # fmt: skip
+        panel.refresh()
+        shown = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
+        assert panel.table.rowCount() == 1 and "127.0.0.1:11434" in shown
+        assert not any(cell.endswith(":0") for cell in shown)
+        assert "1 connection(s), all to providers you configured" in panel.ledger_summary.text()
+    finally:
+        ledger.clear()
+        for entry in saved:
+            ledger.record(**{k: v for k, v in entry.to_dict().items()
+                             if k not in ("id", "time", "duration_s")})  # fmt: skip

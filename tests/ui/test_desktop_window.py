@@ -24,6 +24,7 @@ from cuecard.ui.desktop.hotkeys import HELP_NOTES
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
+ALT = Qt.KeyboardModifier.AltModifier
 
 
 def show_active(win: OverlayWindow, qtbot: QtBot) -> None:
@@ -96,7 +97,7 @@ def test_demo_shows_question_card_bullets_and_transcript(
     # No reference lost per event (PySide6 6.12 loses one on every Python-side emit, which
     # aborts the process after a few thousand events: a long interview).
     events = len(rec.events) - seen
-    assert events > 100
+    assert events > 50
     assert sys.getrefcount(True) > trues - 50, (sys.getrefcount(True) - trues, events)
 
 
@@ -105,7 +106,7 @@ def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(
 ) -> None:
     rec = Recorder(window)
     window.default_spec = demo(realtime=True)
-    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL)  # start listening
+    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL | ALT)  # start listening
     qtbot.waitUntil(lambda: window.state.listening == "listening", timeout=30_000)
 
     # The greeting is not a question, so nothing is answered until the user asks.
@@ -117,7 +118,7 @@ def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(
     greeting = next(ln for ln in window.state.lines if ln.speaker == "interviewer")
 
     # Answer now: the interviewer's last turn becomes the question, and gets talking points.
-    qtbot.keyClick(window, Qt.Key.Key_Return, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_Return, CTRL | ALT)
     qtbot.waitUntil(lambda: window.state.card is not None, timeout=10_000)
     assert window.state.card is not None
     question = window.state.card.question
@@ -146,13 +147,13 @@ def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(
     # Pause: audio is dropped, so nothing said while paused reaches the transcript. The
     # pause spans "Can you tell me about yourself?" (10.6 s to 12.6 s of the recording).
     qtbot.waitUntil(lambda: (window.bridge.session_time() or 0) >= 7.0, timeout=10_000)
-    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL | ALT)
     paused_at = window.bridge.session_time()
     assert paused_at is not None
     assert window.bridge.paused and window.state.listening == "paused"
     qtbot.waitUntil(lambda: "paused" in window.listening_label.text(), timeout=1_000)
     qtbot.waitUntil(lambda: (window.bridge.session_time() or 0) >= 13.0, timeout=10_000)
-    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_Space, CTRL | ALT)
     resumed_at = window.bridge.session_time()
     assert resumed_at is not None and paused_at + 0.5 < 10.4 and resumed_at - 0.5 > 11.0
     assert not window.bridge.paused and window.state.listening == "listening"
@@ -166,13 +167,14 @@ def test_keyboard_answer_now_clear_pause_copy_regenerate_help_hide(
     # F1 shows the help overlay, which is honest about hotkeys and screen capture.
     qtbot.keyClick(window, Qt.Key.Key_F1)
     assert window.help_overlay.isVisible()
-    assert "focus" in window.help_overlay.label.text()
+    assert "focus" in window.help_overlay.label.text()  # honest about where keys work here
+    assert "Ctrl+Alt+H" in window.help_overlay.label.text()
     assert "no option to hide" in " ".join(HELP_NOTES)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.help_overlay.isVisible()
 
     # Hide: minimised (no tray on this platform), and shown again.
-    qtbot.keyClick(window, Qt.Key.Key_H, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_H, CTRL | ALT)
     qtbot.waitUntil(lambda: window.isMinimized() or window.isHidden(), timeout=5_000)
     window.toggle_hidden()
     qtbot.waitUntil(lambda: not window.isMinimized() and window.isVisible(), timeout=5_000)
@@ -208,19 +210,44 @@ def test_geometry_is_remembered(qtbot: QtBot) -> None:
     second.close()
 
 
-def test_app_without_live_capture_says_what_to_do(qtbot: QtBot) -> None:
-    from cuecard.ui.desktop.engine_thread import live_capture_available
-
-    win = OverlayWindow(Config(), default_spec=SessionSpec(kind="live", tripwire=False))
+def test_first_start_after_setup_listens_and_a_second_press_while_loading_does_not_pause(
+    qtbot: QtBot,
+) -> None:
+    win = OverlayWindow(Config(), default_spec=demo(realtime=True))
     qtbot.addWidget(win)
-    win.show()
-    win.toggle_listening()
-    if live_capture_available():
-        qtbot.waitUntil(lambda: win.state.listening in ("listening", "failed"), timeout=30_000)
-    else:
-        assert not win.bridge.running
-        assert "live capture" in win.notice.text() and win.notice.isVisible()
-        assert win.state.listening == "idle"
+    show_active(win, qtbot)
+    assert "press Start" in win.listening_label.text()  # nothing listens until asked
+    assert not win.bridge.running
+    qtbot.mouseClick(win.start_button, Qt.MouseButton.LeftButton)
+    assert win.state.listening == "loading"
+    qtbot.mouseClick(win.start_button, Qt.MouseButton.LeftButton)  # impatient: pressed again
+    qtbot.waitUntil(lambda: win.state.listening != "loading", timeout=60_000)
+    assert win.state.listening == "listening" and not win.bridge.paused
+    win.refresh_now()
+    assert "listening" in win.listening_label.text() and "Pause" in win.start_button.text()
+    win.bridge.stop()
+    win.close()
+
+
+def test_a_typed_question_is_answered_like_a_spoken_one(qtbot: QtBot) -> None:
+    win = OverlayWindow(Config(), default_spec=demo(realtime=True))
+    qtbot.addWidget(win)
+    show_active(win, qtbot)
+    rec = Recorder(win)
+    qtbot.keyClick(win, Qt.Key.Key_K, CTRL)  # focus the question box
+    assert win.ask_box.hasFocus()
+    # Typed before anything listens: the session starts, and answers once it is ready.
+    qtbot.keyClicks(win.ask_box, "What should I say if they ask about my salary expectations?")
+    qtbot.keyClick(win.ask_box, Qt.Key.Key_Return)
+    assert win.ask_box.text() == "" and win.bridge.running
+    qtbot.waitUntil(lambda: win.state.card is not None and win.state.card.done, timeout=60_000)
+    card = win.state.card
+    assert card is not None and card.typed and card.bullets
+    assert card.question.text == "What should I say if they ask about my salary expectations?"
+    assert card.question.kind == "logistics"  # the same analysis as a spoken question
+    assert rec.done_for(card.question.id) == 1
+    win.refresh_now()
+    assert "TYPED" in win.question.kind.text()
     win.bridge.stop()
     win.close()
 
@@ -235,4 +262,20 @@ def test_font_size_and_theme_come_from_config(qtbot: QtBot) -> None:
     show_active(win, qtbot)
     qtbot.keyClick(win, Qt.Key.Key_Equal, CTRL)
     assert win.font_px == 32
+    win.close()
+
+
+def test_an_error_names_the_place_that_fixes_it_and_opens_it(qtbot: QtBot) -> None:
+    win = OverlayWindow(Config())
+    qtbot.addWidget(win)
+    win.show()
+    win.show_notice("no openai key: run `cuecard keys set openai` (using the next provider)")
+    win.refresh_now()
+    shown = win.notice.text()
+    assert "cuecard keys" not in shown and "href='settings:Keys'" in shown
+    assert win.notice.isVisible()
+    win.notice.linkActivated.emit("settings:Keys")  # what a click on the link does
+    dialog = win._settings
+    assert dialog is not None and dialog.isVisible() and dialog.page == "Keys"
+    dialog.reject()
     win.close()

@@ -1,6 +1,8 @@
-"""The real app under an X server (Xvfb): screenshots mid-answer, and a responsive event loop.
+"""The real app under an X server (Xvfb): every screen, sizes, and a responsive event loop.
 
-Runs ``tools/screenshots.py`` in its own process on Qt's xcb platform, with the
+Runs ``tools/screenshots.py`` in its own process on Qt's xcb platform, on a
+private PulseAudio where a voice plays into the virtual microphone and a call
+into the call sink (so the first run's device test and check really hear), with the
 egress guard armed as in the shipped app, answering from the OpenAI-compatible
 ``local`` provider that is really the loopback fake server, streaming a word
 every 30 ms, so answers take a couple of seconds while the demo's speech is
@@ -11,17 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtGui import QImage
 
 from fakes.provider_server import FakeProviderServer, Reply
+from live.pulse_server import PulseServer
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
@@ -45,29 +46,6 @@ ANSWER = (
 )
 
 
-@pytest.fixture
-def xvfb() -> Iterator[str]:
-    """A private X server; its display number comes back on a pipe (no guessing)."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed: apt-get install xvfb (the screenshot test needs it)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    try:
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def pixels(path: Path) -> np.ndarray:
     image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
     assert not image.isNull(), path
@@ -76,27 +54,72 @@ def pixels(path: Path) -> np.ndarray:
     return raw.reshape(h, stride)[:, : w * 3].reshape(h, w, 3)
 
 
-def test_overlay_screenshots_mid_answer_and_stays_responsive(xvfb: str, cuecard_home: Path) -> None:
+SCREENS = ("first-run", "first-run-devices", "first-run-check", "overlay-dark", "overlay-light",
+           "settings", "privacy", "error")  # fmt: skip
+
+
+class Playing:
+    """A person speaking into the virtual mic and a call playing, on a loop, while it runs."""
+
+    def __init__(self, sound: PulseServer, testdata: Path) -> None:
+        self.stop = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._loop, args=(sound, sink, testdata / clip), daemon=True)
+            for sink, clip in (("micfeed", "jfk.flac"), ("call", "beckett.wav"))
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _loop(self, sound: PulseServer, sink: str, clip: Path) -> None:
+        while not self.stop.is_set():
+            proc = sound.play(sink, clip)
+            while proc.poll() is None:
+                if self.stop.wait(0.1):
+                    proc.terminate()
+                    proc.wait(10)
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(15)
+
+
+def test_every_screen_fits_a_laptop_and_the_overlay_stays_responsive(
+    xvfb: str, cuecard_home: Path, sound: PulseServer, testdata: Path
+) -> None:
+    playing = Playing(sound, testdata)
     with FakeProviderServer(default=Reply(text=ANSWER, chunk_delay_s=0.03)) as server:
         config = cuecard_home / "config" / "config.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(
-            '[assist]\nprovider = "local"\nanswers_per_minute = 30\n\n'
+            '[assist]\nprovider = "local"\n\n'
             f'[assist.local]\nmodel = "llama3.2"\nbase_url = "{server.openai_base_url}"\n',
             encoding="utf-8",
         )
         env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb",
-               "CUECARD_HOME": str(cuecard_home)}  # fmt: skip
+               "CUECARD_HOME": str(cuecard_home), "PULSE_SERVER": sound.server}  # fmt: skip
         proc = subprocess.run(
             [sys.executable, str(REPO / "tools" / "screenshots.py"), "--out", str(ARTIFACTS),
              "--realtime"],
             env=env, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         generations = server.generations
+    playing.close()
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((ARTIFACTS / "screenshots.json").read_text(encoding="utf-8"))
     assert report["platform"] == "xcb"
     assert report["failure"] is None and report["answers"] >= 2
+
+    # Every screen was captured, and none is wider than 1280 px or taller than 800 px.
+    assert sorted(report["sizes"]) == sorted(SCREENS)
+    for name, (width, height) in report["sizes"].items():
+        assert width <= 1280 and height <= 800, (name, width, height)
+        assert (ARTIFACTS / f"{name}.png").is_file()
+    # The first run heard the virtual mic and the call, and only then said "All set".
+    first = report["first_run"]
+    assert first["problem"] == "" and first["check_passed"] is True, first
+    assert first["verdicts"] == {"input": "✔ We hear you", "loopback": "✔ We hear the call"}
 
     # Both themes were captured mid-answer, and the images hold a real window.
     dark, light = pixels(ARTIFACTS / "overlay-dark.png"), pixels(ARTIFACTS / "overlay-light.png")

@@ -41,7 +41,7 @@ def test_partials_settle_into_one_line_and_the_answer_streams_into_the_card() ->
         SuggestionDone(7, "- Token bucket per client", "openai", "gpt-4o-mini", 2.5, 1000, 200)
     )
     assert state.card.done and state.card.status == "openai · gpt-4o-mini"
-    assert state.tokens_in == 1000 and state.cost_usd is not None and state.cost_usd > 0
+    assert state.input_tokens == 1000 and state.cost_usd is not None and state.cost_usd > 0
     console = Console(file=io.StringIO(), width=100, force_terminal=False)
     console.print(render(state))
     drawn = console.file.getvalue()  # type: ignore[attr-defined]

@@ -9,8 +9,7 @@ questions and finished answers as plain lines instead.
 from __future__ import annotations
 
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -18,7 +17,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from cuecard.assist.pricing import estimate_usd
 from cuecard.events import (
     Event,
     Level,
@@ -27,11 +25,11 @@ from cuecard.events import (
     Question,
     SessionEnded,
     Speaker,
-    SuggestionDelta,
     SuggestionDone,
     SuggestionFailed,
     Utterance,
 )
+from cuecard.ui.view import SessionView, section_label
 
 COLOURS: dict[Speaker, str] = {"interviewer": "cyan", "you": "green"}
 MAX_LINES = 14
@@ -43,91 +41,11 @@ def clock(seconds: float) -> str:
 
 
 @dataclass
-class _Line:
-    id: int
-    speaker: Speaker
-    start_s: float
-    text: str
-    stable: str
-    final: bool
-
-
-@dataclass
-class _Card:
-    question: Question
-    answer: str = ""
-    status: str = "thinking…"
-    done: bool = False
-    notes: str = ""
-    """Offline notes shown while the model is slow or failed: their own section."""
-
-
-@dataclass
-class ViewState:
-    """What the view shows; kept separate from drawing so it can be tested."""
+class ViewState(SessionView):
+    """What the terminal shows: the shared reducer plus the title and an extra status text."""
 
     title: str = "cuecard"
-    lines: deque[_Line] = field(default_factory=lambda: deque(maxlen=200))
-    card: _Card | None = None
-    levels: dict[Speaker, float] = field(default_factory=dict)
-    notice: str = ""
     status_extra: str = ""
-    ended: bool = False
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float | None = 0.0
-
-    def apply(self, event: Event) -> None:
-        match event:
-            case Utterance():
-                for line in reversed(self.lines):
-                    if line.id == event.id:
-                        line.text, line.stable, line.final = event.text, event.stable, event.final
-                        break
-                else:
-                    self.lines.append(
-                        _Line(event.id, event.speaker, event.start_s, event.text, event.stable,
-                              event.final)
-                    )  # fmt: skip
-            case Question():
-                if self.card is not None and self.card.question.id == event.id:
-                    self.card.question = event
-                    self.card.answer, self.card.done, self.card.status = "", False, "thinking…"
-                else:
-                    self.card = _Card(event)
-            case SuggestionDelta():
-                if self.card and self.card.question.id == event.question_id:
-                    if event.restart:  # the stream broke; another attempt starts over
-                        self.card.answer = ""
-                    self.card.answer += event.text
-                    self.card.status = "answering…"
-            case SuggestionDone():
-                self.tokens_in += event.input_tokens
-                self.tokens_out += event.output_tokens
-                cost = estimate_usd(event.provider, event.model, event.input_tokens,
-                                    event.output_tokens)  # fmt: skip
-                self.cost_usd = (
-                    None if cost is None or self.cost_usd is None else (self.cost_usd + cost)
-                )
-                if self.card and self.card.question.id == event.question_id:
-                    self.card.answer = event.text
-                    self.card.done = True
-                    self.card.status = f"{event.provider} · {event.model}"
-            case SuggestionFailed():
-                if self.card and self.card.question.id == event.question_id:
-                    self.card.status = event.reason
-                    self.card.done = True
-            case OfflineNotes():
-                if self.card and self.card.question.id == event.question_id:
-                    self.card.notes = event.text
-                    if not self.card.answer:
-                        self.card.status = event.reason
-            case Level():
-                self.levels[event.channel] = event.dbfs
-            case Notice():
-                self.notice = event.message
-            case SessionEnded():
-                self.ended = True
 
 
 def meter(dbfs: float, width: int = 10) -> str:
@@ -136,13 +54,9 @@ def meter(dbfs: float, width: int = 10) -> str:
     return "▮" * filled + "▯" * (width - filled)
 
 
-def usage_line(state: ViewState) -> str:
+def usage_line(state: SessionView) -> str:
     """Tokens sent and received this session, and what they cost (an estimate)."""
-    tokens = state.tokens_in + state.tokens_out
-    if not tokens:
-        return ""
-    cost = "cost unknown" if state.cost_usd is None else f"≈${state.cost_usd:.3f}"
-    return f"tokens {state.tokens_in}↑ {state.tokens_out}↓ {cost}"
+    return state.usage()
 
 
 def render(state: ViewState) -> RenderableType:
@@ -159,12 +73,11 @@ def render(state: ViewState) -> RenderableType:
     if state.card is not None:
         q = state.card.question
         body = Text(q.text + "\n", style="bold yellow")
-        if state.card.notes:
-            body.append("From your notes:\n", style="dim")
-            body.append(state.card.notes + "\n", style="white")
-            if state.card.answer:
-                body.append("Suggested answer:\n", style="dim")
-        body.append(state.card.answer or "", style="white")
+        shown = state.card.shown
+        for section in shown:
+            if len(shown) > 1:
+                body.append(f"\n— {section_label(section)} —\n", style="dim")
+            body.append(section.text, style="white")
         title = f"question · {q.kind} · {q.confidence:.0%}"
         parts.append(Panel(body, title=title, subtitle=state.card.status, border_style="yellow"))
     meters = "  ".join(f"{who} {meter(db)}" for who, db in state.levels.items())

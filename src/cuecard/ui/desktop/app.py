@@ -13,8 +13,10 @@ queues up paints and the event loop stays free for the user's keys.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QSizePolicy,
     QSplitter,
@@ -45,8 +48,18 @@ from PySide6.QtWidgets import (
 from cuecard import paths
 from cuecard.config import Config, UiConfig
 from cuecard.events import Event
-from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec, live_capture_available
-from cuecard.ui.desktop.hotkeys import HOTKEYS, HelpOverlay, native
+from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
+from cuecard.ui.desktop.global_keys import GlobalKeys
+from cuecard.ui.desktop.hotkeys import (
+    BY_ACTION,
+    HOTKEYS,
+    SYSTEM_WIDE,
+    HelpOverlay,
+    bindings_from,
+    help_html,
+    native,
+)
+from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.state import Listening, OverlayState
 from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
 from cuecard.ui.desktop.widgets import (
@@ -67,7 +80,7 @@ LEDGER_POLL_MS = 500
 PREFS_FILE = "desktop.json"
 
 LISTENING_TEXT: dict[str, str] = {
-    "idle": "○ not listening",
+    "idle": "○ ready: press Start when the call begins",
     "loading": "◌ loading the speech model…",
     "listening": "● listening",
     "paused": "❚❚ paused",
@@ -106,7 +119,8 @@ def save_prefs(data: dict[str, Any]) -> None:
 class OverlayWindow(QMainWindow):
     """The always-on-top overlay. ``default_spec`` is what Start runs (demo or live)."""
 
-    def __init__(self, cfg: Config, *, default_spec: SessionSpec | None = None) -> None:
+    def __init__(self, cfg: Config, *, default_spec: SessionSpec | None = None,
+                 system_keys: bool = True, display: str | None = None) -> None:  # fmt: skip
         super().__init__()
         self.cfg = cfg
         self.default_spec = default_spec or SessionSpec(kind="live")
@@ -120,6 +134,13 @@ class OverlayWindow(QMainWindow):
         self.theme = theme_named(cfg.ui.theme)
         self.tray: QSystemTrayIcon | None = None
         self._privacy_panel: QWidget | None = None
+        self._settings: Any = None
+        self.bindings = bindings_from(self.prefs)
+        self.pending_questions: list[str] = []
+        self.buttons: dict[str, QToolButton] = {}
+        self.global_keys: GlobalKeys | None = (
+            GlobalKeys(self.trigger, self, display=display) if system_keys else None
+        )
 
         self.setWindowTitle("cuecard")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
@@ -133,6 +154,7 @@ class OverlayWindow(QMainWindow):
         self._ledger_timer.timeout.connect(self.poll_ledger)
         self._ledger_timer.start()
 
+        self.apply_bindings(self.bindings)
         self.apply_ui(cfg.ui)
         self._restore_geometry()
         self.on_listening("idle")
@@ -143,9 +165,10 @@ class OverlayWindow(QMainWindow):
         button = QToolButton()
         button.setText(text)
         button.setObjectName(f"btn_{action}")
-        keys = next((h.keys for h in HOTKEYS if h.action == action), "")
-        button.setToolTip(f"{tip} ({native(keys)})" if keys else tip)
+        button.setToolTip(tip)
+        button.setProperty("tip", tip)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.buttons[action] = button
         button.clicked.connect(lambda: self.trigger(action))
         return button
 
@@ -184,6 +207,11 @@ class OverlayWindow(QMainWindow):
         top_layout.setSpacing(6)
         top_layout.addWidget(self.question)
         top_layout.addWidget(self.points, 1)
+        self.ask_box = named(QLineEdit(), "askBox")
+        self.ask_box.setPlaceholderText("Type a question (“what should I say to…”) and press Enter")
+        self.ask_box.setClearButtonEnabled(True)
+        self.ask_box.returnPressed.connect(self.ask_typed)
+        top_layout.addWidget(self.ask_box)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.transcript)
@@ -195,7 +223,9 @@ class OverlayWindow(QMainWindow):
         self.notice = named(QLabel(), "notice")
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
-        layout.addWidget(self.notice)
+        self.notice.setTextFormat(Qt.TextFormat.RichText)
+        self.notice.linkActivated.connect(self.open_place)
+        layout.insertWidget(1, self.notice)  # under the controls: seen at once
 
         bar = named(QWidget(), "statusBar")
         rows = QVBoxLayout(bar)
@@ -232,18 +262,35 @@ class OverlayWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         for hotkey in HOTKEYS:
             action = QAction(hotkey.what, self)
-            action.setShortcut(QKeySequence(hotkey.keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             name = hotkey.action
             action.triggered.connect(lambda _=False, n=name: self.trigger(n))
             self.addAction(action)
             self.actions_by_name[name] = action
 
+    def apply_bindings(self, bindings: dict[str, str]) -> dict[str, str]:
+        """Use these key bindings everywhere: window shortcuts, system-wide grabs, tooltips
+        and the help. Returns the system-wide ones that could not be had, by action."""
+        self.bindings = dict(bindings)
+        for name, action in self.actions_by_name.items():
+            action.setShortcut(QKeySequence(self.bindings[name]))
+        problems: dict[str, str] = {}
+        if self.global_keys is not None:
+            problems = self.global_keys.bind({a: self.bindings[a] for a in SYSTEM_WIDE})
+        for name, button in self.buttons.items():
+            tip = str(button.property("tip"))
+            keys = self.bindings.get(name)
+            button.setToolTip(f"{tip} ({native(keys)})" if keys else tip)
+        note = self.global_keys.note if self.global_keys is not None else ""
+        self.help_overlay.label.setText(help_html(self.bindings, note))
+        return problems
+
     def trigger(self, action: str) -> None:
         """Run a control by name: buttons and shortcuts share one path."""
         handlers = {
             "toggle_listening": self.toggle_listening,
             "answer_now": self.answer_now,
+            "ask": self.focus_ask,
             "regenerate": self.regenerate,
             "copy_answer": self.copy_answer,
             "clear": self.clear,
@@ -278,7 +325,7 @@ class OverlayWindow(QMainWindow):
         self.meter_you.colour = QColor(self.theme.you)
         light = self.privacy_light
         light.set_counts(light.allowed, light.blocked, light.programs)
-        self.state.transcript_dirty = self.state.card_dirty = self.state.status_dirty = True
+        self.state.mark_all()
         self._schedule()
 
     def bigger(self) -> None:
@@ -301,15 +348,23 @@ class OverlayWindow(QMainWindow):
         listening: Listening = value  # type: ignore[assignment]
         self.state.set_listening(listening)
         running = value in ("loading", "listening")
-        self.start_button.setText("❚❚ Pause" if running else "▶ Start")
+        self.start_button.setText(
+            "❚❚ Pause" if running else "▶ Resume" if value == "paused" else "▶ Start"
+        )
+        if value == "listening":
+            pending, self.pending_questions = self.pending_questions, []
+            for text in pending:
+                self.bridge.ask(text)
+        elif value in ("ended", "failed"):
+            self.pending_questions.clear()
         self._schedule()
 
     def on_failed(self, reason: str) -> None:
-        self.show_notice(reason, "error")
+        self.show_notice(plain(reason), "error")
 
     def show_notice(self, message: str, level: str = "warning") -> None:
         self.state.notice, self.state.notice_level = message, level
-        self.state.status_dirty = True
+        self.state.changed.add("status")
         self._schedule()
 
     def _schedule(self) -> None:
@@ -318,16 +373,14 @@ class OverlayWindow(QMainWindow):
 
     def refresh_now(self) -> None:
         s = self.state
-        if s.card_dirty:
+        changed = s.take_changes()
+        if "card" in changed:
             self.question.show_card(s.card)
             self.points.show_card(s.card)
-            s.card_dirty = False
-        if s.transcript_dirty:
+        if "transcript" in changed:
             self.transcript.show_lines(list(s.lines))
-            s.transcript_dirty = False
-        if s.status_dirty:
+        if "status" in changed:
             self._status()
-            s.status_dirty = False
 
     def _status(self) -> None:
         s, cfg = self.state, self.cfg
@@ -350,7 +403,10 @@ class OverlayWindow(QMainWindow):
             f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
             f"{s.answers} answer(s)"
         )
-        self.notice.setText(s.notice)
+        self.notice.setText(linked(plain(s.notice)))
+        self.notice.setProperty("level", s.notice_level)
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
         self.notice.setVisible(bool(s.notice))
 
     def poll_ledger(self) -> None:
@@ -368,32 +424,48 @@ class OverlayWindow(QMainWindow):
     # -- commands ------------------------------------------------------------
     def start_session(self, spec: SessionSpec | None = None) -> None:
         spec = spec or self.default_spec
-        if spec.kind == "live" and not live_capture_available():
-            self.show_notice(
-                "live capture is not part of this build yet: press Start in "
-                "`cuecard demo --gui`, or replay a recording with `cuecard replay`",
-                "error",
-            )
-            return
-        self.state.clear_all()
-        self.state.notice = ""
+        self.state.reset()  # a new session: its own transcript, answers and token count
         self.bridge.start(spec, self.cfg)
 
     def toggle_listening(self) -> None:
         if not self.bridge.running:
             self.start_session()
+        elif self.state.listening == "loading":
+            self.show_notice("Still loading the speech model: listening starts in a moment", "info")
         else:
             self.bridge.set_paused(not self.bridge.paused)
+
+    def focus_ask(self) -> None:
+        if self.isHidden() or self.isMinimized():
+            self.toggle_hidden()
+        self.raise_()
+        self.activateWindow()
+        self.ask_box.setFocus()
+        self.ask_box.selectAll()
+
+    def ask_typed(self) -> None:
+        """A typed question is answered like one the interviewer asked."""
+        text = " ".join(self.ask_box.text().split())
+        if not text:
+            return
+        self.ask_box.clear()
+        if self.state.listening == "listening" and self.bridge.ask(text):
+            return
+        self.pending_questions.append(text)  # answered as soon as the session listens
+        if not self.bridge.running:
+            self.start_session()
+        self.show_notice("Your question is answered as soon as the speech model has loaded",
+                         "info")  # fmt: skip
 
     def answer_now(self) -> None:
         if self.bridge.running:
             self.bridge.answer_now()
         else:
-            self.show_notice("nothing to answer: start listening first", "info")
+            self.show_notice("Nothing to answer yet: press Start when the call begins", "info")
 
     def regenerate(self) -> None:
         if not self.bridge.regenerate():
-            self.show_notice("no question to answer again yet", "info")
+            self.show_notice("No question to answer again yet", "info")
 
     def copy_answer(self) -> None:
         card = self.state.card
@@ -429,18 +501,45 @@ class OverlayWindow(QMainWindow):
         else:
             self.showMinimized()
 
-    def open_settings(self) -> None:
+    def open_settings(self, page: str = "") -> None:
+        """Non-blocking (the session keeps running under it); one at a time."""
+        current = self._settings
+        if current is not None and current.isVisible():
+            current.show_page(page)
+            current.raise_()
+            return
+        self._settings = self.settings_dialog(page)
+        self._settings.open()
+
+    def settings_dialog(self, page: str = "") -> Any:
         from cuecard.ui.desktop.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.cfg, self)
+        dialog = SettingsDialog(self.cfg, self, bindings=self.bindings, keys=self.global_keys)
         dialog.applied.connect(self.on_settings_saved)
-        dialog.exec()
+        dialog.keys_changed.connect(self.on_keys_saved)
+        if page:
+            dialog.show_page(page)
+        return dialog
+
+    def on_keys_saved(self, bindings: dict[str, str]) -> dict[str, str]:
+        problems = self.apply_bindings(bindings)
+        self.prefs["keys"] = {a: k for a, k in bindings.items() if BY_ACTION[a].keys != k}
+        save_prefs(self.prefs)
+        return problems
 
     def on_settings_saved(self, cfg: Config) -> None:
         self.cfg = cfg
         self.apply_ui(cfg.ui)
-        self.state.status_dirty = True
+        self.state.changed.add("status")
         self._schedule()
+
+    def open_place(self, link: str) -> None:
+        """A link in a message: the place in the app that fixes it."""
+        kind, _, name = link.partition(":")
+        if kind == "settings":
+            self.open_settings(name)
+        elif kind == "privacy":
+            self.open_privacy(name or "ledger")
 
     def open_privacy(self, tab: str = "ledger") -> None:
         from cuecard.ui.desktop.privacy_panel import PrivacyPanel
@@ -478,9 +577,19 @@ class OverlayWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
         self.bridge.stop()
+        if self.global_keys is not None:
+            self.global_keys.close()
         if self.tray is not None:
             self.tray.hide()
         super().closeEvent(event)
+
+
+def linked(message: str) -> str:
+    """The message as rich text, with each place in the app it names made a link to it."""
+    text = html.escape(message)
+    text = re.sub(r"Settings › (\w+)", r"<a href='settings:\1'>Settings › \1</a>", text)
+    text = re.sub(r"privacy (light|panel)", r"<a href='privacy:ledger'>privacy \1</a>", text)
+    return text
 
 
 # -- the application ------------------------------------------------------------
@@ -496,27 +605,37 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def run_app(*, demo: bool = False, fast: bool = False) -> int:
-    """Open the overlay; the demo starts playing at once, ``app`` waits for Start."""
+    """Open the overlay; the demo starts playing at once, ``app`` waits for Start.
+
+    Listening starts only when the user presses Start: the microphone is never
+    opened behind their back, and the first Start after setup starts listening.
+    """
     from cuecard import config as config_mod
 
-    cfg = config_mod.load()
+    try:
+        cfg = config_mod.load()
+    except config_mod.ConfigError as err:
+        cfg = Config()
+        problem = str(err)
+    else:
+        problem = ""
     app = make_app()
     spec = SessionSpec(kind="demo", realtime=not fast) if demo else SessionSpec(kind="live")
     window = OverlayWindow(cfg, default_spec=spec)
     window.show()
+    if problem:
+        window.show_notice(f"{problem}. cuecard uses its defaults until it is fixed", "error")
     if demo:
         window.start_session()
     else:
-        prefs = load_prefs()
-        if not prefs.get("first_run_done"):
-            from cuecard.ui.desktop.first_run import FirstRunDialog
+        from cuecard.ui.desktop.first_run import FirstRunDialog, needs_first_run
 
+        if needs_first_run(window.prefs):
             dialog = FirstRunDialog(cfg, window)
-            dialog.exec()
-            window.cfg = dialog.cfg
-            window.apply_ui(dialog.cfg.ui)
-            window.prefs["first_run_done"] = True
-            save_prefs(window.prefs)
-        if live_capture_available():
-            window.start_session()
+            if dialog.exec():
+                window.cfg = dialog.cfg
+                window.apply_ui(dialog.cfg.ui)
+                window.prefs["first_run_done"] = True
+                save_prefs(window.prefs)
+                window.show_notice("All set up. Press Start when your interview begins.", "info")
     return app.exec()

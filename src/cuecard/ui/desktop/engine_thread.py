@@ -28,9 +28,10 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AnswerNow, Event, Level, Question, Speaker
+from cuecard.events import AnswerNow, Event, Level, Question, SessionStarted, Speaker
 from cuecard.session import FileInput, LiveInput, Session, SourceSpec
 from cuecard.ui.desktop.listeners import Listeners
+from cuecard.ui.desktop.plain import FALLBACK, plain
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,6 @@ class SessionSpec:
         return FileInput(self.path, realtime=self.realtime)
 
 
-def live_capture_available() -> bool:
-    """Live capture is part of every build; kept for callers that still ask."""
-    return True
-
-
 class EngineBridge(QObject):
     """Owns one session at a time; lives in the GUI thread, its session does not.
 
@@ -85,6 +81,8 @@ class EngineBridge(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._session: Session | None = None
+        self._ready = False
+        """The model has loaded and the stages run (``SessionStarted`` went by)."""
         self._paused = False
         self._last_question: Question | None = None
         self._level_at: dict[Speaker, float] = {}
@@ -109,6 +107,7 @@ class EngineBridge(QObject):
         self.stop()
         self.spec = spec
         self._paused = False
+        self._ready = False
         self._last_question = None
         self._level_at.clear()
         self.listening("loading")
@@ -139,7 +138,8 @@ class EngineBridge(QObject):
         session = self._session
         if session is not None:
             session.set_paused(paused)  # a plain flag the session's source loop reads
-        self.listening("paused" if paused else "listening")
+        if self._ready:  # still loading: "loading" stays until the model is there
+            self.listening("paused" if paused else "listening")
 
     def answer_now(self) -> None:
         """Treat the interviewer's last turn as the question."""
@@ -150,20 +150,35 @@ class EngineBridge(QObject):
         question = self._last_question
         if question is None:
             return False
-        self._inject_factory(lambda clock: question)
+        return self._inject_factory(lambda clock: question)
+
+    def ask(self, text: str) -> bool:
+        """Answer a question the user typed, as if the interviewer had asked it
+        (``Session.ask``: the same analysis as a spoken one, no utterance). False when
+        no session is ready yet: the caller keeps the question for later."""
+        loop, session = self._loop, self._session
+        if not text.strip() or loop is None or session is None or not self._ready:
+            return False
+        try:
+            loop.call_soon_threadsafe(lambda: loop.create_task(session.ask(text)))
+        except RuntimeError:  # the loop closed since the check
+            return False
         return True
 
     # -- the session thread --------------------------------------------------
-    def _inject_factory(self, make: Callable[[SessionClock], Event]) -> None:
+    def _inject_factory(self, make: Callable[[SessionClock], Event]) -> bool:
         loop, session = self._loop, self._session
         if loop is None or session is None or loop.is_closed():
-            return
+            return False
 
         def go() -> None:
             loop.create_task(session.inject(make(session.clock)))
 
-        with contextlib.suppress(RuntimeError):
+        try:
             loop.call_soon_threadsafe(go)
+        except RuntimeError:  # the loop closed since the check
+            return False
+        return True
 
     def _main(self, spec: SessionSpec, cfg: Config) -> None:
         loop = asyncio.new_event_loop()
@@ -196,8 +211,7 @@ class EngineBridge(QObject):
         )
         session.set_paused(self._paused)
         self._session = session
-        self._post("listening", "listening")
-        await session.run()
+        await session.run()  # "listening" is posted when the model has loaded (``_sink``)
 
     def _sink(self, event: Event) -> None:
         if isinstance(event, Level):
@@ -207,6 +221,9 @@ class EngineBridge(QObject):
             self._level_at[event.channel] = now
         elif isinstance(event, Question):
             self._last_question = event
+        elif isinstance(event, SessionStarted):
+            self._ready = True
+            self._post("listening", "listening")
         self._post("event", event)
 
     # -- crossing to the GUI thread ------------------------------------------------
@@ -229,13 +246,16 @@ class EngineBridge(QObject):
             if kind == "event":
                 self.session_event(payload)
             elif kind == "listening":
-                self.listening(payload)
+                # Paused while the model loaded: the session is ready, and still paused.
+                self.listening("paused" if payload == "listening" and self._paused else payload)
             else:
                 self.failed(payload)
 
 
 def _one_line(err: BaseException) -> str:
+    """The first line of the error's own message; never its class name (the window says
+    something a person can act on instead, see ``plain``)."""
     while isinstance(err, BaseExceptionGroup) and err.exceptions:
         err = err.exceptions[0]
     text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
+    return plain(text[0]) if text else FALLBACK

@@ -1,15 +1,21 @@
-"""First run: pick devices, choose offline or paste a key, add a résumé, then a 10-second self-test.
+"""First run: a welcome, then four short steps, and a check that only says "All set" when true.
 
-Short on purpose: four pages, each skippable except the choice of how answers
-are made. The self-test runs the real pipeline for ten seconds (live devices
-when this build has capture and the user picked them, else the bundled demo)
-and says plainly what worked: the speech model loaded, speech was heard and
-transcribed, both channels had a level, the answer engine is ready.
+1. Your microphone and the call's sound: lists (the system default named and
+   testable too), with a verdict in words for each.
+2. How answers are made: offline notes, your own key, or a model on this computer.
+3. Your résumé (optional).
+4. The check: it loads the speech model *first*, then asks the user to speak and
+   to play something, and passes only when both channels were really heard and
+   transcribed. With no sound system it says so, and offers the demo to show that
+   the rest works; it never reports success for a demo it quietly played instead.
+
+Finish writes only the choices that changed into config.toml (``config_file``);
+someone already set up (a non-default config, a stored key, profile documents)
+never sees this again.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +37,42 @@ from PySide6.QtWidgets import (
 
 from cuecard.config import Config
 from cuecard.events import Event, Level, Notice, Utterance
-from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec, live_capture_available
-from cuecard.ui.desktop.settings import KEY_PROVIDERS, DocList, save_config
+from cuecard.ui.desktop.config_file import SaveError, config_path, save_changes
+from cuecard.ui.desktop.devices import QUIET_DBFS, DeviceList, DevicePicker
+from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
+from cuecard.ui.desktop.plain import plain
+from cuecard.ui.desktop.settings import KEY_PROVIDERS, PROVIDERS, DocList
 
-SELF_TEST_S = 10.0
-DEFAULT_DEVICE = "(system default)"
+STEPS = 4
+LISTEN_S = 30.0
+"""After the model has loaded: time to speak and to start something playing."""
+WIDTH, HEIGHT = 640, 520
+
+
+def needs_first_run(prefs: dict[str, Any]) -> bool:
+    """Only for someone not set up yet: no finished wizard, default settings, no key, no
+    profile. Someone who set up with the command line is not asked again."""
+    from cuecard import config as config_mod
+
+    if prefs.get("first_run_done"):
+        return False
+    path = config_path()
+    if path.exists():
+        try:
+            if config_mod.load(path, create=False) != Config():
+                return False
+        except config_mod.ConfigError:
+            return False  # set up, with a mistake: the window says what, not a wizard
+    from cuecard.privacy import secrets
+
+    try:
+        if any(info.masked for info in secrets.list_keys()):
+            return False
+    except secrets.SecretsError:
+        pass
+    from cuecard.profile.store import ProfileStore
+
+    return not ProfileStore().documents()
 
 
 def add_to_profile(files: list[Path]) -> tuple[list[str], list[str]]:
@@ -48,149 +85,145 @@ def add_to_profile(files: list[Path]) -> tuple[list[str], list[str]]:
         try:
             added.append(store.add(path).name)
         except ProfileError as err:
-            problems.append(str(err))
+            problems.append(plain(str(err)))
     return added, problems
 
 
-class DevicesPage(QWizardPage):
-    def __init__(self, cfg: Config) -> None:
+def _label(text: str = "", name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+class WelcomePage(QWizardPage):
+    def __init__(self) -> None:
         super().__init__()
-        self.setTitle("Your microphone and the call's audio")
-        self.mic, self.loopback = QComboBox(), QComboBox()
-        self.levels = QLabel()
-        self.levels.setWordWrap(True)
-        self.hear = QPushButton("Hear them (1 s)")
-        self.hear.clicked.connect(self.measure)
-        form = QFormLayout(self)
-        form.addRow("Microphone (you)", self.mic)
-        form.addRow("Call audio (interviewer)", self.loopback)
-        form.addRow(self.hear)
-        form.addRow(self.levels)
-        self._devices: list[Any] = []
-        self._result: dict[int, float | None] | None = None
-        self._poll = QTimer(self, interval=100)
-        self._poll.timeout.connect(self._show_levels)
-        self._load(cfg)
+        self.setTitle("Welcome to cuecard")
+        col = QVBoxLayout(self)
+        col.addWidget(_label(
+            "cuecard listens to your interview on this computer and shows short talking "
+            "points, from your own résumé, when the interviewer asks something.", "lead"))
+        col.addWidget(_label(
+            f"Setting up takes about two minutes, in {STEPS} steps:\n"
+            "1. Your microphone and the call's sound\n"
+            "2. How answers are made\n"
+            "3. Your résumé\n"
+            "4. A quick check that cuecard hears you and the call"))
+        col.addWidget(_label(
+            "What you say is turned into text on this computer and never leaves it.", "hint"))
+        col.addStretch(1)  # fmt: skip
 
-    def _load(self, cfg: Config) -> None:
-        for combo in (self.mic, self.loopback):
-            combo.addItem(DEFAULT_DEVICE)
-        if not live_capture_available():
-            self.levels.setText("This build has no live capture yet: the self-test uses the demo.")
-            self.hear.setEnabled(False)
-            return
-        try:
-            from cuecard.audio.capture import backend_for_platform, list_devices
 
-            self._backend = backend_for_platform()
-            self._devices = list_devices(self._backend)
-        except Exception as err:
-            self.levels.setText(f"cannot list devices: {err}")
-            self.hear.setEnabled(False)
-            return
-        for device in self._devices:
-            combo = self.mic if device.kind == "input" else self.loopback
-            combo.addItem(device.name)
-        for combo, wanted in ((self.mic, cfg.audio.mic), (self.loopback, cfg.audio.loopback)):
-            if wanted:
-                combo.setCurrentText(wanted)
+class DevicesPage(QWizardPage):
+    def __init__(self, cfg: Config, devices: DeviceList | None) -> None:
+        super().__init__()
+        self.setTitle("Your microphone and the call's sound")
+        self.setSubTitle(f"Step 1 of {STEPS}")
+        self.picker = DevicePicker(cfg.audio.mic, cfg.audio.loopback, devices=devices)
+        col = QVBoxLayout(self)
+        col.addWidget(self.picker)
+        col.addStretch(1)
 
-    def choice(self, combo: QComboBox) -> str | None:
-        text = combo.currentText()
-        return None if text == DEFAULT_DEVICE else text
-
-    def measure(self) -> None:
-        from cuecard.audio.capture import measure_levels
-
-        chosen = [d for d in self._devices if d.name in (self.mic.currentText(),
-                                                          self.loopback.currentText())]  # fmt: skip
-        if not chosen:
-            self.levels.setText("pick a device first")
-            return
-        self.hear.setEnabled(False)
-        self.levels.setText("listening… speak, and play something in the call app")
-        self._result = None
-
-        def run() -> None:
-            self._result = measure_levels(self._backend, chosen, 1.0)
-
-        threading.Thread(target=run, daemon=True).start()
-        self._poll.start()
-
-    def _show_levels(self) -> None:
-        if self._result is None:
-            return
-        self._poll.stop()
-        self.hear.setEnabled(True)
-        names = {d.index: d.name for d in self._devices}
-        self.levels.setText("; ".join(
-            f"{names[i]}: {'no signal' if db is None or db < -60 else f'{db:.0f} dBFS'}"
-            for i, db in self._result.items()
-        ))  # fmt: skip
+    @property
+    def hear(self) -> QPushButton:
+        return self.picker.test_button
 
 
 class AnswersPage(QWizardPage):
     def __init__(self, cfg: Config) -> None:
         super().__init__()
         self.setTitle("How should answers be made?")
-        self.offline = QRadioButton("Offline: talking points from your own notes, nothing leaves")
-        self.keyed = QRadioButton("With my own key:")
+        self.setSubTitle(f"Step 2 of {STEPS}")
+        self.offline = QRadioButton("Offline: notes from your résumé, nothing leaves this computer")
+        self.keyed = QRadioButton("With my own key (OpenAI, Anthropic or Google)")
+        self.local = QRadioButton("With a model on this computer (Ollama, LM Studio…)")
         group = QButtonGroup(self)
-        group.addButton(self.offline)
-        group.addButton(self.keyed)
+        for button in (self.offline, self.keyed, self.local):
+            group.addButton(button)
+            button.toggled.connect(self._show)
         self.provider = QComboBox()
-        self.provider.addItems(list(KEY_PROVIDERS))
+        for name in KEY_PROVIDERS:
+            self.provider.addItem(PROVIDERS[name].split(" (")[0], name)
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("paste your API key: it goes to the OS keychain")
-        self.error = QLabel()
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
+        self.key.setPlaceholderText("paste your key: it goes to your computer's keychain")
+        self.key_box = QWidget()
+        key_form = QFormLayout(self.key_box)
+        key_form.addRow("Provider", self.provider)
+        key_form.addRow("Key", self.key)
+        self.url = QLineEdit(cfg.assist.local.base_url or "")
+        self.model = QLineEdit(cfg.assist.local.model or "")
+        self.local_box = QWidget()
+        local_form = QFormLayout(self.local_box)
+        local_form.addRow("Server address", self.url)
+        local_form.addRow("Model", self.model)
+        local_form.addRow(_label("Ollama: http://127.0.0.1:11434/v1 · LM Studio: "
+                                 "http://127.0.0.1:1234/v1", "hint"))  # fmt: skip
+        self.error = _label("", "fieldError")
         col = QVBoxLayout(self)
-        for widget in (self.offline, self.keyed, self.provider, self.key, self.error):
+        for widget in (self.offline, self.keyed, self.key_box, self.local, self.local_box,
+                       self.error):  # fmt: skip
             col.addWidget(widget)
-        keyed = cfg.assist.provider in KEY_PROVIDERS
-        (self.keyed if keyed else self.offline).setChecked(True)
-        if keyed:
-            self.provider.setCurrentText(cfg.assist.provider)
+        col.addStretch(1)
+        choice = {"local": self.local, **dict.fromkeys(KEY_PROVIDERS, self.keyed)}
+        choice.get(cfg.assist.provider, self.offline).setChecked(True)
+        if cfg.assist.provider in KEY_PROVIDERS:
+            self.provider.setCurrentIndex(self.provider.findData(cfg.assist.provider))
+        self._show()
+
+    def _show(self) -> None:
+        self.key_box.setVisible(self.keyed.isChecked())
+        self.local_box.setVisible(self.local.isChecked())
 
     def validatePage(self) -> bool:
         """A pasted key is stored now, so a bad one is reported on this page."""
+        self.error.setText("")
+        if self.local.isChecked():
+            if not self.url.text().strip().startswith(("http://", "https://")):
+                self.error.setText("Enter the server's address, starting with http://")
+                return False
+            return True
         if self.offline.isChecked():
             return True
         from cuecard.privacy import secrets
 
-        provider = self.provider.currentText()
+        provider = str(self.provider.currentData())
         if not self.key.text().strip():
             try:
                 if secrets.resolve_key(provider) is not None:
                     return True  # a key is already stored or in the environment
             except secrets.SecretsError as err:
-                self.error.setText(str(err))
+                self.error.setText(plain(str(err)))
                 return False
         try:
             secrets.set_key(provider, self.key.text())
         except secrets.SecretsError as err:
-            self.error.setText(str(err))
+            self.error.setText(plain(str(err)))
             return False
         self.key.clear()
-        self.error.setText("")
         return True
 
     def provider_choice(self) -> str:
-        return "offline" if self.offline.isChecked() else self.provider.currentText()
+        if self.local.isChecked():
+            return "local"
+        return "offline" if self.offline.isChecked() else str(self.provider.currentData())
 
 
 class ProfilePage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Your résumé (optional)")
+        self.setSubTitle(f"Step 3 of {STEPS}")
         self.docs = DocList()
         self.docs.dropped.connect(self.add)
-        button = QPushButton("Add résumé…")
+        button = QPushButton("Add your résumé…")
         button.clicked.connect(self._pick)
-        self.message = QLabel("Drop your résumé, the job description or your stories here.")
-        self.message.setWordWrap(True)
+        self.message = _label(
+            "Drop your résumé, the job description or your prepared stories here. Answers "
+            "are built from them; without them they can only be general."
+        )
         col = QVBoxLayout(self)
         col.addWidget(self.message)
         col.addWidget(self.docs, 1)
@@ -205,115 +238,207 @@ class ProfilePage(QWizardPage):
         added, problems = add_to_profile(files)
         for name in added:
             self.docs.addItem(name)
-        self.message.setText("; ".join([f"added {', '.join(added)}"] * bool(added) + problems))
+        said = [f"Added {', '.join(added)}."] if added else []
+        self.message.setText(" ".join(said + problems))
 
 
 class SelfTestPage(QWizardPage):
-    """Ten seconds of the real pipeline; the report says what worked and what did not."""
+    """The real pipeline on the chosen devices: model first, then "speak now", then a verdict."""
 
     def __init__(self, wizard: FirstRunDialog, *, realtime: bool = True) -> None:
         super().__init__()
-        self.setTitle("A 10-second self-test")
+        self.setTitle("A quick check")
+        self.setSubTitle(f"Step 4 of {STEPS}")
         self.wiz = wizard
         self.realtime = realtime
-        self.run_button = QPushButton("Run the self-test")
+        self.run_button = QPushButton("Start the check")
         self.run_button.clicked.connect(self.start)
-        self.report = QLabel("It plays ten seconds through speech recognition and answering.")
-        self.report.setWordWrap(True)
+        self.demo_button = QPushButton("Try the demo recording instead")
+        self.demo_button.clicked.connect(self.start_demo)
+        self.demo_button.setVisible(False)
+        self.instruction = _label(
+            "cuecard loads its speech model (a few seconds), then asks you to say something "
+            "and to play a video with someone talking, to make sure it hears both.", "lead")
+        self.you = _label()
+        self.call = _label()
+        self.report = _label()
         col = QVBoxLayout(self)
-        col.addWidget(self.run_button)
-        col.addWidget(self.report, 1)
+        for widget in (self.instruction, self.you, self.call, self.report, self.run_button,
+                       self.demo_button):  # fmt: skip
+            col.addWidget(widget)
+        col.addStretch(1)
         self.bridge = EngineBridge(self)
         self.bridge.session_event.connect(self._on_event)
         self.bridge.listening.connect(self._on_listening)
         self.bridge.failed.connect(self._on_failed)
+        self._deadline = QTimer(self, singleShot=True)
+        self._deadline.timeout.connect(self.finish)
         self.passed: bool | None = None
+        self.mode = "live"
         self._reset()
+
+    def initializePage(self) -> None:
+        problem = self.wiz.devices.picker.found.problem
+        self.demo_button.setVisible(bool(problem))
+        self.run_button.setVisible(not problem)
+        if problem:
+            self.instruction.setText(problem)
+            self.report.setText("The demo recording can still show that the speech model and "
+                                "the answers work on this computer.")  # fmt: skip
 
     def _reset(self) -> None:
         self.loaded = False
-        self.heard: list[str] = []
-        self.levels: set[str] = set()
+        self.heard: dict[str, str] = {}
+        self.sound: set[str] = set()
         self.problems: list[str] = []
+        for label in (self.you, self.call, self.report):
+            label.setText("")
 
     def start(self) -> None:
+        self._begin("live")
+
+    def start_demo(self) -> None:
+        self._begin("demo")
+
+    def _begin(self, mode: str) -> None:
         self._reset()
         self.passed = None
+        self.mode = mode
         cfg = self.wiz.result_config()
-        live = live_capture_available() and self.wiz.devices.hear.isEnabled()
-        spec = SessionSpec(kind="live" if live else "demo", realtime=self.realtime,
-                           tripwire=self.wiz.tripwire)  # fmt: skip
-        self.source = "your devices" if live else "the bundled demo"
+        spec = SessionSpec(kind="live" if mode == "live" else "demo", realtime=self.realtime,
+                           answers=mode == "demo", tripwire=self.wiz.tripwire)  # fmt: skip
         self.run_button.setEnabled(False)
-        self.report.setText(f"loading the speech model, then listening to {self.source}…")
+        self.demo_button.setEnabled(False)
+        self.instruction.setText("Loading the speech model… (a few seconds)")
         self.bridge.start(spec, cfg)
-        QTimer.singleShot(round(SELF_TEST_S * 1000), self.finish)
-
-    def _on_event(self, event: Event) -> None:
-        if isinstance(event, Utterance) and event.final:
-            self.heard.append(event.speaker)
-        elif isinstance(event, Level) and event.dbfs > -60:
-            self.levels.add(event.channel)
-        elif isinstance(event, Notice) and event.level != "info":
-            self.problems.append(event.message)
 
     def _on_listening(self, state: str) -> None:
-        if state == "listening":
+        if state == "listening" and not self.loaded:
             self.loaded = True
-        if state in ("ended", "failed") and self.passed is None and self.loaded:
+            if self.mode == "live":
+                self.instruction.setText(
+                    "Now say something out loud, like “Hello, this is a test”. "
+                    "And play a video with someone talking (or join a test call), so cuecard "
+                    "hears the call's sound too."
+                )
+                self._show_rows()
+                self._deadline.start(round(LISTEN_S * 1000))
+            else:
+                self.instruction.setText("Playing the demo recording…")
+        elif state in ("ended", "failed") and self.passed is None and self.loaded:
             self.finish()
 
     def _on_failed(self, reason: str) -> None:
-        self.problems.append(reason)
+        self.problems.append(plain(reason))
         self.finish()
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Utterance) and event.final and event.text.strip():
+            self.heard.setdefault(event.speaker, event.text.strip())
+        elif isinstance(event, Level) and event.dbfs > QUIET_DBFS:
+            self.sound.add(event.channel)
+        elif isinstance(event, Notice) and event.level != "info":
+            self.problems.append(plain(event.message))
+        if self.mode == "live" and self.loaded and self.passed is None:
+            self._show_rows()
+            if "you" in self.heard and "interviewer" in self.heard:
+                self.finish()
+
+    def _row(self, channel: str, who: str) -> str:
+        if channel in self.heard:
+            return f"✔ {who}: heard “{self.heard[channel][:60]}”"
+        if channel in self.sound:
+            return f"… {who}: there is sound, no words yet"
+        return f"… {who}: waiting"
+
+    def _show_rows(self) -> None:
+        self.you.setText(self._row("you", "Your microphone"))
+        self.call.setText(self._row("interviewer", "The call's sound"))
 
     def finish(self) -> None:
         if self.passed is not None:
             return
+        self._deadline.stop()
         self.bridge.stop()
-        lines = [
-            ("✔" if self.loaded else "✘") + " speech model loaded",
-            ("✔" if self.heard else "✘") + f" heard and transcribed {len(self.heard)} turn(s) "
-            f"from {self.source}",
-            ("✔" if len(self.levels) == 2 else "•") + " level on "
-            + (", ".join(sorted(self.levels)) or "no channel"),
-        ]  # fmt: skip
-        lines += [f"! {p}" for p in self.problems]
-        self.passed = self.loaded and bool(self.heard)
-        lines.append("All set." if self.passed else "Something is not working: see above.")
-        self.report.setText("\n".join(lines))
         self.run_button.setEnabled(True)
-        self.run_button.setText("Run it again")
+        self.demo_button.setEnabled(True)
+        if self.mode == "demo":
+            self._finish_demo()
+            return
+        self._show_rows()
+        you, call = "you" in self.heard, "interviewer" in self.heard
+        self.passed = self.loaded and you and call
+        advice = []
+        if not self.loaded:
+            advice.append("The speech model did not load.")
+        else:
+            if not you:
+                advice.append("Your microphone was not heard: check it is not muted, or pick "
+                              "another one in step 1 (Back).")  # fmt: skip
+            if not call:
+                advice.append("The call's sound was not heard: play a video with speech "
+                              "through the device picked in step 1, then check again.")  # fmt: skip
+        advice += self.problems[:2]
+        if self.passed:
+            self.instruction.setText("All set: cuecard hears you and the call.")
+            self.report.setText("Press Finish, then Start when your interview begins.")
+        else:
+            self.instruction.setText("Not quite yet.")
+            self.report.setText(" ".join(advice))
+        self.run_button.setText("Check again")
+
+    def _finish_demo(self) -> None:
+        worked = self.loaded and bool(self.heard)
+        self.passed = False  # the demo proves the model, never the user's sound
+        if worked:
+            self.instruction.setText("The speech model and the answers work on this computer.")
+            self.report.setText("Listening to a live call still needs a sound system: turn your "
+                                "sound on, then open Settings › Devices to test it.")  # fmt: skip
+        else:
+            self.instruction.setText("The demo did not play through.")
+            self.report.setText(" ".join(self.problems[:2]) or plain(""))
+        self.demo_button.setText("Play the demo again")
 
 
 class FirstRunDialog(QWizard):
-    """The short setup; ``cfg`` holds the result after ``accept`` (also saved to config.toml)."""
+    """The short setup; ``cfg`` holds the result after ``accept`` (its changes saved)."""
 
     def __init__(self, cfg: Config, parent: QWidget | None = None, *, realtime: bool = True,
-                 tripwire: bool = True) -> None:  # fmt: skip
+                 tripwire: bool = True, devices: DeviceList | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Welcome to cuecard")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.cfg = cfg
+        self.original = cfg
         self.tripwire = tripwire
-        self.devices = DevicesPage(cfg)
+        self.welcome = WelcomePage()
+        self.devices = DevicesPage(cfg, devices)
         self.answers = AnswersPage(cfg)
         self.profile = ProfilePage()
         self.selftest = SelfTestPage(self, realtime=realtime)
-        for page in (self.devices, self.answers, self.profile, self.selftest):
+        for page in (self.welcome, self.devices, self.answers, self.profile, self.selftest):
             self.addPage(page)
-        self.resize(560, 420)
+        self.resize(WIDTH, HEIGHT)
 
     def result_config(self) -> Config:
         data = self.cfg.model_dump(mode="python")
         data["assist"]["provider"] = self.answers.provider_choice()
-        data["audio"]["mic"] = self.devices.choice(self.devices.mic)
-        data["audio"]["loopback"] = self.devices.choice(self.devices.loopback)
+        if self.answers.local.isChecked():
+            data["assist"]["local"]["base_url"] = self.answers.url.text().strip() or None
+            data["assist"]["local"]["model"] = self.answers.model.text().strip() or None
+        data["audio"]["mic"] = self.devices.picker.choice("input")
+        data["audio"]["loopback"] = self.devices.picker.choice("loopback")
         return Config.model_validate(data)
 
     def accept(self) -> None:
         self.selftest.bridge.stop()
         self.cfg = self.result_config()
-        save_config(self.cfg)
+        try:
+            save_changes(self.original, self.cfg)  # only what changed: the user's file stays
+        except SaveError as err:
+            self.selftest.report.setText(str(err))
+            return
         super().accept()
 
     def reject(self) -> None:

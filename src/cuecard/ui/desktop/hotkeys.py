@@ -1,65 +1,116 @@
-"""Keyboard shortcuts and the F1 help overlay.
+"""Keyboard shortcuts, their bindings (each one rebindable in Settings) and the F1 help.
 
-Global (system-wide) hotkeys would need a keyboard hook library such as pynput,
-which cuecard does not ship: every shortcut here is a Qt shortcut and works
-while the cuecard window has focus. The help overlay says so, so nobody relies
-on a key that does nothing mid-interview.
+Three actions matter mid-call, while the call app has focus: pause/resume, answer now
+and hide/show. Those are **system-wide** where the window system allows it
+(``global_keys``); their defaults use Ctrl+Alt so they never take a key another app
+needs (Ctrl+Return sends a chat message, Ctrl+H opens a browser's history). The rest
+work while the cuecard window has focus.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from cuecard.ui.desktop.global_keys import Combo
 
 
 @dataclass(frozen=True, slots=True)
 class Hotkey:
     action: str
     keys: str
+    """The default binding, in Qt's portable text."""
     what: str
+    label: str
+    """Two or three words for Settings."""
+    system_wide: bool = False
 
 
 HOTKEYS: tuple[Hotkey, ...] = (
-    Hotkey("toggle_listening", "Ctrl+Space", "start / pause listening"),
-    Hotkey(
-        "answer_now", "Ctrl+Return", "answer now: treat the interviewer's last turn as a question"
-    ),
-    Hotkey("regenerate", "Ctrl+R", "regenerate the answer"),
-    Hotkey("copy_answer", "Ctrl+Shift+C", "copy the answer"),
-    Hotkey("clear", "Escape", "clear the answer card"),
-    Hotkey("toggle_hidden", "Ctrl+H", "hide / show the window"),
-    Hotkey("settings", "Ctrl+,", "settings"),
-    Hotkey("privacy", "Ctrl+Shift+P", "privacy panel: ledger, prompts, erase"),
-    Hotkey("bigger", "Ctrl+=", "larger text"),
-    Hotkey("smaller", "Ctrl+-", "smaller text"),
-    Hotkey("help", "F1", "this help"),
-)
-
-GLOBAL_HOTKEYS = False
-"""No system-wide hotkeys in this build (they need pynput, which is not a dependency)."""
+    Hotkey("toggle_listening", "Ctrl+Alt+Space", "start / pause listening", "Start / pause",
+           system_wide=True),
+    Hotkey("answer_now", "Ctrl+Alt+Return",
+           "answer now: treat the interviewer's last turn as a question", "Answer now",
+           system_wide=True),
+    Hotkey("toggle_hidden", "Ctrl+Alt+H", "hide / show the window", "Hide / show",
+           system_wide=True),
+    Hotkey("ask", "Ctrl+K", "type a question", "Type a question"),
+    Hotkey("regenerate", "Ctrl+R", "answer the question again", "Answer again"),
+    Hotkey("copy_answer", "Ctrl+Shift+C", "copy the answer", "Copy the answer"),
+    Hotkey("clear", "Escape", "clear the answer", "Clear the answer"),
+    Hotkey("settings", "Ctrl+,", "settings", "Settings"),
+    Hotkey("privacy", "Ctrl+Shift+P", "privacy panel: connections, prompts, erase",
+           "Privacy panel"),
+    Hotkey("bigger", "Ctrl+=", "larger text", "Larger text"),
+    Hotkey("smaller", "Ctrl+-", "smaller text", "Smaller text"),
+    Hotkey("help", "F1", "this help", "Help"),
+)  # fmt: skip
+BY_ACTION = {h.action: h for h in HOTKEYS}
+SYSTEM_WIDE = tuple(h.action for h in HOTKEYS if h.system_wide)
 
 HELP_NOTES = (
-    "Shortcuts work while the cuecard window has focus: this build has no system-wide "
-    "hotkeys (they would need an extra keyboard-hook library).",
-    "When hidden, the window is minimised: bring it back from the taskbar or tray.",
+    "When hidden, the window comes back with the same shortcut, or from the taskbar or tray.",
     "There is deliberately no option to hide this window from screen sharing or "
     "recording: cuecard is a visible aid, not a hidden one.",
 )
 
 
-def key_for(action: str) -> QKeySequence:
-    for hotkey in HOTKEYS:
-        if hotkey.action == action:
-            return QKeySequence(hotkey.keys)
-    raise KeyError(action)
+def default_bindings() -> dict[str, str]:
+    return {h.action: h.keys for h in HOTKEYS}
+
+
+def portable(keys: str) -> str:
+    """One spelling for a binding, whatever the user's locale wrote."""
+    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.PortableText)
+
+
+def bindings_from(prefs: dict[str, Any]) -> dict[str, str]:
+    """The defaults with the user's own bindings over them (unknown or bad ones ignored)."""
+    out = default_bindings()
+    saved = prefs.get("keys")
+    if isinstance(saved, dict):
+        for action, keys in saved.items():
+            if action in out and isinstance(keys, str) and keys and not problem(
+                action, keys, {**out, **{a: k for a, k in saved.items() if isinstance(k, str)}}
+            ):
+                out[action] = portable(keys)
+    return out
+
+
+def problem(action: str, keys: str, bindings: dict[str, str]) -> str:
+    """Why ``keys`` cannot be ``action``'s binding, or ""."""
+    keys = portable(keys)
+    if not keys:
+        return "press a key combination"
+    if QKeySequence(keys).count() != 1:
+        return "use one key combination, not a sequence"
+    taken = [a for a, k in bindings.items() if a != action and portable(k) == keys]
+    if taken:
+        return f"already used for “{BY_ACTION[taken[0]].what}”"
+    combo = Combo.parse(keys)
+    if BY_ACTION[action].system_wide and (combo is None or not combo.held):
+        return "add Ctrl or Alt: it works in every app, so a plain key would stop you typing it"
+    return ""
 
 
 def native(keys: str) -> str:
     return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def help_html(bindings: dict[str, str], note: str) -> str:
+    rows = "".join(
+        f"<tr><td style='padding-right:14px'><b>{html.escape(native(bindings[h.action]))}</b>"
+        f"</td><td>{html.escape(h.what)}{' ◆' if h.system_wide else ''}</td></tr>"
+        for h in HOTKEYS
+    )
+    notes = [f"◆ {note}" if note else "", *HELP_NOTES]
+    paragraphs = "".join(f"<p>{html.escape(n)}</p>" for n in notes if n)
+    return f"<h3>Keyboard</h3><table>{rows}</table>{paragraphs}"
 
 
 class HelpOverlay(QWidget):
@@ -69,13 +120,7 @@ class HelpOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("help")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        rows = "".join(
-            f"<tr><td style='padding-right:14px'><b>{html.escape(native(h.keys))}</b></td>"
-            f"<td>{html.escape(h.what)}</td></tr>"
-            for h in HOTKEYS
-        )
-        notes = "".join(f"<p>{html.escape(n)}</p>" for n in HELP_NOTES)
-        self.label = QLabel(f"<h3>Keyboard</h3><table>{rows}</table>{notes}")
+        self.label = QLabel(help_html(default_bindings(), ""))
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)

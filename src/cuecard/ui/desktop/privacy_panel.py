@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from cuecard.ui.desktop.listeners import Listeners
+from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.state import OverlayState
 
 TABS = ("ledger", "prompts", "data")
-COLUMNS = ("time", "destination", "purpose", "outcome", "sent", "received", "layer", "note")
+COLUMNS = ("Time", "Where to", "What for", "Result", "Sent", "Received")
 
 
 def erase_all_data() -> list[str]:
@@ -60,6 +61,19 @@ def erase_all_data() -> list[str]:
 
 def _stamp(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def _bytes(count: int) -> str:
+    return f"{count:,} B" if count < 10_000 else f"{count / 1024:,.0f} KB"
+
+
+def placeholder(text: str) -> QLabel:
+    """What an empty pane says instead of showing an empty box."""
+    label = QLabel(text)
+    label.setObjectName("placeholder")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
 
 
 class PrivacyPanel(QDialog):
@@ -96,21 +110,36 @@ class PrivacyPanel(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         col.addWidget(self.table, 1)
+        self.ledger_empty = placeholder(
+            "Nothing has connected anywhere yet. When an answer comes from a provider you "
+            "chose, each connection is listed here: where it went, and how many bytes."
+        )
+        col.addWidget(self.ledger_empty, 1)
+        self.programs = QLabel()
+        self.programs.setObjectName("hint")
+        self.programs.setWordWrap(True)
+        col.addWidget(self.programs)
         return page
 
     def refresh(self) -> None:
         from cuecard.privacy.ledger import process_ledger
 
         entries = process_ledger().entries()
-        if self.table.rowCount() != len(entries) or entries:
-            self.table.setRowCount(len(entries))
-            for row, e in enumerate(entries):
+        # Program launches are not destinations: they are listed apart, never as connections.
+        connections = [e for e in entries if e.layer != "process"]
+        launches = [e for e in entries if e.layer == "process"]
+        if self.table.rowCount() != len(connections) or connections:
+            self.table.setRowCount(len(connections))
+            for row, e in enumerate(connections):
+                result = e.outcome if not e.reason else f"{e.outcome} ({e.reason})"
                 values = (
-                    _stamp(e.time), f"{e.host}:{e.port}", e.label or e.purpose, e.outcome,
-                    f"{e.bytes_sent:,}", f"{e.bytes_received:,}", e.layer, e.reason,
+                    _stamp(e.time), f"{e.host}:{e.port}", e.label or e.purpose, result,
+                    _bytes(e.bytes_sent), _bytes(e.bytes_received),
                 )  # fmt: skip
                 for col, value in enumerate(values):
                     item = self.table.item(row, col)
@@ -118,19 +147,26 @@ class PrivacyPanel(QDialog):
                         self.table.setItem(row, col, QTableWidgetItem(value))
                     elif item.text() != value:
                         item.setText(value)
-        blocked = sum(1 for e in entries if e.outcome == "blocked" and e.layer != "process")
-        programs = sum(1 for e in entries if e.outcome == "blocked" and e.layer == "process")
-        if not entries:
+        self.table.setVisible(bool(connections))
+        self.ledger_empty.setVisible(not connections)
+        blocked = sum(1 for e in connections if e.outcome == "blocked")
+        if not connections:
             text = "No connection has been made: everything so far stayed on this device."
         elif blocked:
             text = (f"{blocked} connection(s) were blocked because they were not to a provider "
                     "you configured. Nothing was sent to them.")  # fmt: skip
         else:
-            text = f"{len(entries) - programs} connection(s), all to providers you configured."
-        if programs:
-            text += (f" {programs} program launch(es) were refused (layer 'process'); "
-                     "a refused launch sends nothing.")  # fmt: skip
+            text = f"{len(connections)} connection(s), all to providers you configured."
         self.ledger_summary.setText(text)
+        if launches:
+            names = sorted({e.host for e in launches})
+            refused = sorted({e.host for e in launches if e.outcome == "blocked"})
+            line = ("Programs started on this device (they send nothing anywhere): "
+                    f"{', '.join(names)}.")  # fmt: skip
+            if refused:
+                line += f" Refused: {', '.join(refused)}."
+            self.programs.setText(line)
+        self.programs.setVisible(bool(launches))
         self._refresh_prompts()
 
     # -- prompts ------------------------------------------------------------------
@@ -146,11 +182,19 @@ class PrivacyPanel(QDialog):
         split.addWidget(self.prompt_text)
         split.setStretchFactor(1, 3)
         col.addWidget(split, 1)
+        self.prompt_split = split
+        self.prompts_empty = placeholder(
+            "No prompt has left this device in this session. The offline engine sends "
+            "nothing; with a provider, the exact text of every prompt appears here."
+        )
+        col.addWidget(self.prompts_empty, 1)
         self.prompt_list.currentRowChanged.connect(self._show_prompt)
         return page
 
     def _refresh_prompts(self) -> None:
         prompts = list(self.state.prompts)
+        self.prompt_split.setVisible(bool(prompts))
+        self.prompts_empty.setVisible(not prompts)
         if self.prompt_list.count() == len(prompts):
             return
         self.prompt_list.clear()
@@ -159,10 +203,6 @@ class PrivacyPanel(QDialog):
             self.prompt_list.addItem(f"q{p.question_id} → {p.provider} ({p.destination}){tag}")
         if prompts and self.prompt_list.currentRow() < 0:
             self.prompt_list.setCurrentRow(len(prompts) - 1)
-        if not prompts:
-            self.prompt_text.setPlainText(
-                "No prompt has left this device in this session (the offline engine sends nothing)."
-            )
 
     def _show_prompt(self, row: int) -> None:
         prompts = list(self.state.prompts)
@@ -210,7 +250,7 @@ class PrivacyPanel(QDialog):
             + (f" ({', '.join(k.what for k in keys)})" if keys else "")
         )
         if problem:
-            lines.append(f"keychain: {problem}")
+            lines.append(f"Keychain: {plain(problem)}")
         self.data_summary.setText("\n".join(lines))
 
     def ask_erase(self) -> None:
@@ -235,7 +275,7 @@ class PrivacyPanel(QDialog):
         try:
             removed = erase_all_data()
         except Exception as err:
-            self.erase_result.setText(f"erase stopped: {err}")
+            self.erase_result.setText(f"Erasing stopped: {plain(str(err))}")
             return
         self.state.clear_all()
         self.erase_result.setText(f"Erased {len(removed)} item(s). Nothing of yours is left.")

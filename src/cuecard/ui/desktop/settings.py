@@ -1,14 +1,16 @@
-"""The settings dialog: every field checked by the same pydantic models as config.toml.
+"""Settings: every field checked by the same pydantic models as config.toml, on a laptop screen.
 
 Validation runs on every edit, not on save: a field that config.toml would
 reject is outlined and explained under the field at once, and Save stays off
-until everything is valid. Keys go straight to the OS keychain and are never
-shown again in full; profile documents are added by button or drag and drop.
+until everything is valid. Saving writes only what changed (``config_file``),
+so the user's own config.toml and its comments stay. Keys go straight to the OS
+keychain and are never shown again in full; devices are picked from lists and
+tested in place; shortcuts are rebound by pressing them. Pages sit in a list on
+the left and every label wraps, so the dialog fits a 1280×800 screen.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,71 +27,39 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
-    QTabWidget,
+    QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from cuecard import paths
 from cuecard.config import Config
+from cuecard.ui.desktop.config_file import SaveError, config_path, save_changes
+from cuecard.ui.desktop.devices import DevicePicker
+from cuecard.ui.desktop.global_keys import GlobalKeys
+from cuecard.ui.desktop.hotkeys import HOTKEYS, SYSTEM_WIDE, default_bindings, portable, problem
 from cuecard.ui.desktop.listeners import Listeners
+from cuecard.ui.desktop.plain import plain
+from cuecard.ui.desktop.privacy_panel import placeholder
 
-PROVIDERS = ("offline", "openai", "anthropic", "google", "local")
+__all__ = ["KEY_PROVIDERS", "PROVIDERS", "DocList", "SettingsDialog", "config_path"]
+
+PROVIDERS: dict[str, str] = {
+    "offline": "Offline: notes from your résumé (nothing leaves this computer)",
+    "openai": "OpenAI (your key)",
+    "anthropic": "Anthropic (your key)",
+    "google": "Google Gemini (your key)",
+    "local": "A model on this computer (Ollama, LM Studio…)",
+}
 KEY_PROVIDERS = ("openai", "anthropic", "google")
-
-
-def config_path() -> Path:
-    return paths.config_file()
-
-
-# -- writing config.toml -----------------------------------------------------------
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string is JSON-compatible
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def to_toml(cfg: Config) -> str:
-    """The settings that differ from the defaults, as TOML (tables for nested sections)."""
-    data = cfg.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
-    lines = [
-        "# cuecard settings, written by the desktop app. No secrets here: keys live in your "
-        "OS keychain.",
-        "# `cuecard config show` prints every value in force, defaults included.",
-    ]
-
-    def table(name: str, values: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in values.items() if not isinstance(v, dict)}
-        if scalars:
-            lines.append(f"\n[{name}]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
-        for key, sub in values.items():
-            if isinstance(sub, dict) and sub:
-                table(f"{name}.{key}", sub)
-
-    for section, values in data.items():
-        if values:
-            table(section, values)
-    return "\n".join(lines) + "\n"
-
-
-def save_config(cfg: Config, path: Path | None = None) -> Path:
-    from cuecard import config as config_mod
-
-    return config_mod.save(cfg, path)  # the one writer: the user's comments are kept
+PAGES = ("Answers", "Keys", "Devices", "Speech", "Shortcuts", "Profile", "Privacy", "Display")
+WIDTH, HEIGHT = 820, 600
 
 
 # -- fields --------------------------------------------------------------------------
@@ -127,6 +97,34 @@ def _nested_set(data: dict[str, Any], loc: tuple[str, ...], value: Any) -> None:
     data[loc[-1]] = value
 
 
+def _wrapped(text: str, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def installed_speech_models(current: str) -> list[str]:
+    """tiny.en (bundled), every model already on this computer, and the configured one."""
+    from cuecard.speech.model import BUNDLED, models_dir
+
+    names = [BUNDLED]
+    folder = models_dir()
+    if folder.is_dir():
+        names += sorted(p.name for p in folder.iterdir() if (p / "model.bin").is_file())
+    if current not in names:
+        names.append(current)
+    return names
+
+
 class DocList(QListWidget):
     """Profile documents; files dropped on it are added to the profile."""
 
@@ -151,45 +149,70 @@ class DocList(QListWidget):
 
 
 class SettingsDialog(QDialog):
-    """Edit config.toml safely. ``applied(Config)`` fires after a successful save."""
+    """Edit the settings safely. ``applied(Config)`` after a successful save;
+    ``keys_changed(bindings)`` when the shortcuts changed."""
 
-    def __init__(self, cfg: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, cfg: Config, parent: QWidget | None = None, *,
+                 bindings: dict[str, str] | None = None,
+                 keys: GlobalKeys | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.applied = Listeners()
+        self.keys_changed = Listeners()
         self.setWindowTitle("cuecard settings")
         self.cfg = cfg
+        self.bindings = dict(bindings or default_bindings())
+        self.global_keys = keys
         self.fields: dict[tuple[str, ...], Field] = {}
         self.candidate: Config | None = cfg
-        tabs = QTabWidget()
-        tabs.addTab(self._display_tab(), "Display")
-        tabs.addTab(self._answers_tab(), "Answers")
-        tabs.addTab(self._keys_tab(), "Keys")
-        tabs.addTab(self._speech_tab(), "Speech && devices")
-        tabs.addTab(self._profile_tab(), "Profile")
-        tabs.addTab(self._privacy_tab(), "Privacy")
-        self.tabs = tabs
+        self.nav = QListWidget()
+        self.nav.setObjectName("settingsNav")
+        self.nav.setFixedWidth(130)
+        self.pages = QStackedWidget()
+        builders = {
+            "Answers": self._answers_page, "Keys": self._keys_page, "Devices": self._devices_page,
+            "Speech": self._speech_page, "Shortcuts": self._shortcuts_page,
+            "Profile": self._profile_page, "Privacy": self._privacy_page,
+            "Display": self._display_page,
+        }  # fmt: skip
+        for name in PAGES:
+            self.nav.addItem(name)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setWidget(builders[name]())
+            self.pages.addWidget(scroll)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        self.message = QLabel()
-        self.message.setObjectName("fieldError")
-        self.message.setWordWrap(True)
+        self.message = _wrapped("", "fieldError")
+        body = QHBoxLayout()
+        body.addWidget(self.nav)
+        body.addWidget(self.pages, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(tabs)
+        layout.addLayout(body, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(520, 480)
+        self.resize(WIDTH, HEIGHT)
+        self._provider_changed()
         self.validate()
+
+    def show_page(self, name: str) -> None:
+        if name in PAGES:
+            self.nav.setCurrentRow(PAGES.index(name))
+
+    @property
+    def page(self) -> str:
+        return PAGES[self.nav.currentRow()]
 
     # -- field helpers ---------------------------------------------------------
     def _add(self, form: QFormLayout, label: str, loc: tuple[str, ...], widget: QWidget,
              read: Callable[[], Any], hint: str = "") -> None:  # fmt: skip
-        error = QLabel()
-        error.setObjectName("fieldError")
-        error.setWordWrap(True)
+        error = _wrapped("", "fieldError")
         error.setVisible(False)
         box = QWidget()
         col = QVBoxLayout(box)
@@ -197,12 +220,9 @@ class SettingsDialog(QDialog):
         col.setSpacing(1)
         col.addWidget(widget)
         if hint:
-            note = QLabel(hint)
-            note.setObjectName("hint")
-            note.setWordWrap(True)
-            col.addWidget(note)
+            col.addWidget(_wrapped(hint, "hint"))
         col.addWidget(error)
-        form.addRow(label, box)
+        form.addRow(QLabel(label), box)
         widget.setObjectName("field_" + "_".join(loc))
         self.fields[loc] = Field(loc, widget, read, error)
 
@@ -213,13 +233,14 @@ class SettingsDialog(QDialog):
         self._add(form, label, loc, edit, _text(edit, optional=optional), hint)
         return edit
 
-    def _combo(self, form: QFormLayout, label: str, loc: tuple[str, ...], options: tuple[str, ...],
-               value: str) -> QComboBox:  # fmt: skip
+    def _combo(self, form: QFormLayout, label: str, loc: tuple[str, ...],
+               options: dict[str, str], value: str, hint: str = "") -> QComboBox:  # fmt: skip
         combo = QComboBox()
-        combo.addItems(list(options))
-        combo.setCurrentText(value)
-        combo.currentTextChanged.connect(self.validate)
-        self._add(form, label, loc, combo, combo.currentText)
+        for key, text in options.items():
+            combo.addItem(text, key)
+        combo.setCurrentIndex(max(0, combo.findData(value)))
+        combo.currentIndexChanged.connect(self.validate)
+        self._add(form, label, loc, combo, combo.currentData, hint)
         return combo
 
     def _check(self, form: QFormLayout, label: str, loc: tuple[str, ...], value: bool) -> QCheckBox:
@@ -229,58 +250,84 @@ class SettingsDialog(QDialog):
         self._add(form, label, loc, box, box.isChecked)
         return box
 
-    # -- tabs ------------------------------------------------------------------
-    def _display_tab(self) -> QWidget:
-        page, form = QWidget(), QFormLayout()
-        page.setLayout(form)
-        ui = self.cfg.ui
-        self._combo(form, "Theme", ("ui", "theme"), ("dark", "light"), ui.theme)
-        hint = "8 to 48 pixels; talking points are a little larger"
-        self._line(form, "Font size", ("ui", "font_size"), ui.font_size, hint=hint)
-        self._line(form, "Opacity", ("ui", "opacity"), ui.opacity, hint="0.3 to 1.0")
-        return page
+    def _row_visible(self, loc: tuple[str, ...], visible: bool) -> None:
+        widget = self.fields[loc].widget.parentWidget()
+        form = self._answers_form
+        if widget is not None:
+            form.setRowVisible(widget, visible)
 
-    def _answers_tab(self) -> QWidget:
-        page, form = QWidget(), QFormLayout()
+    # -- pages -----------------------------------------------------------------
+    def _answers_page(self) -> QWidget:
+        page, form = QWidget(), _form()
         page.setLayout(form)
+        self._answers_form = form
         a = self.cfg.assist
-        self._combo(form, "Provider", ("assist", "provider"), PROVIDERS, a.provider)
+        self.provider = self._combo(form, "Answers come from", ("assist", "provider"), PROVIDERS,
+                                    a.provider)  # fmt: skip
+        self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.provider_note = _wrapped("", "hint")
+        form.addRow("", self.provider_note)
+        for name in ("openai", "anthropic", "google", "local"):
+            settings = getattr(a, name)
+            self._line(form, "Model", ("assist", name, "model"), settings.model, optional=True)
+        self._line(form, "Server address", ("assist", "local", "base_url"), a.local.base_url,
+                   optional=True, hint="Ollama: http://127.0.0.1:11434/v1 · LM Studio: "
+                   "http://127.0.0.1:1234/v1")  # fmt: skip
         fallback = QLineEdit(", ".join(a.fallback))
         fallback.textChanged.connect(self.validate)
 
         def read_fallback() -> list[str]:
             return [p.strip() for p in fallback.text().split(",") if p.strip()]
 
-        self._add(form, "Fallback", ("assist", "fallback"), fallback, read_fallback,
-                  "comma-separated, e.g. anthropic, offline (offline is always last)")  # fmt: skip
-        for name in ("openai", "anthropic", "google", "local"):
-            settings = getattr(a, name)
-            self._line(form, f"{name} model", ("assist", name, "model"), settings.model,
-                       optional=True)  # fmt: skip
-        hint = "an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1"
-        self._line(form, "local base URL", ("assist", "local", "base_url"), a.local.base_url,
-                   optional=True, hint=hint)  # fmt: skip
-        self._line(form, "Max tokens", ("assist", "max_tokens"), a.max_tokens)
+        hint = "e.g. anthropic, local. Your offline notes are always the last resort."
+        self._add(form, "If it fails, try", ("assist", "fallback"), fallback, read_fallback, hint)
+        hint = "In tokens (about ¾ of a word each): caps what one answer can cost."
+        self._line(form, "Longest answer", ("assist", "max_tokens"), a.max_tokens, hint=hint)
         self._line(form, "Tokens per minute", ("assist", "tokens_per_minute"),
-                   a.tokens_per_minute,
-                   hint="cost guard for paid providers (notes and local models are free)")
+                   a.tokens_per_minute, hint="Caps what a noisy call can cost with a paid "
+                   "provider; your notes and a local model are free.")  # fmt: skip
         return page
 
-    def _keys_tab(self) -> QWidget:
+    def _provider_changed(self) -> None:
+        chosen = str(self.provider.currentData())
+        for name in ("openai", "anthropic", "google", "local"):
+            self._row_visible(("assist", name, "model"), name == chosen)
+        self._row_visible(("assist", "local", "base_url"), chosen == "local")
+        notes = {
+            "offline": "Works with no key and no network, from the documents in Profile.",
+            "local": "Your questions go to the server below, on this computer; nothing leaves it.",
+        }
+        note = notes.get(chosen, "Only the question and matching parts of your résumé are sent, "
+                                 "with your key (set it in Keys).")  # fmt: skip
+        if chosen in KEY_PROVIDERS and not self._has_key(chosen):
+            note = f"No {PROVIDERS[chosen].split(' (')[0]} key yet: add it in Keys first."
+        self.provider_note.setText(note)
+
+    def _has_key(self, provider: str) -> bool:
+        from cuecard.privacy import secrets
+
+        try:
+            return secrets.resolve_key(provider) is not None
+        except secrets.SecretsError:
+            return False
+
+    def _keys_page(self) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        form = _form()
+        page.setLayout(form)
+        form.addRow(_wrapped("Keys are kept in your computer's keychain, never in a file, and "
+                             "are never shown again in full.", "hint"))  # fmt: skip
         self.key_edits: dict[str, QLineEdit] = {}
         self.key_status: dict[str, QLabel] = {}
         for name in KEY_PROVIDERS:
             edit = QLineEdit()
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText("paste a key to store it in the OS keychain")
+            edit.setPlaceholderText("paste the key here")
             edit.setObjectName(f"key_{name}")
             button = QPushButton("Save key")
             button.setObjectName(f"save_key_{name}")
             button.clicked.connect(lambda _=False, n=name: self.store_key(n))
-            status = QLabel()
-            status.setObjectName("hint")
+            status = _wrapped("", "hint")
             row = QWidget()
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
@@ -291,7 +338,7 @@ class SettingsDialog(QDialog):
             v.setContentsMargins(0, 0, 0, 0)
             v.addWidget(row)
             v.addWidget(status)
-            form.addRow(name, col)
+            form.addRow(PROVIDERS[name].split(" (")[0], col)
             self.key_edits[name], self.key_status[name] = edit, status
         self.refresh_keys()
         return page
@@ -303,14 +350,15 @@ class SettingsDialog(QDialog):
             infos = {i.provider: i for i in secrets.list_keys()}
         except secrets.SecretsError as err:
             for label in self.key_status.values():
-                label.setText(str(err))
+                label.setText(plain(str(err)))
             return
         for name, label in self.key_status.items():
             info = infos.get(name)
             if info is not None and info.masked:
-                label.setText(f"in use: {info.masked} (from {info.source})")
+                where = "your keychain" if info.source == "keychain" else "the environment"
+                label.setText(f"In use: {info.masked} (from {where})")
             else:
-                label.setText("no key stored")
+                label.setText("No key stored")
 
     def store_key(self, provider: str) -> bool:
         """Write the pasted key to the keychain; the field is emptied, the key never shown again."""
@@ -320,33 +368,93 @@ class SettingsDialog(QDialog):
         try:
             secrets.set_key(provider, edit.text())
         except secrets.SecretsError as err:
-            self.key_status[provider].setText(str(err))
+            self.key_status[provider].setText(plain(str(err)))
             _set_invalid(edit, True)
             return False
         edit.clear()
         _set_invalid(edit, False)
         self.refresh_keys()
+        self._provider_changed()
         return True
 
-    def _speech_tab(self) -> QWidget:
-        page, form = QWidget(), QFormLayout()
-        page.setLayout(form)
-        hint = "tiny.en ships with cuecard; others need `cuecard models download`"
-        self._line(form, "Speech model", ("speech", "model"), self.cfg.speech.model, hint=hint)
-        self._line(form, "Microphone", ("audio", "mic"), self.cfg.audio.mic, optional=True,
-                   hint="part of the device name, or empty for the default")  # fmt: skip
-        self._line(form, "Interviewer audio", ("audio", "loopback"), self.cfg.audio.loopback,
-                   optional=True, hint="the loopback/monitor device the call plays on")  # fmt: skip
-        form.addRow(QLabel("Live levels show in the main window's status bar while listening."))
-        return page
-
-    def _profile_tab(self) -> QWidget:
+    def _devices_page(self) -> QWidget:
         page = QWidget()
         col = QVBoxLayout(page)
-        col.addWidget(QLabel("Your résumé, the job description, your stories: drop files here."))
+        self.devices = DevicePicker(self.cfg.audio.mic, self.cfg.audio.loopback)
+        col.addWidget(self.devices)
+        for loc, kind in ((("audio", "mic"), "input"), (("audio", "loopback"), "loopback")):
+            combo = self.devices.mic if kind == "input" else self.devices.call
+            combo.currentIndexChanged.connect(self.validate)
+            self.fields[loc] = Field(loc, combo, lambda k=kind: self.devices.choice(k),  # type: ignore[misc]
+                                     _wrapped(""))  # fmt: skip
+        col.addWidget(_wrapped("While listening, both levels also show in the main window's "
+                               "status bar.", "hint"))  # fmt: skip
+        col.addStretch(1)
+        return page
+
+    def _speech_page(self) -> QWidget:
+        page, form = QWidget(), _form()
+        page.setLayout(form)
+        current = self.cfg.speech.model
+        models = {name: name + (" (comes with cuecard)" if i == 0 else "")
+                  for i, name in enumerate(installed_speech_models(current))}  # fmt: skip
+        self.speech_model = self._combo(form, "Speech model", ("speech", "model"), models, current,
+                                        "Speech is turned into text on this computer; nothing "
+                                        "you say leaves it.")  # fmt: skip
+        return page
+
+    def _shortcuts_page(self) -> QWidget:
+        page, form = QWidget(), _form()
+        page.setLayout(form)
+        note = self.global_keys.note if self.global_keys is not None else ""
+        form.addRow(_wrapped("Click a field, then press the keys you want. ◆ marks the shortcuts "
+                             f"meant for use during a call. {note}", "hint"))  # fmt: skip
+        self.key_fields: dict[str, QKeySequenceEdit] = {}
+        self.key_errors: dict[str, QLabel] = {}
+        problems = self.global_keys.problems if self.global_keys is not None else {}
+        for hotkey in HOTKEYS:
+            edit = QKeySequenceEdit(QKeySequence(self.bindings[hotkey.action]))
+            edit.setObjectName(f"keys_{hotkey.action}")
+            edit.setMaximumSequenceLength(1)
+            edit.keySequenceChanged.connect(self.validate)
+            error = _wrapped(problems.get(hotkey.action, ""), "fieldError")
+            error.setVisible(bool(error.text()))
+            box = QWidget()
+            v = QVBoxLayout(box)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(1)
+            v.addWidget(edit)
+            v.addWidget(error)
+            mark = " ◆" if hotkey.system_wide else ""
+            form.addRow(QLabel(hotkey.label + mark), box)
+            self.key_fields[hotkey.action], self.key_errors[hotkey.action] = edit, error
+        reset = QPushButton("Back to the defaults")
+        reset.clicked.connect(self._reset_keys)
+        form.addRow("", reset)
+        return page
+
+    def _reset_keys(self) -> None:
+        for action, keys in default_bindings().items():
+            self.key_fields[action].setKeySequence(QKeySequence(keys))
+
+    def chosen_bindings(self) -> dict[str, str]:
+        return {a: portable(e.keySequence().toString(QKeySequence.SequenceFormat.PortableText))
+                for a, e in self.key_fields.items()}  # fmt: skip
+
+    def _profile_page(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        intro = QLabel("Your résumé, the job description, your stories: answers are built from "
+                       "these. Drop files here, or use Add.")  # fmt: skip
+        intro.setWordWrap(True)
+        col.addWidget(intro)
         self.docs = DocList()
         self.docs.dropped.connect(self.add_documents)
         col.addWidget(self.docs, 1)
+        self.docs_empty = placeholder(
+            "Nothing added yet. Without your résumé, answers can only be general."
+        )
+        col.addWidget(self.docs_empty)
         row = QHBoxLayout()
         add = QPushButton("Add…")
         add.clicked.connect(self._pick_documents)
@@ -367,8 +475,9 @@ class SettingsDialog(QDialog):
         from cuecard.profile.store import ProfileStore
 
         self.docs.clear()
+        self.docs_empty.setVisible(not ProfileStore().documents())
         for doc in ProfileStore().documents():
-            self.docs.addItem(f"{doc.name}  ·  {doc.kind}  ·  {doc.chunks} chunks  [{doc.id}]")
+            self.docs.addItem(f"{doc.name}  ·  {doc.kind}")
             item = self.docs.item(self.docs.count() - 1)
             item.setData(Qt.ItemDataRole.UserRole, doc.id)
 
@@ -388,9 +497,9 @@ class SettingsDialog(QDialog):
             try:
                 added.append(store.add(path).name)
             except ProfileError as err:
-                problems.append(str(err))
+                problems.append(plain(str(err)))
         self.refresh_documents()
-        text = f"added {', '.join(added)}" if added else ""
+        text = f"Added {', '.join(added)}" if added else ""
         self.doc_message.setText("; ".join([t for t in [text, *problems] if t]))
 
     def remove_selected(self) -> None:
@@ -402,14 +511,14 @@ class SettingsDialog(QDialog):
             try:
                 store.remove(str(item.data(Qt.ItemDataRole.UserRole)))
             except ProfileError as err:
-                self.doc_message.setText(str(err))
+                self.doc_message.setText(plain(str(err)))
         self.refresh_documents()
 
-    def _privacy_tab(self) -> QWidget:
-        page, form = QWidget(), QFormLayout()
+    def _privacy_page(self) -> QWidget:
+        page, form = QWidget(), _form()
         page.setLayout(form)
         p = self.cfg.privacy
-        self._check(form, "Redact before sending", ("privacy", "redact"), p.redact)
+        self._check(form, "Hide names before sending", ("privacy", "redact"), p.redact)
         terms = QPlainTextEdit("\n".join(p.redact_terms))
         terms.setFixedHeight(90)
         terms.textChanged.connect(self.validate)
@@ -417,11 +526,23 @@ class SettingsDialog(QDialog):
         def read_terms() -> list[str]:
             return [t.strip() for t in terms.toPlainText().splitlines() if t.strip()]
 
-        hint = "one per line: names, employers, places to replace before a prompt leaves"
-        self._add(form, "Redaction terms", ("privacy", "redact_terms"), terms, read_terms, hint)
+        hint = ("One per line: names, employers, places. They are replaced before a question "
+                "leaves, and put back in the answer you see.")  # fmt: skip
+        self._add(form, "Names to hide", ("privacy", "redact_terms"), terms, read_terms, hint)
         self._check(form, "Keep sessions (encrypted)", ("privacy", "keep_sessions"),
                     p.keep_sessions)  # fmt: skip
-        self._line(form, "Keep for (days)", ("privacy", "retention_days"), p.retention_days)
+        self._line(form, "Keep them for (days)", ("privacy", "retention_days"), p.retention_days)
+        return page
+
+    def _display_page(self) -> QWidget:
+        page, form = QWidget(), _form()
+        page.setLayout(form)
+        ui = self.cfg.ui
+        self._combo(form, "Theme", ("ui", "theme"), {"dark": "Dark", "light": "Light"}, ui.theme)
+        self._line(form, "Text size", ("ui", "font_size"), ui.font_size,
+                   hint="8 to 48 pixels; talking points are a little larger.")  # fmt: skip
+        self._line(form, "Opacity", ("ui", "opacity"), ui.opacity,
+                   hint="0.3 (see-through) to 1.0 (solid).")  # fmt: skip
         return page
 
     # -- validation and saving ----------------------------------------------------
@@ -442,18 +563,53 @@ class SettingsDialog(QDialog):
                 loc = tuple(str(p) for p in item["loc"])
                 while loc and loc not in self.fields:
                     loc = loc[:-1]
-                errors.setdefault(loc, item["msg"])
+                errors.setdefault(loc, _friendly(item["msg"]))
+        model_problem = self._speech_problem()
+        if model_problem:
+            errors[("speech", "model")] = model_problem
+            self.candidate = None
         for loc, field in self.fields.items():
             message = errors.get(loc, "")
             field.error.setText(message)
             field.error.setVisible(bool(message))
             _set_invalid(field.widget, bool(message))
+        keys_ok = self._validate_keys()
         if self.candidate is None and not any(loc in self.fields for loc in errors):
             self.message.setText("; ".join(errors.values()))
+        elif not keys_ok:
+            self.message.setText("A shortcut needs fixing (Shortcuts).")
         else:
             self.message.setText("")
-        self.save_button.setEnabled(self.candidate is not None)
-        return self.candidate is not None
+        ok = self.candidate is not None and keys_ok
+        self.save_button.setEnabled(ok)
+        return ok
+
+    def _speech_problem(self) -> str:
+        field = self.fields.get(("speech", "model"))
+        if field is None:
+            return ""
+        from cuecard.speech.model import ModelError, locate
+
+        try:
+            locate(str(field.read()))
+        except ModelError as err:
+            return plain(str(err))
+        return ""
+
+    def _validate_keys(self) -> bool:
+        if not hasattr(self, "key_fields"):
+            return True
+        chosen = self.chosen_bindings()
+        ok = True
+        for action, keys in chosen.items():
+            why = problem(action, keys, chosen)
+            if not why and action in SYSTEM_WIDE and self.bindings.get(action) == keys:
+                why = self.global_keys.problems.get(action, "") if self.global_keys else ""
+            self.key_errors[action].setText(why)
+            self.key_errors[action].setVisible(bool(why))
+            _set_invalid(self.key_fields[action], bool(why))
+            ok = ok and not problem(action, keys, chosen)
+        return ok
 
     def invalid_fields(self) -> list[tuple[str, ...]]:
         return [loc for loc, f in self.fields.items() if f.widget.property("invalid")]
@@ -462,12 +618,25 @@ class SettingsDialog(QDialog):
         if not self.validate() or self.candidate is None:
             return False
         try:
-            path = save_config(self.candidate)
-        except OSError as err:
-            self.message.setText(f"could not save the settings: {err.strerror}")
+            path = save_changes(self.cfg, self.candidate)
+        except SaveError as err:
+            self.message.setText(str(err))
             return False
         self.cfg = self.candidate
-        self.message.setText(f"saved to {path}")
+        self.message.setText(f"Saved to {path}")
+        bindings = self.chosen_bindings()
+        if bindings != self.bindings:
+            self.bindings = bindings
+            self.keys_changed(bindings)
         self.applied(self.cfg)
         self.accept()
         return True
+
+
+def _friendly(msg: str) -> str:
+    """pydantic's wording, made plain ("Input should be …" → "Should be …")."""
+    text = msg.replace("Input should be", "Should be").replace("Value error, ", "")
+    text = text.replace("a valid integer, unable to parse string as an integer",
+                        "a whole number")  # fmt: skip
+    text = text.replace("a valid number, unable to parse string as a number", "a number")
+    return text[:1].upper() + text[1:]

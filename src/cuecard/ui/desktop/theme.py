@@ -61,6 +61,7 @@ def palette(theme: Theme) -> QPalette:
         QPalette.ColorRole.Highlight: theme.accent,
         QPalette.ColorRole.HighlightedText: theme.window,
         QPalette.ColorRole.PlaceholderText: theme.muted,
+        QPalette.ColorRole.Link: theme.accent,
     }
     for role, colour in roles.items():
         pal.setColor(role, QColor(colour))
@@ -85,7 +86,10 @@ def stylesheet(theme: Theme, font_px: int) -> str:
         border-radius: 8px; font-size: {body}px; }}
     #statusBar {{ border-top: 1px solid {theme.border}; }}
     #statusBar QLabel {{ color: {theme.muted}; font-size: {small}px; }}
-    #notice {{ color: {theme.warn}; font-size: {small}px; }}
+    #notice {{ color: {theme.text}; font-size: {body}px; border-radius: 6px; padding: 6px 10px;
+        background: {theme.panel}; border: 2px solid {theme.warn}; }}
+    #notice[level="error"] {{ border-color: {theme.bad}; }}
+    #notice[level="info"] {{ border-color: {theme.border}; }}
     QToolButton, QPushButton {{ background: {theme.panel}; border: 1px solid {theme.border};
         border-radius: 6px; padding: 3px 8px; font-size: {small}px; }}
     QToolButton:hover, QPushButton:hover {{ border-color: {theme.accent}; }}
@@ -99,4 +103,17 @@ def stylesheet(theme: Theme, font_px: int) -> str:
     QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
     QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
     #fieldError {{ color: {theme.bad}; font-size: {small}px; }}
+    #verdict[tone="ok"] {{ color: {theme.ok}; font-weight: 600; }}
+    #verdict[tone="warn"] {{ color: {theme.warn}; font-weight: 600; }}
+    #verdict[tone="bad"] {{ color: {theme.bad}; font-weight: 600; }}
+    #lead {{ font-size: {font_px}px; }}
+    #askBox {{ background: {theme.panel}; border: 1px solid {theme.border}; border-radius: 6px;
+        padding: 4px 8px; font-size: {body}px; }}
+    #askBox:focus {{ border-color: {theme.accent}; }}
+    QLineEdit, QComboBox, QPlainTextEdit, QKeySequenceEdit, QListWidget {{
+        background: {theme.panel}; border: 1px solid {theme.border}; border-radius: 4px;
+        padding: 2px 4px; }}
+    #settingsNav::item {{ padding: 6px 8px; }}
+    #settingsNav::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
+    #placeholder {{ color: {theme.muted}; font-size: {body}px; padding: 24px; }}
     """

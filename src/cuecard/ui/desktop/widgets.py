@@ -1,8 +1,8 @@
 """The overlay's parts: question card, talking points, transcript, meters, privacy light.
 
-Each widget draws from ``OverlayState`` (``show(...)``) and holds no session
-logic, so the window decides when to redraw and a burst of events costs one
-paint.
+Each widget draws from the shared view state (``cuecard.ui.view``) and holds no
+session logic, so the window decides when to redraw and a burst of events costs
+one paint.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cuecard.ui.desktop.state import Card, Line
+from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.theme import DARK, Theme
+from cuecard.ui.view import Card, Line, section_label
 
 KIND_LABELS = {
     "behavioural": "BEHAVIOURAL",
@@ -72,11 +73,16 @@ class QuestionCard(QFrame):
     def show_card(self, card: Card | None) -> None:
         if card is None:
             self.kind.setText("WAITING FOR A QUESTION")
-            self.text.setText("Questions the interviewer asks appear here.")
+            self.text.setText("Questions the interviewer asks appear here. You can also type "
+                              "one in the box below.")  # fmt: skip
             return
         q = card.question
-        early = " · early" if q.speculative else ""
-        self.kind.setText(f"{KIND_LABELS.get(q.kind, q.kind.upper())} · {q.confidence:.0%}{early}")
+        kind = KIND_LABELS.get(q.kind, q.kind.upper())
+        if card.typed:
+            self.kind.setText(f"YOUR TYPED QUESTION · {kind}")
+        else:
+            early = " · early" if q.speculative else ""
+            self.kind.setText(f"{kind} · {q.confidence:.0%}{early}")
         self.text.setText(q.text)
 
 
@@ -139,23 +145,37 @@ class TalkingPoints(QFrame):
             self.fold.setVisible(False)
             self.fuller.setVisible(False)
             return
-        parts = card.parts
-        bullets, fuller = parts.bullets, parts.fuller
-        self.bullets = bullets
-        muted, px = self.theme.muted, self.lead_px
-        lead = "".join(
-            f"<div style='color:{muted}; font-size:{px}px'>{html.escape(t)}</div>"
-            for t in parts.lead
-        )
-        items = "".join(f"<li style='margin-bottom:6px'>{html.escape(b)}</li>" for b in bullets)
-        if bullets:
-            body = f"<ul style='margin-left:-18px'>{items}</ul>"
-        elif not card.done:
-            body = f"<div style='color:{self.theme.muted}'>…</div>"
-        else:
-            body = ""
-        self.points.setText(lead + body)
-        self.status.setText(card.status)
+        shown = card.shown
+        t, px = self.theme, self.lead_px
+        # Sections only grow at the end: offline notes stay where the reader found them,
+        # a model's answer follows below its own heading, and notes it supersedes dim.
+        answered = any(not s.notes and s.parts.bullets for s in shown)
+        blocks: list[str] = []
+        self.bullets = []
+        for section in shown:
+            parts = section.parts
+            self.bullets.extend(parts.bullets)
+            if len(shown) > 1:
+                blocks.append(
+                    f"<div style='color:{t.accent}; font-size:{px}px; font-weight:600; "
+                    f"margin-top:4px'>{html.escape(section_label(section))}</div>"
+                )
+            blocks.extend(
+                f"<div style='color:{t.muted}; font-size:{px}px'>{html.escape(line)}</div>"
+                for line in parts.lead
+            )
+            colour = t.muted if section.notes and answered else t.text
+            items = "".join(
+                f"<li style='margin-bottom:6px; color:{colour}'>{html.escape(b)}</li>"
+                for b in parts.bullets
+            )
+            if items:
+                blocks.append(f"<ul style='margin-left:-18px'>{items}</ul>")
+        if not self.bullets and not card.done:
+            blocks.append(f"<div style='color:{t.muted}'>…</div>")
+        self.points.setText("".join(blocks))
+        self.status.setText(plain(card.status))
+        fuller = card.parts.fuller
         self.fuller.setText(fuller)
         self.fold.setVisible(bool(fuller))
         self.fuller.setVisible(self.fold.isChecked() and bool(fuller))
