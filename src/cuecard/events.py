@@ -80,6 +80,26 @@ class Utterance:
 
 
 @dataclass(frozen=True, slots=True)
+class Silence:
+    """A speaker has said nothing for a while, and everything they said before is out.
+
+    Emitted by the speech stage only when a session asks for it (practice: the
+    answer is over after the pause the candidate chose), once per quiet stretch
+    that follows speech, and after every utterance of that speaker that ended
+    before it: a reader can close a turn on it without losing a late final.
+    ``forced`` marks one a command asked for (the candidate pressed a key).
+    """
+
+    speaker: Speaker
+    since_s: float
+    """Audio time the speaker's last utterance ended."""
+    at_s: float
+    """Audio time the silence was reported (``since_s`` + the pause, or the key press)."""
+    emitted_s: float
+    forced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     """The interviewer asked something worth answering.
 
@@ -189,6 +209,52 @@ class Level:
 
 
 @dataclass(frozen=True, slots=True)
+class Feedback:
+    """Practice: how one answer went, computed on the device after its last final utterance.
+
+    ``fillers`` counts filler words by kind ("um", "uh", "like", "you know", ...);
+    ``star`` says which of situation, task, action and result were stated; ``story``
+    is the title of the profile story the answer told, if any; ``next_step`` is one
+    concrete thing to do better next time.
+    """
+
+    question_id: int
+    question: str
+    kind: QuestionKind
+    answer_text: str
+    start_s: float
+    end_s: float
+    duration_s: float
+    words: int
+    wpm: float
+    fillers: dict[str, int]
+    filler_total: int
+    star: dict[str, bool]
+    story: str | None
+    numbers: tuple[str, ...]
+    """Numbers and results said ("40%", "22 minutes", "halved")."""
+    long_pauses: tuple[float, ...]
+    """Pauses inside the answer that were long enough to notice (seconds each)."""
+    next_step: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CoachNote:
+    """Practice: a short critique of one answer from the configured model (optional).
+
+    It goes through the same privacy wrapper as a live answer: what was sent is a
+    ``PromptSent`` event first, and the egress ledger records the connection.
+    """
+
+    question_id: int
+    text: str
+    provider: str
+    model: str
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class SessionStarted:
     """What this session runs: its source, its stages in order, its answer providers.
 
@@ -218,6 +284,7 @@ class SessionEnded:
 
 Event = (
     Utterance
+    | Silence
     | Question
     | PromptSent
     | AnswerNow
@@ -227,6 +294,8 @@ Event = (
     | OfflineNotes
     | Notice
     | Level
+    | Feedback
+    | CoachNote
     | SessionStarted
     | SessionEnded
 )

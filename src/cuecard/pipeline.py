@@ -48,6 +48,13 @@ class Processor(Protocol):
         ...
 
 
+class Starter(Protocol):
+    """A processor that speaks first may also have ``start``: awaited before its first event
+    (practice asks its first question there; nothing has been heard yet)."""
+
+    async def start(self, send: Send) -> None: ...
+
+
 class Pipeline:
     """One session's stages, run under one task group."""
 
@@ -105,6 +112,9 @@ class Pipeline:
 
         async def pump(proc: Processor, inbox: Inbox, outbox: Inbox) -> None:
             try:
+                start = getattr(proc, "start", None)
+                if start is not None:
+                    await start(outbox.put)
                 while not isinstance(item := await inbox.get(), _End):
                     await proc.process(item, outbox.put)
                 await proc.finish(outbox.put)

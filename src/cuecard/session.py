@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from cuecard.audio.capture import Device, LiveSource
     from cuecard.pipeline import Pipeline, Processor, Sink
     from cuecard.privacy.egress import Guard
+    from cuecard.speech.stage import SpeechOptions, SpeechStage
     from cuecard.speech.transcriber import Transcriber
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ class LiveInput:
     mic: str | None = None
     loopback: str | None = None
     stop_after_s: float | None = None
+    mic_only: bool = False
+    """Practice: only the microphone (the questions come from cuecard, not a call)."""
 
 
 SourceSpec = FileInput | LiveInput
@@ -196,8 +199,15 @@ class Session:
         sinks: Sequence[Sink] = (),
         transcriber: Transcriber | None = None,
         audio_taps: Sequence[Callable[[AudioChunk], None]] = (),
+        stages: Sequence[Processor] = (),
+        speech: SpeechOptions | None = None,
     ) -> None:
-        """``audio_taps`` see every chunk the session hears (benches measure lag with it)."""
+        """``audio_taps`` see every chunk the session hears (benches measure lag with it).
+
+        ``stages`` run after the built-in ones and ``speech`` asks the speech stage for
+        more than the live path needs: that is how practice (``cuecard.practice``) is
+        a session like any other, with its own stage instead of the answer engine.
+        """
         self.cfg = cfg
         self.spec = source
         self.answers = answers
@@ -216,6 +226,9 @@ class Session:
         self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._processors: list[Processor] = []
+        self._extra: list[Processor] = list(stages)
+        self._speech_options = speech
+        self._speech: SpeechStage | None = None
         self._questions: set[int] = set()
         self._t0 = 0.0
         self.audio: AsyncIterable[AudioChunk] = self._open_source()
@@ -252,6 +265,7 @@ class Session:
             names += ["silence-watch", "echo-filter"]
         if self.answers:
             names += ["dialogue", "answers"]
+        names += [str(getattr(s, "name", type(s).__name__)) for s in self._extra]
         if self.keep:
             names.append("vault")
         return names
@@ -271,6 +285,7 @@ class Session:
                 ),
                 clock=self.clock,
                 stop_after_s=self.spec.stop_after_s,
+                speakers=("you",) if self.spec.mic_only else ("interviewer", "you"),
             )  # fmt: skip
         from cuecard.audio.sources import FileSource
 
@@ -302,6 +317,14 @@ class Session:
         )  # fmt: skip
         await self.inject(question)
         return question
+
+    def end_turn(self, speaker: Speaker = "you") -> bool:
+        """``speaker`` is done talking now (practice: a key press ends the answer).
+
+        Their open utterance is closed at once and a forced ``Silence`` follows its
+        final; call on the session's loop. False when nothing was heard yet.
+        """
+        return self._speech.end_turn(speaker) if self._speech is not None else False
 
     def stop(self) -> None:
         """End after the audio already heard; the stages drain and ``SessionEnded`` follows."""
@@ -340,7 +363,10 @@ class Session:
                 vault, recorder = self._open_vault()
                 sinks.append(recorder)
             sinks.append(self._count)
-            speech = SpeechStage(transcriber, self.cfg.speech, self.clock)
+            speech = SpeechStage(
+                transcriber, self.cfg.speech, self.clock, options=self._speech_options
+            )
+            self._speech = speech
             pipeline = Pipeline(
                 self._gated(self.audio), speech, self._processors, sinks, self.clock,
                 summary=lambda: self._finish(speech).to_dict(),
@@ -393,6 +419,7 @@ class Session:
                 explicit_key=self.explicit_key,
             )  # fmt: skip
             self._processors += [DialogueStage(self.clock), self.engine]
+        self._processors += self._extra
         return problems
 
     def _provider_names(self) -> tuple[str, ...]:

@@ -498,7 +498,10 @@ class LiveSource:
         backend: Backend | None = None,
         block_s: float = BLOCK_S,
         stop_after_s: float | None = None,
+        speakers: tuple[Speaker, ...] = ("interviewer", "you"),
     ) -> None:
+        """``speakers=("you",)`` captures the microphone alone (practice)."""
+        self.speakers = speakers
         self.backend = backend or backend_for_platform()
         self.clock = clock or SessionClock()
         self._block_s = block_s
@@ -514,13 +517,16 @@ class LiveSource:
             ) from err
         self.available = devices
         """Every device listed when the source was made (for messages and ``--save``)."""
-        self.devices: dict[Speaker, Device] = {
-            "you": select_device(devices, mic, "input",
-                                 missing_hint=self.backend.missing_hint("input")),
-            "interviewer": select_device(devices, loopback, "loopback",
-                                         missing_hint=self.backend.missing_hint("loopback")),
-        }  # fmt: skip
-        if self.devices["you"].id == self.devices["interviewer"].id and (
+        self.devices: dict[Speaker, Device] = {}
+        if "you" in speakers:
+            self.devices["you"] = select_device(
+                devices, mic, "input", missing_hint=self.backend.missing_hint("input")
+            )
+        if "interviewer" in speakers:
+            self.devices["interviewer"] = select_device(
+                devices, loopback, "loopback", missing_hint=self.backend.missing_hint("loopback")
+            )
+        if len(self.devices) == 2 and self.devices["you"].id == self.devices["interviewer"].id and (
             self.devices["you"].kind == self.devices["interviewer"].kind
         ):
             raise DeviceError(

@@ -6,6 +6,11 @@ partial whose stable words never change. When silence starts, a final pass is
 started at once (speculatively), so by the time the silence is long enough to
 call the turn over, its text is usually ready: that is where the sub-second
 final comes from. If the speaker goes on, the speculative pass is dropped.
+
+A session may ask for more than the live path needs (``SpeechOptions``): practice
+gives the decoder a disfluent initial prompt, so "um" and "uh" are written
+down, and asks for a ``Silence`` event once the candidate has been quiet for
+the pause they chose. The defaults are the live path, unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ import numpy.typing as npt
 
 from cuecard.clock import SessionClock
 from cuecard.config import SpeechConfig
-from cuecard.events import SAMPLE_RATE, AudioChunk, Event, Level, Speaker, Utterance, next_id
+from cuecard.events import (
+    SAMPLE_RATE,
+    AudioChunk,
+    Event,
+    Level,
+    Silence,
+    Speaker,
+    Utterance,
+    next_id,
+)
 from cuecard.speech.scheduler import PassScheduler
 from cuecard.speech.stabilizer import Stabilizer
 from cuecard.speech.transcriber import Hypothesis, Transcriber
@@ -41,6 +55,20 @@ SPECULATE_AFTER_S = 0.064
 # Words at the edge of the audio heard so far are where greedy partials guess
 # ("red limit" for "rate limiter"); two of them wait for a later pass.
 PARTIAL_HOLDBACK = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechOptions:
+    """What a session may ask of the speech stage beyond the settings.
+
+    The defaults are the live path, exactly: no prompt, no silence events.
+    Practice asks for both (``cuecard.practice``).
+    """
+
+    initial_prompt: str = ""
+    """Text every pass reads as the previous text (Whisper's ``initial_prompt``)."""
+    silence_after_s: float | None = None
+    """Emit a ``Silence`` event once a speaker has been quiet this long after speaking."""
 
 
 @dataclass
@@ -82,6 +110,9 @@ class _Channel:
         self.level_n = 0
         self.level_t = 0.0
         self.audio_end_s = 0.0
+        self.last_end_s: float | None = None
+        """Audio time the last utterance that went to a final pass ended."""
+        self.silence_due = False
 
     # -- feeding -------------------------------------------------------------
     def push(self, chunk: AudioChunk) -> list[Level]:
@@ -110,6 +141,7 @@ class _Channel:
         utt = self.utt
         if utt is None:
             self.preroll.append((t0, window, prob))
+            self._check_silence(t0 + WINDOW_S)
             if prob >= cfg.vad_threshold:
                 self.utt = _Utterance(next_id(), start_s=t0, windows=list(self.preroll))
                 self.preroll.clear()
@@ -146,6 +178,34 @@ class _Channel:
         ):
             self._submit_partial(utt, now)
 
+    def _check_silence(self, now: float) -> None:
+        after = self.stage.options.silence_after_s
+        if after is None or not self.silence_due or self.last_end_s is None:
+            return
+        if now - self.last_end_s >= after:
+            self.silence_due = False
+            self._queue_silence(self.last_end_s, now, forced=False)
+
+    def _queue_silence(self, since_s: float, at_s: float, *, forced: bool) -> None:
+        """Behind every final already queued for this channel: a reader loses none."""
+
+        async def emit() -> None:
+            await self.stage.send(
+                Silence(self.speaker, since_s, at_s, self.stage.clock.now(), forced)
+            )
+
+        self.outbox.put_nowait(emit)
+
+    def end_turn(self) -> None:
+        """A command: the speaker is done now (a key press); close and report at once."""
+        now = self.audio_end_s
+        utt = self.utt
+        if utt is not None:
+            self._end(utt, self.silence_since if self.silence_since is not None else now)
+        self.silence_due = False
+        self._queue_silence(self.last_end_s if self.last_end_s is not None else now, now,
+                            forced=True)  # fmt: skip
+
     def flush(self) -> None:
         """The audio ended: close whatever utterance is open."""
         utt = self.utt
@@ -165,8 +225,11 @@ class _Channel:
         prefix = utt.stabilizer.stable
         audio = utt.audio()
         transcriber, beam = self.stage.transcriber, self.cfg.partial_beam_size
+        initial = self.stage.options.initial_prompt
         future = self.stage.scheduler.submit(
-            lambda: transcriber.transcribe(audio, beam_size=beam, prefix=prefix),
+            lambda: transcriber.transcribe(
+                audio, beam_size=beam, prefix=prefix, initial_prompt=initial
+            ),
             final=False,
             key=self.speaker,
         )
@@ -212,8 +275,11 @@ class _Channel:
         prefix = utt.stabilizer.stable
         audio = self._pass_audio(utt, end_s)
         transcriber, beam = self.stage.transcriber, self.cfg.beam_size
+        initial = self.stage.options.initial_prompt
         future = self.stage.scheduler.submit(
-            lambda: transcriber.transcribe(audio, beam_size=beam, prefix=prefix, final=True),
+            lambda: transcriber.transcribe(
+                audio, beam_size=beam, prefix=prefix, final=True, initial_prompt=initial
+            ),
             final=True,
             key=self.speaker,
         )
@@ -295,6 +361,8 @@ class _Channel:
             self._drop_speculative()
             future, prefix = self._final_future(utt, end_s)
         self._queue_final(utt, end_s, future, prefix)
+        self.last_end_s = end_s
+        self.silence_due = True
 
     def _split_long(self, utt: _Utterance) -> None:
         """Cut a monologue at its quietest recent moment so no pass exceeds Whisper's 30 s."""
@@ -364,17 +432,29 @@ class SpeechStage:
         clock: SessionClock,
         *,
         vad_model: SileroModel | None = None,
+        options: SpeechOptions | None = None,
     ) -> None:
         self.transcriber = transcriber
         self.cfg = cfg
         self.clock = clock
+        self.options = options or SpeechOptions()
         self.vad_model = vad_model or SileroModel.shared()
         self.scheduler: PassScheduler[Hypothesis] = PassScheduler()
         self.stats: dict[str, int] = dict.fromkeys(
             ("partial_passes", "final_passes", "speculative_dropped", "speculative_reused"), 0
         )
         self._send: Send | None = None
+        self._channels: dict[Speaker, _Channel] = {}
         self.audio_s = 0.0
+
+    def end_turn(self, speaker: Speaker) -> bool:
+        """``speaker`` is done now (call on the session's loop): their open utterance is
+        closed and a forced ``Silence`` follows its final. False before they were heard."""
+        channel = self._channels.get(speaker)
+        if channel is None:
+            return False
+        channel.end_turn()
+        return True
 
     async def send(self, event: Event) -> None:
         assert self._send is not None
@@ -383,7 +463,7 @@ class SpeechStage:
     async def run(self, chunks: AsyncIterable[AudioChunk], send: Send) -> None:
         """Consume the audio until it ends, emitting every utterance through ``send``."""
         self._send = send
-        channels: dict[Speaker, _Channel] = {}
+        channels = self._channels
         async with asyncio.TaskGroup() as tg:
             worker = tg.create_task(self.scheduler.run())
             drains: list[asyncio.Task[None]] = []

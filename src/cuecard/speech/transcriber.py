@@ -33,6 +33,7 @@ TAIL_PAD_S = 0.5  # trailing silence helps Whisper close the last word
 # 7 s still costs only ~0.15 s with tiny.en (10 s was no better, 5 s looped).
 MIN_INPUT_S = 7.0
 MIN_PARTIAL_INPUT_S = 5.0  # partials are provisional; cheaper passes matter more
+MAX_PROMPT_TOKENS = 223
 NO_SPEECH_MAX = 0.6  # above this Whisper's "Thank you." on noise is dropped
 
 
@@ -55,6 +56,7 @@ class Transcriber:
 
         self._model = model
         self._lock = threading.Lock()
+        self._prompts: dict[str, list[int]] = {}
         multilingual = bool(model.model.is_multilingual)
         self._tokenizer = Tokenizer(
             model.hf_tokenizer,
@@ -70,8 +72,15 @@ class Transcriber:
         beam_size: int = 5,
         prefix: str = "",
         final: bool = False,
+        initial_prompt: str = "",
     ) -> Hypothesis:
-        """Transcribe up to 30 s of 16 kHz mono audio (blocking; run it in a thread)."""
+        """Transcribe up to 30 s of 16 kHz mono audio (blocking; run it in a thread).
+
+        ``initial_prompt`` is text the decoder reads as if it had come before this audio
+        (Whisper's "previous text"); it steers style, not content. Practice passes give
+        it a disfluent sentence so "um" and "uh" are written down (see
+        ``cuecard.speech.options``); the live path gives none.
+        """
         import ctranslate2
 
         audio = audio[: MAX_SAMPLES - int(TAIL_PAD_S * SAMPLE_RATE)]
@@ -81,7 +90,8 @@ class Transcriber:
         padded = np.zeros(n, dtype=np.float32)
         padded[: len(audio)] = audio
         tok = self._tokenizer
-        prompt = [*tok.sot_sequence, tok.no_timestamps]
+        previous = self._previous(initial_prompt)
+        prompt = [*previous, *tok.sot_sequence, tok.no_timestamps]
         prefix_tokens: list[int] = []
         if prefix.strip():
             prefix_tokens = tok.encode(" " + prefix.strip())[:100]
@@ -99,7 +109,10 @@ class Transcriber:
                 beam_size=beam_size,
                 # Nobody says more than ~5 tokens a second; the cap stops the
                 # repetition loops greedy decoding falls into on short inputs.
-                max_length=min(224, len(prompt) + 8 + int(6 * len(audio) / SAMPLE_RATE)),
+                # (the previous text does not count against the cap: Whisper's context is 448)
+                max_length=min(
+                    224 + len(previous), len(prompt) + 8 + int(6 * len(audio) / SAMPLE_RATE)
+                ),
                 suppress_blank=not prefix_tokens,
                 suppress_tokens=[-1],
                 return_no_speech_prob=True,
@@ -116,6 +129,17 @@ class Transcriber:
         if final:
             whole = drop_unfinished_tail(whole, keep=len(before))
         return Hypothesis(" ".join(whole[len(before) :]), no_speech)
+
+    def _previous(self, text: str) -> list[int]:
+        """``<|startofprev|>`` and the prompt's tokens (cached: the same text every pass)."""
+        text = text.strip()
+        if not text:
+            return []
+        if text not in self._prompts:
+            tok = self._tokenizer
+            # Whisper reads at most half its 448-token context as previous text
+            self._prompts[text] = [tok.sot_prev, *tok.encode(" " + text)[-(MAX_PROMPT_TOKENS):]]
+        return self._prompts[text]
 
 
 _SENTENCE_END = (".", "?", "!")
