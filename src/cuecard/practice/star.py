@@ -1,0 +1,158 @@
+"""Which parts of a STAR answer were said out loud, and the numbers in it.
+
+A spoken answer has no labels, so each part is recognised by how people say it:
+
+- **Situation**: setting the scene in the past ("at my last job", "we had…",
+  "there was…", "a few years ago", "our payments API…");
+- **Task**: what was asked of the speaker or the goal ("I was asked to", "my job
+  was to", "I had to", "the goal was");
+- **Action**: what the speaker did, in the first person and the past ("I wrote",
+  "I set up", "so I proposed"): two such clauses, or "what I did was";
+- **Result**: how it ended ("in the end", "as a result", "latency fell by 40%",
+  "since then", "I learned"), not in the first sentence (that one sets the scene).
+
+The rules are a table, tested on answers written for it (tests/practice/test_star.py,
+with a hold-out block written after the rules were frozen). A hypothetical answer
+("I would…") states no action: STAR is about what happened.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PARTS: tuple[str, ...] = ("situation", "task", "action", "result")
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(rf"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_SITUATION = _rx(
+    r"\b(?:at|in|on) (?:my|our|a|the) (?:last|previous|old|first|former|current|early|"
+    r"second|new)? ?(?:job|role|company|team|position|internship|startup|employer|project)\b",
+    r"\b(?:when|while|after|before) (?:i|we) (?:was|were|worked|joined|started|moved|took)\b",
+    r"\bthere (?:was|were|had been)\b",
+    r"\bwe (?:had|were|faced|got|ran|used|needed|hit|saw)\b",
+    r"\b(?:our|the) (?:team|company|service|system|product|api|customers?|database|platform|"
+    r"client|app|codebase|pipeline|release|site|store|manager|ledger|project)\b[^.?!]{0,60}"
+    r"\b(?:was|were|had|did|kept|started|went|used|ran)\b",
+    r"\b(?:\w+ )?(?:years?|months?|weeks?) ago\b|\bback in\b|\bin (?:19|20)\d\d\b",
+    r"\bthe (?:situation|context|background|problem|issue|story) (?:was|is)\b",
+    r"\bi (?:was|worked) (?:a|an|the|as|at|on|in)\b|\bi was working\b",
+    r"\bone (?:time|day|week|friday|monday|quarter)\b|\blast (?:year|quarter|spring|summer)\b",
+)
+_TASK = _rx(
+    r"\b(?:my|our|the) (?:task|job|goal|role|responsibility|mission|challenge|assignment|aim|"
+    r"objective|brief|mandate) (?:was|became|is)\b",
+    r"\bi (?:was|got) (?:asked|tasked|told|assigned|expected|responsible|supposed|given|"
+    r"chosen|picked|put in charge|in charge)\b",
+    r"\b(?:i|we) (?:had|needed|wanted) to\b",
+    r"\bit was (?:up to|on) me\b|\bi was the one\b|\bi had to make sure\b",
+    r"\bwe were asked to\b|\bi volunteered to\b|\bi took (?:on|ownership)\b",
+)
+_IRREGULAR_PAST = (
+    "wrote|built|set|made|took|led|ran|spoke|met|sat|went|gave|chose|found|brought|began|"
+    "put|kept|did|drew|broke|split|sent|told|taught|held|rewrote|paid|sought|fought|bought|"
+    "shut|cut|dug|drove|flew|hid|laid|lent|rode|rang|rose|shook|showed|stood|stuck|swore|"
+    "swept|threw|tore|understood|undid|woke|won|wound|got"
+)
+_NOT_ACTIONS = _wordset(
+    "was were had needed wanted felt thought knew liked loved hoped guessed meant realised "
+    "realized learned learnt used noticed heard seemed assumed believed wished expected "
+    "remembered forgot enjoyed hated got was"
+)  # fmt: skip
+_I_CLAUSE = re.compile(
+    rf"\b(?:i|and i|so i|then i|first,? i)(?: (?:also|then|quickly|finally|immediately|"
+    rf"personally|just|first|actually))? ({_IRREGULAR_PAST}|[a-z]+ed)\b",
+    re.IGNORECASE,
+)
+_WE_CLAUSE = re.compile(rf"\bwe(?: (?:also|then|finally|quickly))? ({_IRREGULAR_PAST}|[a-z]+ed)\b",
+                        re.IGNORECASE)  # fmt: skip
+_WHAT_I_DID = _rx(r"\bwhat i did\b", r"\bmy (?:first )?step was\b", r"\bi started by\b",
+                  r"\bthe first thing i did\b")  # fmt: skip
+_RESULT = _rx(
+    r"\b(?:as a result|in the end|the result|the outcome|the impact|eventually|ultimately|"
+    r"ended up|at the end|by the end|afterwards|the upshot|in the long run)\b",
+    r"\b(?:it|this|that|which) (?:worked|paid off|led to|meant|helped|saved|cut|reduced|"
+    r"improved|fixed|solved|stopped)\b",
+    r"\b(?:reduced|cut|dropped|fell|decreased|increased|grew|rose|improved|saved|doubled|"
+    r"halved|tripled|went (?:down|up)|shipped|launched|delivered|finished|hit|met|beat|"
+    r"exceeded|won|promoted|migrated|resolved|recovered|restored|back up|came back|"
+    r"passed|closed|signed)\b",
+    r"\b(?:since then|from then on|to this day|no longer|never (?:again|happened)|"
+    r"has ?n[o']t happened|now (?:we|the team|it|they|he|she|i|mentors|owns|runs|leads))\b",
+    r"\bi learn(?:ed|t)\b|\bthe lesson\b|\blesson (?:i|was)\b|\bwhat i (?:took away|learned)\b",
+    r"\b(?:on time|ahead of schedule|under budget|zero (?:downtime|incidents|errors))\b",
+)
+_HYPOTHETICAL = re.compile(r"\bi(?:'d| would| will| could| might)\b", re.IGNORECASE)
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half|a third|"
+    "a quarter|dozen"
+)
+_UNIT = (
+    r"%|percent|per ?cent|x\b|times|ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|"
+    r"months?|years?|k\b|thousand|million|billion|dollars?|pounds?|euros?|users?|customers?|"
+    r"requests?|people|engineers?|teams?|tickets?|points?|releases?|bugs?|incidents?|"
+    r"clients?|deals?|sales|orders?|calls?|servers?|services?"
+)
+_NUMBERS = re.compile(
+    rf"(?:[$£€]\s?\d[\d,.]*\s?(?:k|m|bn|million|billion|thousand)?|\b\d[\d,.]*\s?(?:{_UNIT})?"
+    rf"|\b(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*\s(?:{_UNIT})"
+    r"|\b(?:doubled|halved|tripled|quadrupled)\b)",
+    re.IGNORECASE,
+)
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    return [p for p in parts if p.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class StarFinding:
+    parts: dict[str, bool]
+    i_actions: int
+    """First-person past actions ("I wrote", "so I proposed")."""
+    we_actions: int
+    hypothetical: bool
+
+
+def star_of(text: str) -> StarFinding:
+    """Which STAR parts ``text`` states, with the counts the next step needs."""
+    sentences = _sentences(text)
+    if not sentences:
+        return StarFinding(dict.fromkeys(PARTS, False), 0, 0, False)
+    lowered = [s.lower().replace("’", "'") for s in sentences]
+    whole = " ".join(lowered)
+    i_actions = sum(1 for m in _I_CLAUSE.finditer(whole) if m.group(1) not in _NOT_ACTIONS)
+    we_actions = sum(1 for m in _WE_CLAUSE.finditer(whole) if m.group(1) not in _NOT_ACTIONS)
+    hypothetical = len(_HYPOTHETICAL.findall(whole)) > max(1, i_actions)
+    later = " ".join(lowered[1:]) if len(lowered) > 1 else ""
+    action = not hypothetical and (
+        bool(_WHAT_I_DID.search(whole)) or i_actions >= 2 or (i_actions >= 1 and we_actions >= 1)
+    )
+    result = bool(_RESULT.search(later)) and not (hypothetical and not i_actions)
+    parts = {
+        "situation": bool(_SITUATION.search(whole)) and not hypothetical,
+        "task": bool(_TASK.search(whole)) and not hypothetical,
+        "action": action,
+        "result": result,
+    }
+    return StarFinding(parts, i_actions, we_actions, hypothetical)
+
+
+def numbers_in(text: str) -> tuple[str, ...]:
+    """Numbers and results said, as written ("40%", "22 minutes", "halved"), each once."""
+    seen: list[str] = []
+    for match in _NUMBERS.finditer(text):
+        found = match.group(0).strip(" ,.")
+        if found and found.lower() not in (s.lower() for s in seen):
+            seen.append(found)
+    return tuple(seen)
