@@ -17,6 +17,7 @@ from cuecard.cli import (
     config_cmds,
     data_cmds,
     live_cmds,
+    practice_cmds,
     profile_cmds,
     session_cmds,
 )
@@ -56,6 +57,7 @@ assist_cmds.register(app)  # ask, doctor, keys
 profile_cmds.register(app)  # profile
 data_cmds.register(app)  # data, privacy
 live_cmds.register(app)  # listen, devices, app
+practice_cmds.register(app)  # practice, review
 
 
 def _command_name(argv: list[str]) -> str:

@@ -35,6 +35,9 @@ SHORT_WORDS = 25
 FILLERS_PER_MINUTE = 4.0
 STORY_MATCH = 0.3
 """Share of the answer's content words (weighted by rarity) that must come from one story."""
+STORY_OWN_WORDS = 5
+"""…of which this many words only that story uses ("bucket", "Redis", "checkout"): a
+story is recognised by its particulars, not by words every story has ("team", "weeks")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,10 @@ class StoryMatcher:
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         self.stories = stories_of(chunks)
         self._tokens = [set(tokenize(f"{s.title} {s.text}")) for s in self.stories]
+        self._own = [
+            toks - set().union(*(t for j, t in enumerate(self._tokens) if j != i))
+            for i, toks in enumerate(self._tokens)
+        ]
         docs = [set(tokenize(f"{c.title} {c.text}")) for c in chunks] or [set()]
         n = len(docs)
         df: dict[str, int] = {}
@@ -85,7 +92,8 @@ class StoryMatcher:
         ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
         best = ranked[0]
         second = scores[ranked[1]] if len(ranked) > 1 else 0.0
-        if scores[best] >= STORY_MATCH and scores[best] >= 1.3 * second:
+        own = len(words & self._own[best])
+        if scores[best] >= STORY_MATCH and scores[best] >= 1.3 * second and own >= STORY_OWN_WORDS:
             return self.stories[best]
         return None
 

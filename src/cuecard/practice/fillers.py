@@ -129,8 +129,13 @@ def count_fillers(text: str) -> dict[str, int]:
         if (kind := vocal_kind(tok.word)) is not None:
             add(kind)
         elif tok.word == "like":
-            set_off = tok.comma_before or tok.comma_after or tok.sentence_start
-            if prev not in _NOT_FILLER_LIKE_BEFORE and (set_off or prev in _LIKE_FILLER_BEFORE):
+            # ", like," is a filler after any word; "Like your country…" opening a sentence
+            # is not (a misheard word, or a comparison), "Like, we…" is
+            boxed = tok.comma_before and tok.comma_after
+            set_off = tok.comma_before or tok.comma_after
+            if boxed or (prev not in _NOT_FILLER_LIKE_BEFORE and prev != "" and (
+                    set_off or prev in _LIKE_FILLER_BEFORE)) or (
+                    tok.sentence_start and tok.comma_after):
                 add("like")
         elif tok.word == "you" and nxt_word == "know":
             assert nxt is not None

@@ -33,6 +33,7 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 
 
 _SITUATION = _rx(
+    r"\bmy (?:last|previous|old|first|former) (?:job|role|company|team|position|employer)\b",
     r"\b(?:at|in|on) (?:my|our|a|the) (?:last|previous|old|first|former|current|early|"
     r"second|new)? ?(?:job|role|company|team|position|internship|startup|employer|project)\b",
     r"\b(?:when|while|after|before) (?:i|we) (?:was|were|worked|joined|started|moved|took)\b",
@@ -54,6 +55,9 @@ _TASK = _rx(
     r"\b(?:i|we) (?:had|needed|wanted) to\b",
     r"\bit was (?:up to|on) me\b|\bi was the one\b|\bi had to make sure\b",
     r"\bwe were asked to\b|\bi volunteered to\b|\bi took (?:on|ownership)\b",
+    # a deadline names the goal: "fix it within a quarter", "ship it by Friday"
+    r"\bwithin (?:a|an|one|two|three|four|six|\d+) (?:days?|weeks?|months?|quarters?|years?|"
+    r"sprints?)\b|\bby (?:the end of|friday|monday|the deadline)\b",
 )
 _IRREGULAR_PAST = (
     "wrote|built|set|made|took|led|ran|spoke|met|sat|went|gave|chose|found|brought|began|"
@@ -88,6 +92,10 @@ _RESULT = _rx(
     r"has ?n[o']t happened|now (?:we|the team|it|they|he|she|i|mentors|owns|runs|leads))\b",
     r"\bi learn(?:ed|t)\b|\bthe lesson\b|\blesson (?:i|was)\b|\bwhat i (?:took away|learned)\b",
     r"\b(?:on time|ahead of schedule|under budget|zero (?:downtime|incidents|errors))\b",
+    # a change said as a comparison: "three times faster", "twice as fast", "2x cheaper"
+    r"\b(?:\d+|two|three|four|five|ten|several|many) ?(?:times|x) (?:faster|slower|cheaper|"
+    r"quicker|better|fewer|more|less|smaller|bigger)\b|\b(?:twice|half|three times) as "
+    r"(?:fast|quick|many|much|often|cheap|reliable)\b",
 )
 _HYPOTHETICAL = re.compile(r"\bi(?:'d| would| will| could| might)\b", re.IGNORECASE)
 

@@ -16,10 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from cuecard.events import (
+    CoachNote,
     Event,
+    Feedback,
     PromptSent,
     Question,
     SessionEnded,
+    SessionStarted,
     SuggestionDone,
     SuggestionFailed,
     Utterance,
@@ -32,6 +35,21 @@ log = logging.getLogger(__name__)
 
 def record_for(event: Event) -> tuple[str, dict[str, Any]] | None:
     """The (kind, data) a kept session stores for an event; None for what it does not keep."""
+    if isinstance(event, SessionStarted):
+        # what kind of session this was ("practice" among the stages), for `cuecard review`
+        return "session", {"source": event.source, "stages": list(event.stages)}
+    if isinstance(event, Feedback):
+        return "feedback", {
+            "question_id": event.question_id, "question": event.question, "kind": event.kind,
+            "answer_text": event.answer_text, "start_s": event.start_s, "end_s": event.end_s,
+            "duration_s": event.duration_s, "words": event.words, "wpm": event.wpm,
+            "fillers": dict(event.fillers), "filler_total": event.filler_total,
+            "star": dict(event.star), "story": event.story, "numbers": list(event.numbers),
+            "long_pauses": list(event.long_pauses), "next_step": event.next_step,
+        }  # fmt: skip
+    if isinstance(event, CoachNote):
+        return "coach", {"question_id": event.question_id, "text": event.text,
+                         "provider": event.provider, "model": event.model}  # fmt: skip
     if isinstance(event, Utterance):
         if not event.final:
             return None  # partials are superseded by the final

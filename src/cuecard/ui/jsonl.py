@@ -11,7 +11,9 @@ import sys
 from typing import IO, Any
 
 from cuecard.events import (
+    CoachNote,
     Event,
+    Feedback,
     Level,
     Notice,
     OfflineNotes,
@@ -19,6 +21,7 @@ from cuecard.events import (
     Question,
     SessionEnded,
     SessionStarted,
+    Silence,
     SuggestionDelta,
     SuggestionDone,
     SuggestionFailed,
@@ -89,7 +92,25 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "type": "session_end", "audio_s": _r(event.audio_s),
                 "emitted_s": _r(event.emitted_s), "summary": event.summary,
             }  # fmt: skip
-        case Level():
+        case Feedback():
+            return {
+                "type": "feedback", "question_id": event.question_id,
+                "question": event.question, "kind": event.kind,
+                "answer_text": event.answer_text, "start_s": _r(event.start_s),
+                "end_s": _r(event.end_s), "duration_s": round(event.duration_s, 2),
+                "words": event.words, "wpm": round(event.wpm, 1), "fillers": dict(event.fillers),
+                "filler_total": event.filler_total, "star": dict(event.star),
+                "story": event.story, "numbers": list(event.numbers),
+                "long_pauses": list(event.long_pauses), "next_step": event.next_step,
+                "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case CoachNote():
+            return {
+                "type": "coach", "question_id": event.question_id, "text": event.text,
+                "provider": event.provider, "model": event.model,
+                "emitted_s": _r(event.emitted_s),
+            }  # fmt: skip
+        case Level() | Silence():
             return None
     return None
 

@@ -1,0 +1,182 @@
+"""``cuecard practice`` (a mock interview with feedback) and ``cuecard review`` (look back)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cuecard.cli.common import fail
+
+if TYPE_CHECKING:
+    from cuecard.session import Session
+
+KINDS = ("behavioural", "technical", "situational", "about-you", "logistics")
+
+KindOpt = Annotated[str | None, typer.Option("--kind", help="Only one kind: " + ", ".join(KINDS))]
+CountOpt = Annotated[int, typer.Option("--count", min=1, max=30, help="How many questions.")]
+AnswersOpt = Annotated[
+    Path | None,
+    typer.Option("--answers", help="Take the answers from a recording instead of the "
+                 "microphone: one answer per question, 3 s or more of silence apart."),
+]  # fmt: skip
+FastOpt = Annotated[bool, typer.Option("--fast", help="With --answers: as fast as the CPU allows.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="One JSON object per event per line (feedback included).")
+]
+PauseOpt = Annotated[
+    float,
+    typer.Option("--pause-s", min=1.0, max=15.0,
+                 help="Seconds of silence that end an answer (Enter ends it at once)."),
+]  # fmt: skip
+NoVoiceOpt = Annotated[
+    bool, typer.Option("--no-voice", help="Show the questions without reading them aloud.")
+]
+KeepOpt = Annotated[
+    bool,
+    typer.Option("--keep", help="Keep this practice in the encrypted vault (opt-in), for "
+                 "`cuecard review`."),
+]  # fmt: skip
+CoachOpt = Annotated[
+    bool,
+    typer.Option("--coach", help="Also ask your configured model for a short critique of each "
+                 "answer (sends the answer's words to it)."),
+]  # fmt: skip
+MicOpt = Annotated[
+    str | None, typer.Option("--mic", help="Your microphone: number, name or part of it.")
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="The same number picks the same questions again.")
+]
+SampleOpt = Annotated[
+    bool, typer.Option("--sample", help="Use the demo's sample profile instead of yours.")
+]
+
+
+def _key_reader(session: Session, loop: asyncio.AbstractEventLoop) -> None:
+    """Enter ends the answer now (a thread: stdin blocks). Only on a terminal."""
+
+    def read() -> None:
+        while True:
+            try:
+                line = sys.stdin.readline()
+            except (OSError, ValueError):
+                return
+            if not line:
+                return
+            try:
+                loop.call_soon_threadsafe(session.end_turn, "you")
+            except RuntimeError:  # the loop has closed: the session is over
+                return
+
+    threading.Thread(target=read, name="cuecard-keys", daemon=True).start()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def practice(
+        kind: KindOpt = None,
+        count: CountOpt = 5,
+        answers: AnswersOpt = None,
+        fast: FastOpt = False,
+        as_json: JsonOpt = False,
+        pause_s: PauseOpt = 3.0,
+        no_voice: NoVoiceOpt = False,
+        keep: KeepOpt = False,
+        coach: CoachOpt = False,
+        mic: MicOpt = None,
+        seed: SeedOpt = None,
+        sample: SampleOpt = False,
+    ) -> None:
+        """A mock interview: questions from your profile, read aloud; feedback on each answer."""
+        _practice(kind=kind, count=count, answers=answers, fast=fast, as_json=as_json,
+                  pause_s=pause_s, voice=not no_voice, keep=keep, coach=coach, mic=mic,
+                  seed=seed, sample=sample)  # fmt: skip
+
+
+def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool, as_json: bool,
+              pause_s: float, voice: bool, keep: bool, coach: bool, mic: str | None,
+              seed: int | None, sample: bool) -> None:  # fmt: skip
+    from cuecard import config as config_mod
+    from cuecard.audio.errors import AudioError
+    from cuecard.cli.running import _run_with_signals
+    from cuecard.practice.interview import (
+        PracticeOptions,
+        answers_source,
+        live_source,
+        practice_session,
+    )
+    from cuecard.profile.documents import ProfileError
+    from cuecard.session import SessionError
+    from cuecard.speech.model import ModelError
+    from cuecard.ui.jsonl import JsonLinesSink
+    from cuecard.ui.practice_view import PracticePrinter
+
+    if kind is not None and kind not in KINDS:
+        fail(f"--kind must be one of: {', '.join(KINDS)}", code=2)
+    if fast and answers is None:
+        fail("--fast needs --answers FILE: a live answer cannot be hurried", code=2)
+    try:
+        cfg = config_mod.load()
+    except config_mod.ConfigError as err:
+        fail(str(err))
+    if answers is not None and not answers.is_file():
+        fail(f"{answers}: no such recording; give a WAV, FLAC, MP3 or OGG file of your answers")
+    source = answers_source(answers, realtime=not fast) if answers else live_source(mic)
+    problems: list[str] = []
+    options = PracticeOptions(kind=kind, count=count, pause_s=pause_s, voice=voice,  # type: ignore[arg-type]
+                              coach=coach, seed=seed, sample_profile=sample)  # fmt: skip
+    try:
+        session, stage = practice_session(
+            cfg, source, options, keep=keep or cfg.privacy.keep_sessions,
+            on_voice_problem=problems.append,
+        )  # fmt: skip
+    except AudioError as err:
+        fail(str(err))
+    except ProfileError as err:
+        fail(str(err))
+    if not stage.questions:
+        fail("no questions to ask (the bank is empty for that kind)")
+    for problem in problems:
+        typer.echo(f"cuecard: {problem}; the questions are shown only", err=True)
+    def why(qid: int) -> str:
+        return next((q.why for i, q in stage.asked if i == qid), "")
+
+    if as_json:
+        session.add_sink(JsonLinesSink())
+    else:
+        hint = "" if answers else (
+            f"answer out loud; a {pause_s:g} s pause (or Enter) ends the answer"
+        )  # fmt: skip
+        session.add_sink(PracticePrinter(total=len(stage.questions), why=why, key_hint=hint))
+
+    async def run() -> Any:
+        if answers is None and sys.stdin is not None and sys.stdin.isatty():
+            _key_reader(session, asyncio.get_running_loop())
+        return await _run_with_signals(session)
+
+    try:
+        summary = asyncio.run(run())
+    except (AudioError, ModelError, SessionError) as err:
+        fail(str(err))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        typer.echo("stopped.", err=True)
+        raise typer.Exit(130) from None
+    done = stage.feedback
+    if done:
+        wpm = sum(f.wpm for f in done) / len(done)
+        fillers = sum(f.filler_total for f in done)
+        line = (f"practice: {len(done)} of {len(stage.questions)} answered, about {wpm:.0f} "
+                f"words a minute, {fillers} filler{'s' if fillers != 1 else ''}")  # fmt: skip
+    else:
+        line = "practice: no answer was heard"
+    if summary.kept_session:
+        line += f"; kept as {summary.kept_session} (`cuecard review {summary.kept_session}`)"
+    typer.echo(line, err=True)
+    if summary.vault_error:
+        typer.echo(f"cuecard: this practice was not kept to the end: {summary.vault_error}",
+                   err=True)  # fmt: skip

@@ -1,0 +1,226 @@
+"""Looking back at a kept session: what was asked, what you said, how it went; and progress.
+
+A kept session is read from the vault (decrypted in memory only, never written
+out again). A practice session carries the feedback computed when it ran; a
+kept interview has no feedback records, so each answer (what you said between
+one question and the next) is measured here the same way. Whisper leaves
+"um" and "uh" out of a live transcript (the disfluent prompt is for practice
+only), so an interview's vocal fillers are not counted, and the review says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from cuecard.events import QuestionKind, Utterance
+from cuecard.practice.feedback import StoryMatcher, feedback_for
+from cuecard.practice.star import PARTS
+
+if TYPE_CHECKING:
+    from cuecard.privacy.vault import SessionData
+
+INTERVIEW_FILLER_NOTE = (
+    "a live transcript leaves out 'um' and 'uh', so only word fillers (like, you know…) are "
+    "counted in an interview; practice counts both"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One line of the timeline."""
+
+    t: float
+    who: str
+    """``interviewer``, ``you``, ``question``, ``suggestion``, ``coach`` or ``feedback``."""
+    text: str
+
+
+@dataclass
+class AnswerReview:
+    question_id: int
+    question: str
+    kind: str
+    answer_text: str
+    start_s: float
+    duration_s: float
+    words: int
+    wpm: float
+    fillers: dict[str, int]
+    filler_total: int
+    star: dict[str, bool]
+    story: str | None
+    next_step: str
+    suggestion: str = ""
+    """What cuecard suggested for the question (interviews)."""
+    coach: str = ""
+
+
+@dataclass
+class SessionReview:
+    id: str
+    started: str
+    mode: str
+    """``practice`` or ``interview``."""
+    duration_s: float
+    answers: list[AnswerReview]
+    timeline: list[Moment]
+    talk_s: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def talk_ratio(self) -> float | None:
+        """Your share of the talking (interviews; practice questions are read by cuecard)."""
+        total = self.talk_s.get("you", 0.0) + self.talk_s.get("interviewer", 0.0)
+        if self.mode != "interview" or total <= 0:
+            return None
+        return self.talk_s.get("you", 0.0) / total
+
+    @property
+    def spoken_s(self) -> float:
+        return sum(a.duration_s for a in self.answers)
+
+    @property
+    def fillers_per_minute(self) -> float | None:
+        minutes = self.spoken_s / 60
+        return sum(a.filler_total for a in self.answers) / minutes if minutes > 0 else None
+
+    @property
+    def wpm(self) -> float | None:
+        minutes = self.spoken_s / 60
+        return sum(a.words for a in self.answers) / minutes if minutes > 0 else None
+
+    @property
+    def star_coverage(self) -> dict[str, float]:
+        """Share of behavioural answers (all answers if none were) that stated each part."""
+        pool = [a for a in self.answers if a.kind == "behavioural"] or self.answers
+        if not pool:
+            return dict.fromkeys(PARTS, 0.0)
+        return {p: sum(1 for a in pool if a.star.get(p)) / len(pool) for p in PARTS}
+
+    @property
+    def star_score(self) -> float:
+        cov = self.star_coverage
+        return sum(cov.values()) / len(cov)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            talk_ratio=_round(self.talk_ratio), fillers_per_minute=_round(self.fillers_per_minute),
+            wpm=_round(self.wpm, 1), star_coverage={k: round(v, 3) for k, v in
+                                                     self.star_coverage.items()},
+        )  # fmt: skip
+        return data
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat("T", "seconds")
+
+
+def is_practice(data: SessionData) -> bool:
+    for record in data.records:
+        if record.kind == "session":
+            return "practice" in record.data.get("stages", [])
+    return any(r.kind == "feedback" for r in data.records)
+
+
+def review_session(data: SessionData, *, matcher: StoryMatcher | None = None) -> SessionReview:
+    """The review of one kept session (its records, in order)."""
+    practice = is_practice(data)
+    timeline: list[Moment] = []
+    questions: list[dict[str, Any]] = []
+    utterances: list[Utterance] = []
+    feedback: dict[int, dict[str, Any]] = {}
+    suggestions: dict[int, str] = {}
+    coach: dict[int, str] = {}
+    talk = {"you": 0.0, "interviewer": 0.0}
+    for record in data.records:
+        d = record.data
+        if record.kind == "utterance":
+            u = Utterance(int(d.get("id", 0)), d["speaker"], d["text"], True,
+                          float(d["start_s"]), float(d["end_s"]), 0.0, d["text"])  # fmt: skip
+            utterances.append(u)
+            talk[u.speaker] = talk.get(u.speaker, 0.0) + max(0.0, u.end_s - u.start_s)
+            timeline.append(Moment(u.start_s, u.speaker, u.text))
+        elif record.kind == "question":
+            questions.append(d)
+            timeline.append(Moment(float(d.get("end_s", 0.0)), "question", d["text"]))
+        elif record.kind == "feedback":
+            feedback[int(d["question_id"])] = d
+            timeline.append(Moment(float(d.get("end_s", 0.0)), "feedback", d["next_step"]))
+        elif record.kind == "answer":
+            suggestions[int(d["question_id"])] = d["text"]
+            at = _question_time(questions, int(d["question_id"]))
+            timeline.append(Moment(at, "suggestion", d["text"]))
+        elif record.kind == "coach":
+            coach[int(d["question_id"])] = d["text"]
+    timeline.sort(key=lambda m: m.t)
+    answers: list[AnswerReview] = []
+    seen: set[int] = set()
+    for i, q in enumerate(questions):
+        qid = int(q["id"])
+        if qid in seen:  # a revised question keeps its id
+            continue
+        seen.add(qid)
+        fb = feedback.get(qid)
+        if fb is None and practice:
+            continue  # asked, never answered
+        if fb is None:
+            start = float(q.get("end_s", 0.0))
+            later = [float(x.get("end_s", 0.0)) for x in questions[i + 1 :]
+                     if int(x["id"]) != qid]  # fmt: skip
+            end = min(later) if later else float("inf")
+            said = [u for u in utterances if u.speaker == "you" and start <= u.start_s < end]
+            if not said:
+                continue
+            made = feedback_for(qid, q["text"], cast(QuestionKind, q.get("kind", "technical")),
+                                said, matcher=matcher, emitted_s=0.0)  # fmt: skip
+            fb = {k: getattr(made, k) for k in (
+                "answer_text", "start_s", "duration_s", "words", "wpm", "fillers",
+                "filler_total", "star", "story", "next_step")}  # fmt: skip
+        answers.append(AnswerReview(
+            qid, q["text"], str(q.get("kind", "")), fb["answer_text"], float(fb["start_s"]),
+            float(fb["duration_s"]), int(fb["words"]), float(fb["wpm"]), dict(fb["fillers"]),
+            int(fb["filler_total"]), dict(fb["star"]), fb.get("story"), fb["next_step"],
+            suggestions.get(qid, ""), coach.get(qid, ""),
+        ))  # fmt: skip
+    ends = [u.end_s for u in utterances] + [m.t for m in timeline]
+    info = data.info
+    notes = [] if practice or not answers else [INTERVIEW_FILLER_NOTE]
+    return SessionReview(
+        info.id, _iso(info.started), "practice" if practice else "interview",
+        round(max(ends, default=0.0), 2), answers, timeline,
+        {k: round(v, 2) for k, v in talk.items()}, notes,
+    )  # fmt: skip
+
+
+def _question_time(questions: Sequence[dict[str, Any]], qid: int) -> float:
+    for q in reversed(questions):
+        if int(q["id"]) == qid:
+            return float(q.get("end_s", 0.0)) + 0.01
+    return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    id: str
+    started: str
+    fillers_per_minute: float | None
+    wpm: float | None
+    star_score: float
+
+
+def progress(reviews: Sequence[SessionReview]) -> list[ProgressPoint]:
+    """One point per kept practice session with answers, oldest first (a trend needs two)."""
+    return [
+        ProgressPoint(r.id, r.started, _round(r.fillers_per_minute, 2), _round(r.wpm, 1),
+                      round(r.star_score, 3))
+        for r in sorted(reviews, key=lambda r: r.started)
+        if r.mode == "practice" and r.answers
+    ]

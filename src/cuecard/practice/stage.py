@@ -1,0 +1,190 @@
+"""The mock interview as a session stage: ask, listen, give feedback, ask the next one.
+
+``PracticeStage`` runs after speech in an ordinary session (``Session(stages=[…],
+answers=False)``), so the microphone goes through the same builder as a live
+call, and a recording (``--answers FILE``) through the same file source as a
+replay. It:
+
+1. asks each question: a ``Question`` event (what the views show), then the
+   local voice reads it; live, capture is paused while the voice speaks and
+   for a short tail after, so the question is never transcribed as the
+   candidate's answer;
+2. collects the candidate's final utterances as the answer;
+3. closes the answer on the speech stage's ``Silence`` event (the pause the
+   candidate chose, default 3 s, or a key press): that event comes after every
+   final the candidate said before it, so no late final is lost, in fast mode
+   too; then sends ``Feedback`` (and, if asked for, the coach's critique);
+4. after the last answer, stops the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from cuecard.clock import SessionClock
+from cuecard.events import Event, Feedback, Notice, Question, Silence, Utterance, next_id
+from cuecard.practice.feedback import StoryMatcher, feedback_for
+from cuecard.practice.questions import PracticeQuestion
+from cuecard.practice.voice import ECHO_TAIL_S, Voice, VoiceError
+
+if TYPE_CHECKING:
+    from cuecard.config import Config
+    from cuecard.practice.coach import Coach
+    from cuecard.privacy.egress import Guard
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Event], Awaitable[None]]
+COACH_WAIT_S = 30.0
+"""At the end, how long the last critique may still take before the session ends without it."""
+
+
+class Controls(Protocol):
+    """What the stage needs from its session (``cuecard.session.Session`` has all of it)."""
+
+    guard: Guard | None
+
+    @property
+    def live(self) -> bool: ...
+
+    def set_paused(self, paused: bool) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class _Answer:
+    question: PracticeQuestion
+    question_id: int
+    utterances: list[Utterance] = field(default_factory=list)
+
+
+class PracticeStage:
+    """A pipeline processor that interviews the candidate and measures each answer."""
+
+    name = "practice"
+
+    def __init__(
+        self,
+        questions: Sequence[PracticeQuestion],
+        clock: SessionClock,
+        *,
+        matcher: StoryMatcher | None,
+        voice: Voice | None = None,
+        coach: bool = False,
+        cfg: Config | None = None,
+    ) -> None:
+        self.questions = list(questions)
+        self.clock = clock
+        self.matcher = matcher
+        self.voice = voice
+        self.want_coach = coach
+        self.cfg = cfg
+        self.controls: Controls | None = None
+        self.coach: Coach | None = None
+        self.feedback: list[Feedback] = []
+        self.asked: list[tuple[int, PracticeQuestion]] = []
+        self._next = 0
+        self._answer: _Answer | None = None
+        self._coaching: set[asyncio.Task[None]] = set()
+        self._audio_s = 0.0
+
+    def attach(self, controls: Controls) -> None:
+        """The session this stage runs in (for pausing capture, the guard, and stopping)."""
+        self.controls = controls
+
+    @property
+    def done(self) -> bool:
+        return self._next >= len(self.questions) and self._answer is None
+
+    # -- the pipeline ---------------------------------------------------------
+    async def start(self, send: Send) -> None:
+        if self.want_coach and self.cfg is not None:
+            from cuecard.practice.coach import Coach
+
+            guard = self.controls.guard if self.controls is not None else None
+            self.coach, problems = Coach.build(self.cfg, guard, self.clock)
+            for message in problems:
+                await send(Notice("warning", message, self.clock.now()))
+        await self._ask_next(send)
+
+    async def process(self, event: Event, send: Send) -> None:
+        await send(event)
+        if isinstance(event, Utterance):
+            self._audio_s = max(self._audio_s, event.end_s)
+            if event.final and event.speaker == "you" and self._answer is not None:
+                self._answer.utterances.append(event)
+        elif isinstance(event, Silence) and event.speaker == "you":
+            self._audio_s = max(self._audio_s, event.at_s)
+            answer = self._answer
+            if answer is None:
+                return
+            if answer.utterances or event.forced:
+                await self._close(answer, send)
+                await self._ask_next(send)
+
+    async def finish(self, send: Send) -> None:
+        """The audio is over (or the session was stopped): the answer in progress counts."""
+        if self._answer is not None and self._answer.utterances:
+            await self._close(self._answer, send)
+        self._answer = None
+        if self._coaching:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*self._coaching, return_exceptions=True), COACH_WAIT_S
+                )
+        if self.coach is not None:
+            await self.coach.aclose()
+
+    # -- asking and closing -----------------------------------------------------
+    async def _ask_next(self, send: Send) -> None:
+        if self._next >= len(self.questions):
+            self._answer = None
+            if self.controls is not None:
+                self.controls.stop()
+            return
+        question = self.questions[self._next]
+        self._next += 1
+        qid = next_id()
+        self.asked.append((qid, question))
+        now = self.clock.now()
+        await send(Question(qid, question.text, question.kind, 1.0, 0, self._audio_s,
+                            self._audio_s, now))  # fmt: skip
+        self._answer = _Answer(question, qid)
+        if self.voice is not None:
+            await self._speak(question.text, send)
+
+    async def _speak(self, text: str, send: Send) -> None:
+        live = self.controls is not None and self.controls.live
+        if live and self.controls is not None:
+            self.controls.set_paused(True)  # the voice must not be heard as the candidate
+        try:
+            assert self.voice is not None
+            await self.voice.say(text)
+            if live:
+                await asyncio.sleep(ECHO_TAIL_S)
+        except VoiceError as err:
+            self.voice = None
+            await send(Notice("warning", f"{err}; questions are shown on screen only",
+                              self.clock.now()))  # fmt: skip
+        finally:
+            if live and self.controls is not None:
+                self.controls.set_paused(False)
+
+    async def _close(self, answer: _Answer, send: Send) -> None:
+        self._answer = None
+        fb = feedback_for(
+            answer.question_id, answer.question.text, answer.question.kind, answer.utterances,
+            matcher=self.matcher, emitted_s=self.clock.now(),
+        )  # fmt: skip
+        self.feedback.append(fb)
+        await send(fb)
+        if self.coach is not None and fb.words:
+            task = asyncio.create_task(self.coach.critique(fb, send), name="coach")
+            self._coaching.add(task)
+            task.add_done_callback(self._coaching.discard)

@@ -1,0 +1,93 @@
+"""Practice in the terminal: the question, what you said, then the feedback card.
+
+Line by line, not a live redraw: a mock interview has a slow rhythm (one
+question, one answer), and a printed history is what the candidate scrolls
+back through afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from cuecard.events import CoachNote, Event, Feedback, Notice, Question, Utterance
+
+STAR_LETTERS = (("situation", "S"), ("task", "T"), ("action", "A"), ("result", "R"))
+
+
+def clock(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def star_line(star: dict[str, bool]) -> Text:
+    """S T A R, each green when stated and dim when not."""
+    text = Text()
+    for part, letter in STAR_LETTERS:
+        text.append(f" {letter} ", style="bold black on green" if star.get(part) else "dim")
+        text.append(" ")
+    return text
+
+
+def feedback_panel(fb: Feedback) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column()
+    fillers = ", ".join(f"{k} ×{n}" for k, n in fb.fillers.items()) or "none"
+    grid.add_row("length", f"{clock(fb.duration_s)}, {fb.words} words, {fb.wpm:.0f} words a minute")
+    grid.add_row("fillers", f"{fb.filler_total}: {fillers}")
+    if fb.long_pauses:
+        grid.add_row("long pauses", ", ".join(f"{p:.1f} s" for p in fb.long_pauses))
+    grid.add_row("STAR", star_line(fb.star))
+    grid.add_row("story", fb.story or "none of your stories")
+    grid.add_row("numbers", ", ".join(fb.numbers) or "none")
+    grid.add_row(Text("next step", style="bold"), Text(fb.next_step, style="bold yellow"))
+    return Panel(grid, title="feedback", title_align="left", border_style="cyan")
+
+
+class PracticePrinter:
+    """A session sink that prints the mock interview as it goes."""
+
+    def __init__(
+        self,
+        console: Console | None = None,
+        *,
+        total: int,
+        why: Callable[[int], str] = lambda _qid: "",
+        key_hint: str = "",
+    ) -> None:
+        self.console = console or Console(stderr=False, highlight=False)
+        self.total = total
+        self.why = why
+        self.key_hint = key_hint
+        self.asked = 0
+
+    def __call__(self, event: Event) -> None:
+        c = self.console
+        match event:
+            case Question():
+                self.asked += 1
+                c.print()
+                c.rule(f"question {self.asked} of {self.total} · {event.kind}", align="left")
+                c.print(Text(event.text, style="bold"))
+                why = self.why(event.id)
+                if why:
+                    c.print(Text(why, style="dim"))
+                if self.key_hint:
+                    c.print(Text(self.key_hint, style="dim italic"))
+            case Utterance() if event.final and event.speaker == "you":
+                c.print(Text("you: ", style="green") + Text(event.text))
+            case Feedback():
+                c.print(feedback_panel(event))
+            case CoachNote():
+                c.print(Panel(event.text, title=f"coach ({event.provider})", title_align="left",
+                              border_style="magenta"))  # fmt: skip
+            case Notice():
+                style = {"error": "bold red", "warning": "yellow"}.get(event.level, "dim")
+                c.print(Text(event.message, style=style))
+            case _:
+                pass
