@@ -77,6 +77,8 @@ def _key_reader(session: Session, loop: asyncio.AbstractEventLoop) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    register_review(app)
+
     @app.command()
     def practice(
         kind: KindOpt = None,
@@ -180,3 +182,158 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
     if summary.vault_error:
         typer.echo(f"cuecard: this practice was not kept to the end: {summary.vault_error}",
                    err=True)  # fmt: skip
+
+
+# -- review ------------------------------------------------------------------------------
+
+SessionArg = Annotated[
+    str | None,
+    typer.Argument(help="A kept session's id (`cuecard data where`); the last one if left out."),
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write the review as one self-contained HTML file (no "
+                 "scripts, nothing loaded from anywhere; it holds your answers in plain text)."),
+]  # fmt: skip
+ReviewJsonOpt = Annotated[bool, typer.Option("--json", help="The review as one JSON object.")]
+
+
+def register_review(app: typer.Typer) -> None:
+    @app.command()
+    def review(session: SessionArg = None, html: HtmlOpt = None,
+               as_json: ReviewJsonOpt = False) -> None:  # fmt: skip
+        """Look back at a kept practice or interview: answers, pace, fillers, STAR, progress."""
+        _review(session, html=html, as_json=as_json)
+
+
+def load_reviews(session: str | None) -> tuple[Any, list[Any]]:
+    """The review of one kept session and of every kept practice (for progress).
+
+    Decrypted in memory only. Raises ``UserError`` with one line.
+    """
+    from cuecard import config as config_mod
+    from cuecard.cli.common import UserError
+    from cuecard.practice.feedback import StoryMatcher
+    from cuecard.practice.review import is_practice, review_session
+    from cuecard.privacy.secrets import SecretsError
+    from cuecard.privacy.vault import Vault, VaultError, vault_path
+    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.store import profile_chunks
+
+    if not vault_path().exists():
+        raise UserError("no session has been kept yet: practise with `cuecard practice --keep`, "
+                        "or turn on privacy.keep_sessions")  # fmt: skip
+    try:
+        cfg = config_mod.load(create=False)
+    except config_mod.ConfigError as err:
+        raise UserError(str(err)) from None
+    try:
+        chunks = profile_chunks()
+    except ProfileError:
+        chunks = []
+    matcher = StoryMatcher(chunks) if chunks else None
+    try:
+        with Vault.open(retention_days=cfg.privacy.retention_days) as vault:
+            infos = vault.list_sessions()
+            if not infos:
+                raise UserError("no kept session left (retention may have erased older ones)")
+            wanted = session or infos[-1].id
+            target = None
+            practices = []
+            for info in infos:
+                if not info.readable:
+                    continue
+                data = vault.read_session(info.id)
+                if info.id == wanted:
+                    target = review_session(data, matcher=matcher)
+                if is_practice(data):
+                    practices.append(target if info.id == wanted else
+                                     review_session(data, matcher=matcher))  # fmt: skip
+            if target is None:
+                raise UserError(f"no kept session {wanted!r}: `cuecard data where` lists them")
+    except (VaultError, SecretsError) as err:
+        raise UserError(str(err)) from None
+    return target, practices
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds the candidate's answers)."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
+                 0o600)  # fmt: skip
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _review(session: str | None, *, html: Path | None, as_json: bool) -> None:
+    import json
+
+    from cuecard.cli.common import UserError, out
+    from cuecard.practice.review import progress
+    from cuecard.ui.review_html import render
+
+    try:
+        target, practices = load_reviews(session)
+    except UserError as err:
+        fail(str(err))
+    points = progress(practices)
+    if html is not None:
+        try:
+            _write_private(html, render(target, points))
+        except OSError as err:
+            fail(f"cannot write {html}: {err.strerror or err}")
+    if as_json:
+        data = target.to_json()
+        data["progress"] = [_point(p) for p in points]
+        out(json.dumps(data, ensure_ascii=False))
+        return
+    _print_review(target, points)
+    if html is not None:
+        typer.echo(f"review written to {html} (it holds your answers: keep it private)", err=True)
+
+
+def _point(p: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(p)
+
+
+def _print_review(review: Any, points: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cuecard.ui.practice_view import clock, star_line
+
+    c = Console(highlight=False)
+    title = "Practice" if review.mode == "practice" else "Interview"
+    c.print(f"[bold]{title} review[/bold] · {review.started.replace('T', ' ')[:16]} UTC · "
+            f"{review.id}")  # fmt: skip
+    facts = [f"{len(review.answers)} answers", f"spoken {clock(review.spoken_s)}"]
+    if review.wpm is not None:
+        facts.append(f"{review.wpm:.0f} words a minute")
+    if review.fillers_per_minute is not None:
+        facts.append(f"{review.fillers_per_minute:.1f} fillers a minute")
+    facts.append(f"STAR coverage {review.star_score:.0%}")
+    if review.talk_ratio is not None:
+        facts.append(f"you talked {review.talk_ratio:.0%} of the time")
+    c.print(" · ".join(facts))
+    for note in review.notes:
+        c.print(f"[dim]Note: {note}.[/dim]")
+    table = Table(show_lines=False)
+    for column in ("#", "question", "length", "wpm", "fillers", "STAR", "next step"):
+        table.add_column(column, overflow="fold")
+    for i, a in enumerate(review.answers, 1):
+        table.add_row(str(i), a.question, clock(a.duration_s), f"{a.wpm:.0f}",
+                      str(a.filler_total), star_line(a.star), a.next_step)  # fmt: skip
+    c.print(table)
+    if len(points) >= 2:
+        c.print(f"[bold]Progress over {len(points)} practice sessions[/bold]")
+        trend = Table()
+        for column in ("session", "fillers/min", "wpm", "STAR"):
+            trend.add_column(column)
+        for p in points:
+            trend.add_row(p.started[:10], "—" if p.fillers_per_minute is None else
+                          f"{p.fillers_per_minute:.1f}", "—" if p.wpm is None else
+                          f"{p.wpm:.0f}", f"{p.star_score:.0%}")  # fmt: skip
+        c.print(trend)

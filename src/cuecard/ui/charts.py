@@ -1,0 +1,140 @@
+"""Small SVG charts for the review: plain strings, no library, nothing loaded from anywhere.
+
+Shared by the HTML export (inline in the page) and the desktop's Review page
+(rendered to images by Qt). Colours are presentation attributes, never
+``style=``: the export's content-security policy allows no inline style on elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+INK = "#1f2933"
+MUTED = "#7b8794"
+GRID = "#d9e2ec"
+BAR = "#2f80ed"
+GOOD = "#27ae60"
+WARN = "#e67e22"
+BAND = "#e3f2e6"
+FONT = "font-family=\"sans-serif\""
+
+
+def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start",
+          fill: str = INK) -> str:  # fmt: skip
+    return (f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{size}" fill="{fill}" '
+            f'text-anchor="{anchor}">{escape(text)}</text>')  # fmt: skip
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    unit: str = "",
+    band: tuple[float, float] | None = None,
+    max_value: float | None = None,
+    width: int = 560,
+    height: int = 220,
+    colours: Sequence[str] | None = None,
+) -> str:
+    """Vertical bars, one per label; ``band`` shades a target range (pace 140-160)."""
+    left, right, top, bottom = 44, 12, 28, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = max([*values, *(band or ()), max_value or 0.0, 1.0])
+    top_value = max_value if max_value is not None else top_value * 1.1
+    body = [_text(left, 16, title, size=13)]
+
+    def y(v: float) -> float:
+        return top + plot_h - (v / top_value) * plot_h if top_value else top + plot_h
+
+    if band is not None:
+        y0, y1 = y(band[1]), y(band[0])
+        body.append(f'<rect x="{left}" y="{y0:.1f}" width="{plot_w}" height="{y1 - y0:.1f}" '
+                    f'fill="{BAND}"/>')  # fmt: skip
+    for k in range(5):
+        v = top_value * k / 4
+        yy = y(v)
+        body.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
+        body.append(_text(left - 6, yy + 4, f"{v:.0f}{unit}", size=10, anchor="end", fill=MUTED))
+    n = max(1, len(values))
+    slot = plot_w / n
+    bar_w = min(48.0, slot * 0.7)
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        x = left + slot * i + (slot - bar_w) / 2
+        colour = colours[i] if colours else BAR
+        body.append(f'<rect class="bar" x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" '
+                    f'height="{top + plot_h - y(value):.1f}" fill="{colour}"/>')  # fmt: skip
+        body.append(_text(x + bar_w / 2, y(value) - 4, f"{value:.0f}", size=10, anchor="middle"))
+        body.append(_text(x + bar_w / 2, height - bottom + 16, label, size=10, anchor="middle",
+                          fill=MUTED))  # fmt: skip
+    return _svg(width, height, title, body)
+
+
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    unit: str = "",
+    width: int = 360,
+    height: int = 200,
+    colour: str = BAR,
+) -> str:
+    """A trend over sessions; a session with no value leaves a gap."""
+    left, right, top, bottom = 44, 16, 28, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    known = [v for v in values if v is not None]
+    top_value = max([*known, 1.0]) * 1.15
+    body = [_text(left, 16, title, size=13)]
+
+    def y(v: float) -> float:
+        return top + plot_h - (v / top_value) * plot_h
+
+    for k in range(5):
+        v = top_value * k / 4
+        body.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
+        body.append(_text(left - 6, y(v) + 4, f"{v:.0f}{unit}" if top_value > 4 else
+                          f"{v:.1f}{unit}", size=10, anchor="end", fill=MUTED))  # fmt: skip
+    n = len(values)
+    step = plot_w / max(1, n - 1)
+    points = [(left + step * i if n > 1 else left + plot_w / 2, v) for i, v in enumerate(values)]
+    path = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in points if v is not None)
+    if path:
+        body.append(f'<polyline class="trend" points="{path}" fill="none" stroke="{colour}" '
+                    f'stroke-width="2"/>')  # fmt: skip
+    for (x, value), label in zip(points, labels, strict=True):
+        if value is not None:
+            body.append(f'<circle cx="{x:.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}"/>')
+            body.append(_text(x, y(value) - 7, f"{value:.1f}" if value < 10 else f"{value:.0f}",
+                              size=10, anchor="middle"))  # fmt: skip
+        body.append(_text(x, height - bottom + 16, label, size=10, anchor="middle", fill=MUTED))
+    return _svg(width, height, title, body)
+
+
+def share_bar(title: str, parts: Sequence[tuple[str, float, str]], *, width: int = 560,
+              height: int = 70) -> str:  # fmt: skip
+    """One horizontal bar split into shares (talk time: you / interviewer)."""
+    left, right, top = 12, 12, 28
+    total = sum(v for _, v, _ in parts) or 1.0
+    body = [_text(left, 16, title, size=13)]
+    x = float(left)
+    plot_w = width - left - right
+    for label, value, colour in parts:
+        w = plot_w * value / total
+        body.append(f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="22" fill="{colour}"/>')
+        if w > 60:
+            body.append(_text(x + 6, top + 15, f"{label} {value / total:.0%}", size=11,
+                              fill="#ffffff"))  # fmt: skip
+        x += w
+    return _svg(width, height, title, body)
