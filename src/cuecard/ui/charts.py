@@ -26,6 +26,22 @@ def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start
             f'text-anchor="{anchor}">{escape(text)}</text>')  # fmt: skip
 
 
+def nice_top(value: float) -> float:
+    """A round upper bound with four round ticks under it (190 → 200, 2.6 → 3, 7 → 8)."""
+    import math
+
+    if value <= 0:
+        return 1.0
+    raw = value / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return step * 4
+
+
+def _tick(v: float) -> str:
+    return f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}"
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -42,15 +58,16 @@ def bar_chart(
     unit: str = "",
     band: tuple[float, float] | None = None,
     max_value: float | None = None,
-    width: int = 560,
+    width: int = 440,
     height: int = 220,
     colours: Sequence[str] | None = None,
 ) -> str:
     """Vertical bars, one per label; ``band`` shades a target range (pace 140-160)."""
     left, right, top, bottom = 44, 12, 28, 34
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = max([*values, *(band or ()), max_value or 0.0, 1.0])
-    top_value = max_value if max_value is not None else top_value * 1.1
+    top_value = max_value if max_value is not None else nice_top(
+        max([*values, *(band or ()), 1.0]) * 1.08
+    )
     body = [_text(left, 16, title, size=13)]
 
     def y(v: float) -> float:
@@ -65,7 +82,8 @@ def bar_chart(
         yy = y(v)
         body.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}" '
                     f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
-        body.append(_text(left - 6, yy + 4, f"{v:.0f}{unit}", size=10, anchor="end", fill=MUTED))
+        body.append(_text(left - 6, yy + 4, f"{_tick(v)}{unit}", size=10, anchor="end",
+                          fill=MUTED))  # fmt: skip
     n = max(1, len(values))
     slot = plot_w / n
     bar_w = min(48.0, slot * 0.7)
@@ -86,7 +104,7 @@ def line_chart(
     values: Sequence[float | None],
     *,
     unit: str = "",
-    width: int = 360,
+    width: int = 290,
     height: int = 200,
     colour: str = BAR,
 ) -> str:
@@ -94,7 +112,7 @@ def line_chart(
     left, right, top, bottom = 44, 16, 28, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     known = [v for v in values if v is not None]
-    top_value = max([*known, 1.0]) * 1.15
+    top_value = nice_top(max([*known, 1.0]) * 1.08)
     body = [_text(left, 16, title, size=13)]
 
     def y(v: float) -> float:
@@ -104,8 +122,8 @@ def line_chart(
         v = top_value * k / 4
         body.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" '
                     f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
-        body.append(_text(left - 6, y(v) + 4, f"{v:.0f}{unit}" if top_value > 4 else
-                          f"{v:.1f}{unit}", size=10, anchor="end", fill=MUTED))  # fmt: skip
+        body.append(_text(left - 6, y(v) + 4, f"{_tick(v)}{unit}", size=10, anchor="end",
+                          fill=MUTED))  # fmt: skip
     n = len(values)
     step = plot_w / max(1, n - 1)
     points = [(left + step * i if n > 1 else left + plot_w / 2, v) for i, v in enumerate(values)]
@@ -122,7 +140,7 @@ def line_chart(
     return _svg(width, height, title, body)
 
 
-def share_bar(title: str, parts: Sequence[tuple[str, float, str]], *, width: int = 560,
+def share_bar(title: str, parts: Sequence[tuple[str, float, str]], *, width: int = 440,
               height: int = 70) -> str:  # fmt: skip
     """One horizontal bar split into shares (talk time: you / interviewer)."""
     left, right, top = 12, 12, 28
