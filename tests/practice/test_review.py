@@ -185,7 +185,7 @@ def sample_review() -> tuple[Any, list[Any]]:
                 Moment(3.0, "you", answers[0].answer_text),
                 Moment(51.0, "feedback", answers[0].next_step)]  # fmt: skip
     review = SessionReview("20250301-101500-abc123", "2025-03-01T10:15:00+00:00", "practice",
-                           160.0, answers, timeline, {"you": 123.0, "interviewer": 0.0})  # fmt: skip
+                           160.0, answers, timeline, {"you": 123.0, "interviewer": 0.0})
     points = [ProgressPoint("a", "2025-02-20T10:00:00+00:00", 6.1, 181.0, 0.375),
               ProgressPoint("b", "2025-02-25T10:00:00+00:00", 4.2, 166.0, 0.5),
               ProgressPoint("c", "2025-03-01T10:15:00+00:00", 2.3, 154.0, 0.625)]  # fmt: skip

@@ -77,6 +77,8 @@ REDRAW_MS = 30
 """Coalesce redraws: at most ~33 a second, however fast events arrive."""
 
 LEDGER_POLL_MS = 500
+TRANSCRIPT_LINES_WITH_ANSWER = 3
+"""Transcript lines still shown while an answer card takes the room above it."""
 PREFS_FILE = "desktop.json"
 
 LISTENING_TEXT: dict[str, str] = {
@@ -218,6 +220,10 @@ class OverlayWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self._user_split = False
+        self._split_before: float | None = None
+        """The transcript's share before an answer took its room (restored after)."""
+        self.splitter.splitterMoved.connect(self._split_moved)
         layout.addWidget(self.splitter, 1)
 
         self.notice = named(QLabel(), "notice")
@@ -377,10 +383,42 @@ class OverlayWindow(QMainWindow):
         if "card" in changed:
             self.question.show_card(s.card)
             self.points.show_card(s.card)
+            self.fit_answer()
         if "transcript" in changed:
             self.transcript.show_lines(list(s.lines))
         if "status" in changed:
             self._status()
+
+    def _split_moved(self, _pos: int, _index: int) -> None:
+        self._user_split = True  # the candidate chose the split: cuecard stops changing it
+
+    def fit_answer(self) -> None:
+        """While an answer is on screen the transcript gives it its room, down to a few lines.
+
+        Four 12-word bullets need about 300 px at the default 18 px font; at the default
+        560x640 the 3:2 split left the answer 250 px, and a scroll bar mid-call means
+        reaching for the mouse. The transcript keeps its last three lines meanwhile and
+        gets its share back when the card is cleared; a split the user dragged is kept.
+        """
+        if self._user_split:
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        card = self.state.card
+        if card is not None and (card.answer or card.shown):
+            lines = round(self.font_px * 1.45 * TRANSCRIPT_LINES_WITH_ANSWER) + 14
+            transcript = min(max(self.transcript.minimumSizeHint().height(), lines), total - 120)
+            if self._split_before is None:
+                self._split_before = sizes[1] / total
+        elif self._split_before is not None:
+            transcript = round(total * self._split_before)
+            self._split_before = None
+        else:
+            return
+        if abs(sizes[1] - transcript) > 2:
+            self.splitter.setSizes([total - transcript, transcript])
 
     def _status(self) -> None:
         s, cfg = self.state, self.cfg
