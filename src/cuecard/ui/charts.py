@@ -34,8 +34,8 @@ def nice_top(value: float) -> float:
         return 1.0
     raw = value / 4
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    return step * 4
+    step: float = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return float(step * 4)
 
 
 def _tick(v: float) -> str:
