@@ -206,56 +206,6 @@ def register_review(app: typer.Typer) -> None:
         _review(session, html=html, as_json=as_json)
 
 
-def load_reviews(session: str | None) -> tuple[Any, list[Any]]:
-    """The review of one kept session and of every kept practice (for progress).
-
-    Decrypted in memory only. Raises ``UserError`` with one line.
-    """
-    from cuecard import config as config_mod
-    from cuecard.cli.common import UserError
-    from cuecard.practice.feedback import StoryMatcher
-    from cuecard.practice.review import is_practice, review_session
-    from cuecard.privacy.secrets import SecretsError
-    from cuecard.privacy.vault import Vault, VaultError, vault_path
-    from cuecard.profile.documents import ProfileError
-    from cuecard.profile.store import profile_chunks
-
-    if not vault_path().exists():
-        raise UserError("no session has been kept yet: practise with `cuecard practice --keep`, "
-                        "or turn on privacy.keep_sessions")  # fmt: skip
-    try:
-        cfg = config_mod.load(create=False)
-    except config_mod.ConfigError as err:
-        raise UserError(str(err)) from None
-    try:
-        chunks = profile_chunks()
-    except ProfileError:
-        chunks = []
-    matcher = StoryMatcher(chunks) if chunks else None
-    try:
-        with Vault.open(retention_days=cfg.privacy.retention_days) as vault:
-            infos = vault.list_sessions()
-            if not infos:
-                raise UserError("no kept session left (retention may have erased older ones)")
-            wanted = session or infos[-1].id
-            target = None
-            practices = []
-            for info in infos:
-                if not info.readable:
-                    continue
-                data = vault.read_session(info.id)
-                if info.id == wanted:
-                    target = review_session(data, matcher=matcher)
-                if is_practice(data):
-                    practices.append(target if info.id == wanted else
-                                     review_session(data, matcher=matcher))  # fmt: skip
-            if target is None:
-                raise UserError(f"no kept session {wanted!r}: `cuecard data where` lists them")
-    except (VaultError, SecretsError) as err:
-        raise UserError(str(err)) from None
-    return target, practices
-
-
 def _write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (it holds the candidate's answers)."""
     import os
@@ -269,13 +219,13 @@ def _write_private(path: Path, text: str) -> None:
 def _review(session: str | None, *, html: Path | None, as_json: bool) -> None:
     import json
 
-    from cuecard.cli.common import UserError, out
-    from cuecard.practice.review import progress
+    from cuecard.cli.common import out
+    from cuecard.practice.review import ReviewError, load_reviews, progress
     from cuecard.ui.review_html import render
 
     try:
         target, practices = load_reviews(session)
-    except UserError as err:
+    except ReviewError as err:
         fail(str(err))
     points = progress(practices)
     if html is not None:

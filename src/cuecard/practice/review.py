@@ -224,3 +224,79 @@ def progress(reviews: Sequence[SessionReview]) -> list[ProgressPoint]:
         for r in sorted(reviews, key=lambda r: r.started)
         if r.mode == "practice" and r.answers
     ]
+
+
+class ReviewError(Exception):
+    """One line: why no review can be shown (nothing kept, the vault is locked, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptSession:
+    id: str
+    started: str
+    mode: str
+    answers: int
+
+
+def load_reviews(session: str | None = None) -> tuple[SessionReview, list[SessionReview]]:
+    """The review of one kept session (the last one by default) and of every kept practice.
+
+    Decrypted in memory only; nothing is written. Raises ``ReviewError``.
+    """
+    target, practices, _ = _read_vault(session)
+    assert target is not None
+    return target, practices
+
+
+def kept_sessions() -> list[KeptSession]:
+    """Every kept session, newest first, for a list to choose from (decrypts each)."""
+    _, _, listing = _read_vault(None, need_target=False)
+    return listing
+
+
+def _read_vault(
+    session: str | None, *, need_target: bool = True
+) -> tuple[SessionReview | None, list[SessionReview], list[KeptSession]]:
+    from cuecard import config as config_mod
+    from cuecard.privacy.secrets import SecretsError
+    from cuecard.privacy.vault import Vault, VaultError, vault_path
+    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.store import profile_chunks
+
+    if not vault_path().exists():
+        if not need_target:
+            return None, [], []
+        raise ReviewError("no session has been kept yet: practise with `cuecard practice "
+                          "--keep` (or tick Keep), or turn on privacy.keep_sessions")  # fmt: skip
+    try:
+        cfg = config_mod.load(create=False)
+    except config_mod.ConfigError as err:
+        raise ReviewError(str(err)) from None
+    try:
+        chunks = profile_chunks()
+    except ProfileError:
+        chunks = []
+    matcher = StoryMatcher(chunks) if chunks else None
+    target: SessionReview | None = None
+    practices: list[SessionReview] = []
+    listing: list[KeptSession] = []
+    try:
+        with Vault.open(retention_days=cfg.privacy.retention_days) as vault:
+            infos = [i for i in vault.list_sessions() if i.readable]
+            if not infos and need_target:
+                raise ReviewError("no kept session left (retention may have erased older ones)")
+            wanted = session or (infos[-1].id if infos else None)
+            for info in infos:
+                data = vault.read_session(info.id)
+                review = review_session(data, matcher=matcher)
+                listing.append(KeptSession(info.id, review.started, review.mode,
+                                           len(review.answers)))  # fmt: skip
+                if info.id == wanted:
+                    target = review
+                if review.mode == "practice":
+                    practices.append(review)
+    except (VaultError, SecretsError) as err:
+        raise ReviewError(str(err)) from None
+    if target is None and need_target:
+        raise ReviewError(f"no kept session {wanted!r}: `cuecard data where` lists them")
+    return target, practices, listing[::-1]
