@@ -136,6 +136,8 @@ class OverlayWindow(QMainWindow):
         self.theme = theme_named(cfg.ui.theme)
         self.tray: QSystemTrayIcon | None = None
         self._privacy_panel: QWidget | None = None
+        self._practice: Any = None
+        self._review: Any = None
         self._settings: Any = None
         self.bindings = bindings_from(self.prefs)
         self.pending_questions: list[str] = []
@@ -193,6 +195,8 @@ class OverlayWindow(QMainWindow):
             controls.addWidget(self._button(text, action, tip))
         controls.addStretch(1)
         for text, action, tip in (
+            ("Practice", "practice", "a mock interview with feedback on each answer"),
+            ("Review", "review", "look back at kept practice and interview sessions"),
             ("⚙", "settings", "settings"),
             ("?", "help", "keyboard shortcuts"),
             ("–", "toggle_hidden", "hide the window"),
@@ -306,6 +310,8 @@ class OverlayWindow(QMainWindow):
             "bigger": self.bigger,
             "smaller": self.smaller,
             "help": self.show_help,
+            "practice": self.open_practice,
+            "review": self.open_review,
         }
         handlers[action]()
 
@@ -578,6 +584,30 @@ class OverlayWindow(QMainWindow):
             self.open_settings(name)
         elif kind == "privacy":
             self.open_privacy(name or "ledger")
+
+    def open_practice(self) -> Any:
+        """The Practice window (one at a time); a running call session is stopped first,
+        since practice needs the microphone."""
+        from cuecard.ui.desktop.practice_page import PracticeWindow
+
+        current = self._practice
+        if current is not None and current.isVisible():
+            current.raise_()
+            return current
+        if self.bridge.running and self.default_spec.kind == "live":
+            self.bridge.stop()
+        spec = self.default_spec if self.default_spec.kind != "live" else None
+        self._practice = PracticeWindow(self.cfg, self, spec=spec)
+        self._practice.show()
+        return self._practice
+
+    def open_review(self) -> Any:
+        from cuecard.ui.desktop.review_page import ReviewWindow
+
+        window = ReviewWindow(self)
+        self._review = window
+        window.show()
+        return window
 
     def open_privacy(self, tab: str = "ledger") -> None:
         from cuecard.ui.desktop.privacy_panel import PrivacyPanel

@@ -28,7 +28,9 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
-from cuecard.events import AnswerNow, Event, Level, Question, SessionStarted, Speaker
+from cuecard.events import AnswerNow, Event, Level, Notice, Question, SessionStarted, Speaker
+from cuecard.practice.interview import PracticeOptions
+from cuecard.practice.questions import PracticeQuestion
 from cuecard.session import FileInput, LiveInput, Session, SourceSpec
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import FALLBACK, plain
@@ -52,6 +54,11 @@ class SessionSpec:
     tripwire: bool = True
     """Arm the process-wide egress audit hook. It can never be removed, so tests that run
     the window inside the test process turn it off; the HTTP guard and ledger stay on."""
+    practice: PracticeOptions | None = None
+    """A mock interview instead of a call: the microphone (``live``) or a recording of
+    answers (``file``), through ``cuecard.practice.interview``, the CLI's builder."""
+    keep: bool | None = None
+    """Keep the session in the vault (None: as ``privacy.keep_sessions`` says)."""
 
     def source(self) -> SourceSpec:
         """The session builder's source for this spec (``cuecard.session``)."""
@@ -87,6 +94,8 @@ class EngineBridge(QObject):
         self._last_question: Question | None = None
         self._level_at: dict[Speaker, float] = {}
         self.spec: SessionSpec | None = None
+        self.practice_asked: list[tuple[int, PracticeQuestion]] = []
+        """Practice: (question id, the question) as asked, for "why this question"."""
 
     # -- commands from the GUI thread ----------------------------------------
     @property
@@ -152,6 +161,17 @@ class EngineBridge(QObject):
             return False
         return self._inject_factory(lambda clock: question)
 
+    def end_turn(self) -> bool:
+        """Practice: the candidate is done answering (the "Done" button)."""
+        loop, session = self._loop, self._session
+        if loop is None or session is None or loop.is_closed():
+            return False
+        try:
+            loop.call_soon_threadsafe(session.end_turn, "you")
+        except RuntimeError:  # the loop closed since the check
+            return False
+        return True
+
     def ask(self, text: str) -> bool:
         """Answer a question the user typed, as if the interviewer had asked it
         (``Session.ask``: the same analysis as a spoken one, no utterance). False when
@@ -206,12 +226,35 @@ class EngineBridge(QObject):
 
     async def _run(self, spec: SessionSpec, cfg: Config) -> None:
         """The one session builder, as every front end uses it; the window only adds a sink."""
-        session = Session(
-            cfg, spec.source(), answers=spec.answers, tripwire=spec.tripwire, sinks=[self._sink]
-        )
+        if spec.practice is not None:
+            session = self._practice(spec, cfg)
+        else:
+            session = Session(
+                cfg, spec.source(), answers=spec.answers, tripwire=spec.tripwire,
+                sinks=[self._sink], keep=spec.keep,
+            )  # fmt: skip
         session.set_paused(self._paused)
         self._session = session
         await session.run()  # "listening" is posted when the model has loaded (``_sink``)
+
+    def _practice(self, spec: SessionSpec, cfg: Config) -> Session:
+        from cuecard.practice.interview import answers_source, live_source, practice_session
+
+        assert spec.practice is not None
+        source = (
+            answers_source(spec.path, realtime=spec.realtime)
+            if spec.kind == "file" and spec.path is not None else live_source()
+        )  # fmt: skip
+
+        def no_voice(message: str) -> None:
+            self._post("event", Notice("warning", f"{message}; the questions are shown only", 0.0))
+
+        session, stage = practice_session(
+            cfg, source, spec.practice, keep=bool(spec.keep), sinks=[self._sink],
+            tripwire=spec.tripwire, on_voice_problem=no_voice,
+        )  # fmt: skip
+        self.practice_asked = stage.asked
+        return session
 
     def _sink(self, event: Event) -> None:
         if isinstance(event, Level):
