@@ -41,6 +41,10 @@ from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.widgets import named
 from cuecard.ui.review_html import charts_for, progress_charts, render
 
+NOTHING_KEPT = (
+    "No session has been kept yet: tick “Keep for Review” in Practice, or keep interviews "
+    "in Settings › Privacy. Kept sessions are encrypted on this device."
+)
 STAR = (("situation", "S"), ("task", "T"), ("action", "A"), ("result", "R"))
 
 
@@ -93,8 +97,15 @@ class ReviewWindow(QDialog):
 
     def load(self) -> None:
         """Read every kept session (decrypted in memory) and list them, newest first."""
+        from cuecard.privacy.vault import vault_path
+
         self.sessions.clear()
         self.reviews.clear()
+        if not vault_path().exists():
+            self.message.setText(NOTHING_KEPT)
+            self.export_button.setEnabled(False)
+            self.view.clear()
+            return
         try:
             target, practices = load_reviews()
         except ReviewError as err:
