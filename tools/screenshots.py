@@ -11,7 +11,10 @@ key). Needs a display: under CI, ``Xvfb :99 & DISPLAY=:99 QT_QPA_PLATFORM=xcb``.
 Writes ``first-run.png``, ``first-run-devices.png``, ``first-run-check.png``,
 ``overlay-dark.png`` and ``overlay-light.png`` (taken the moment an answer has
 its first talking points and is still streaming), ``settings.png``,
-``privacy.png``, ``error.png``, and ``screenshots.json``: each window's size, and
+``privacy.png``, ``error.png``, ``practice.png`` (two answers, synthesised with
+espeak-ng, measured by the real practice session over the sample profile),
+``review.png`` (the Review window over a sample practice review with progress),
+and ``screenshots.json``: each window's size, and
 the event loop's lateness, sampled by a 10 ms timer while answers stream (a grab
 blocks the loop by design, so the tick after a grab is not counted).
 """
@@ -164,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     shoot(panel, "privacy")
     panel.close()
     error_state(window, shoot, wait)
+    report["practice"] = practice_and_review(window, shoot, wait, args.out)
     ordered = sorted(lateness)
     report.update(
         shots=shots,
@@ -194,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in files.items():
             shutil.copyfile(path, args.docs / f"{name}.png")
     print(json.dumps(report))
-    return 0 if len(shots) == 2 and not failure else 1
+    practised = report.get("practice")
+    ok = isinstance(practised, dict) and practised.get("answered") == 2
+    return 0 if len(shots) == 2 and not failure and ok else 1
 
 
 def first_run(window: object, cfg: object, shoot: object, wait: object) -> dict[str, object]:
@@ -242,6 +248,41 @@ def error_state(window: object, shoot: object, wait: object) -> None:
     win.refresh_now()  # type: ignore[attr-defined]
     shoot(win, "error")  # type: ignore[operator]
     win.bridge.stop()  # type: ignore[attr-defined]
+
+
+def practice_and_review(window: object, shoot: object, wait: object,
+                        out: Path) -> dict[str, object]:  # fmt: skip
+    """The Practice window after two answers, and the Review window over a sample review."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from cuecard.config import Config
+    from cuecard.ui.desktop.engine_thread import SessionSpec
+    from cuecard.ui.desktop.practice_page import PracticeWindow
+    from cuecard.ui.desktop.review_page import ReviewWindow
+    from practice.answers import ANSWERS, build
+    from practice.samples import sample_review
+
+    chosen = tuple(a for a in ANSWERS if a.name in ("rate-limiter", "disk-full"))
+    answers = build(out / "practice-answers", Path(), chosen).path
+    spec = SessionSpec(kind="file", path=answers, realtime=False)
+    practice = PracticeWindow(Config(), window, spec=spec, sample_profile=True)  # type: ignore[arg-type]
+    practice.move(20, 20)
+    practice.count.setValue(2)
+    practice.voice.setChecked(False)  # a screenshot run makes no sound
+    practice.keep.setChecked(False)  # nor keeps anything
+    practice.show()
+    practice.start()
+    wait(lambda: practice.status.text().startswith("Practice over"), 180)  # type: ignore[operator]
+    shoot(practice, "practice")  # type: ignore[operator]
+    answered = len(practice.feedback)
+    practice.close()
+    review = ReviewWindow(window, load=False)  # type: ignore[arg-type]
+    sample, points = sample_review()
+    review.show_reviews([sample], points)
+    review.move(20, 20)
+    review.show()
+    shoot(review, "review")  # type: ignore[operator]
+    review.close()
+    return {"answered": answered}
 
 
 if __name__ == "__main__":

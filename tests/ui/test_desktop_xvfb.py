@@ -55,7 +55,7 @@ def pixels(path: Path) -> np.ndarray:
 
 
 SCREENS = ("first-run", "first-run-devices", "first-run-check", "overlay-dark", "overlay-light",
-           "settings", "privacy", "error")  # fmt: skip
+           "settings", "privacy", "error", "practice", "review")  # fmt: skip
 
 
 class Playing:

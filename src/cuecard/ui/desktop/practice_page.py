@@ -81,13 +81,21 @@ def feedback_html(n: int, fb: Feedback) -> str:
 class PracticeWindow(QDialog):
     """Options, Start, the question, your answer as you speak, and feedback on each answer."""
 
-    def __init__(self, cfg: Config, parent: QWidget | None = None, *,
-                 spec: SessionSpec | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        cfg: Config,
+        parent: QWidget | None = None,
+        *,
+        spec: SessionSpec | None = None,
+        sample_profile: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("cuecard · practice")
         self.setObjectName("practiceWindow")
         self.cfg = cfg
         self.base_spec = spec or SessionSpec(kind="live")
+        self.sample_profile = sample_profile or self.base_spec.kind == "demo"
+        """Practise against the demo's sample profile (the demo, screenshots), not the user's."""
         self.bridge = EngineBridge(self)
         self.bridge.session_event.connect(self.on_event)
         self.bridge.listening.connect(self.on_listening)
@@ -177,7 +185,7 @@ class PracticeWindow(QDialog):
             kind=KINDS[self.kind.currentIndex()][1],  # type: ignore[arg-type]
             count=self.count.value(), pause_s=self.pause.value(),
             voice=self.voice.isChecked(), coach=self.coach.isChecked() and self.coach.isEnabled(),
-            sample_profile=self.base_spec.kind == "demo",
+            sample_profile=self.sample_profile,
         )  # fmt: skip
 
     def toggle(self) -> None:

@@ -65,7 +65,8 @@ def _clock(seconds: float) -> str:
 
 
 class ReviewWindow(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, load: bool = True) -> None:
+        """``load=False`` opens it empty (``show_reviews`` fills it: screenshots)."""
         super().__init__(parent)
         self.setWindowTitle("cuecard · review")
         self.setObjectName("reviewWindow")
@@ -93,7 +94,23 @@ class ReviewWindow(QDialog):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.resize(1000, 720)
-        self.load()
+        if load:
+            self.load()
+
+    def show_reviews(self, reviews: list[SessionReview], points: list[ProgressPoint]) -> None:
+        """Show these reviews (newest first) without reading the vault."""
+        self.sessions.clear()
+        self.reviews = {r.id: r for r in reviews}
+        self.points = points
+        for review in reviews:
+            label = f"{review.started[:16].replace('T', ' ')}  ·  {review.mode}  ·  " \
+                    f"{len(review.answers)}"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, review.id)
+            self.sessions.addItem(item)
+        self.export_button.setEnabled(bool(reviews))
+        if reviews:
+            self.sessions.setCurrentRow(0)
 
     def load(self) -> None:
         """Read every kept session (decrypted in memory) and list them, newest first."""
