@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         image.save(str(path))
         files[name] = str(path)
 
+    # Made before the first session arms the egress guard, which allows no other program.
+    practice_answers = make_practice_answers(args.out)
     window = OverlayWindow(cfg, default_spec=SessionSpec(kind="demo", realtime=args.realtime))
     window.resize(560, 720)
     window.move(20, 20)
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     shoot(panel, "privacy")
     panel.close()
     error_state(window, shoot, wait)
-    report["practice"] = practice_and_review(window, shoot, wait, args.out)
+    report["practice"] = practice_and_review(window, shoot, wait, practice_answers)
     ordered = sorted(lateness)
     report.update(
         shots=shots,
@@ -250,19 +252,24 @@ def error_state(window: object, shoot: object, wait: object) -> None:
     win.bridge.stop()  # type: ignore[attr-defined]
 
 
-def practice_and_review(window: object, shoot: object, wait: object,
-                        out: Path) -> dict[str, object]:  # fmt: skip
-    """The Practice window after two answers, and the Review window over a sample review."""
+def make_practice_answers(out: Path) -> Path:
+    """Two answers synthesised with espeak-ng (tests/practice/answers.py), one recording."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from practice.answers import ANSWERS, build
+
+    chosen = tuple(a for a in ANSWERS if a.name in ("rate-limiter", "disk-full"))
+    return build(out / "practice-answers", Path(), chosen).path
+
+
+def practice_and_review(window: object, shoot: object, wait: object,
+                        answers: Path) -> dict[str, object]:  # fmt: skip
+    """The Practice window after two answers, and the Review window over a sample review."""
     from cuecard.config import Config
     from cuecard.ui.desktop.engine_thread import SessionSpec
     from cuecard.ui.desktop.practice_page import PracticeWindow
     from cuecard.ui.desktop.review_page import ReviewWindow
-    from practice.answers import ANSWERS, build
     from practice.samples import sample_review
 
-    chosen = tuple(a for a in ANSWERS if a.name in ("rate-limiter", "disk-full"))
-    answers = build(out / "practice-answers", Path(), chosen).path
     spec = SessionSpec(kind="file", path=answers, realtime=False)
     practice = PracticeWindow(Config(), window, spec=spec, sample_profile=True)  # type: ignore[arg-type]
     practice.move(20, 20)

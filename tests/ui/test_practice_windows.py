@@ -73,18 +73,20 @@ def test_review_window_says_what_to_do_when_nothing_was_kept(qtbot: QtBot) -> No
     assert not review.export_button.isEnabled()
 
 
-def test_overlay_has_practice_and_review_buttons_that_fit(qtbot: QtBot) -> None:
+def test_overlay_menu_opens_practice_and_review(qtbot: QtBot) -> None:
     win = OverlayWindow(Config(), default_spec=SessionSpec(kind="demo", tripwire=False),
                         system_keys=False)  # fmt: skip
     qtbot.addWidget(win)
     win.resize(520, 640)
     win.show()
     QApplication.processEvents()
-    for name in ("practice", "review", "settings", "toggle_hidden"):
-        button = win.buttons[name]
-        assert button.isVisible()
-        right = button.mapTo(win, button.rect().topRight()).x()
-        assert right <= win.width(), name
+    menu = win.menu_button
+    assert menu.isVisible() and menu.mapTo(win, menu.rect().topRight()).x() <= win.width()
+    actions = {a.objectName(): a for a in menu.menu().actions()}
+    assert set(actions) == {"menu_practice", "menu_review"}
+    actions["menu_review"].trigger()
+    assert isinstance(win._review, ReviewWindow)
+    win._review.close()
     practice = win.open_practice()
     assert isinstance(practice, PracticeWindow)
     practice.close()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QSplitter,
     QSystemTrayIcon,
@@ -176,6 +177,24 @@ class OverlayWindow(QMainWindow):
         button.clicked.connect(lambda: self.trigger(action))
         return button
 
+    def _menu_button(self) -> QToolButton:
+        """Practice and Review, behind one small button: the call's controls keep the room."""
+        button = QToolButton()
+        button.setText("☰")
+        button.setObjectName("btn_menu")
+        button.setToolTip("Practice (a mock interview with feedback) and Review")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        for text, action in (("Practice: a mock interview…", "practice"),
+                             ("Review kept sessions…", "review")):  # fmt: skip
+            item = menu.addAction(text)
+            item.setObjectName(f"menu_{action}")
+            item.triggered.connect(lambda _=False, a=action: self.trigger(a))
+        button.setMenu(menu)
+        self.menu_button = button
+        return button
+
     def _build(self) -> None:
         root = self.root = QWidget()
         layout = QVBoxLayout(root)
@@ -194,9 +213,8 @@ class OverlayWindow(QMainWindow):
         ):
             controls.addWidget(self._button(text, action, tip))
         controls.addStretch(1)
+        controls.addWidget(self._menu_button())
         for text, action, tip in (
-            ("Practice", "practice", "a mock interview with feedback on each answer"),
-            ("Review", "review", "look back at kept practice and interview sessions"),
             ("⚙", "settings", "settings"),
             ("?", "help", "keyboard shortcuts"),
             ("–", "toggle_hidden", "hide the window"),

@@ -121,6 +121,7 @@ class PracticeWindow(QDialog):
         self.pause = named(QDoubleSpinBox(), "practicePause")
         self.pause.setRange(1.0, 15.0)
         self.pause.setSingleStep(0.5)
+        self.pause.setDecimals(1)
         self.pause.setValue(DEFAULT_PAUSE_S)
         self.pause.setSuffix(" s pause ends")
         self.pause.setToolTip("Seconds of silence that end your answer (or press Done)")
@@ -134,7 +135,9 @@ class PracticeWindow(QDialog):
         self.keep = named(QCheckBox("Keep for Review (encrypted)"), "practiceKeep")
         self.keep.setChecked(self.cfg.privacy.keep_sessions)
         provider = self.cfg.assist.provider
-        self.coach = named(QCheckBox(f"Coach's critique from {provider}"), "practiceCoach")
+        label = (f"Coach's critique from {provider}" if provider != "offline"
+                 else "Coach's critique (needs a model)")  # fmt: skip
+        self.coach = named(QCheckBox(label), "practiceCoach")
         self.coach.setToolTip("Sends each answer's words to your configured model, through the "
                               "same privacy wrapper as live answers")  # fmt: skip
         self.coach.setEnabled(provider != "offline")
