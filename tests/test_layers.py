@@ -42,6 +42,7 @@ def imported(path: Path) -> set[str]:
         ("dialogue", ("cuecard.assist", "cuecard.ui", "cuecard.cli", "cuecard.session")),
         ("assist", ("cuecard.ui", "cuecard.cli", "cuecard.session")),
         ("profile", ("cuecard.assist", "cuecard.ui", "cuecard.cli", "cuecard.session")),
+        ("practice", ("cuecard.ui", "cuecard.cli")),
     ],
 )  # fmt: skip
 def test_no_module_reaches_back_up_the_chain(folder: str, forbidden: tuple[str, ...]) -> None:
