@@ -61,7 +61,7 @@ _TASK = _rx(
 )
 _IRREGULAR_PAST = (
     "wrote|built|set|made|took|led|ran|spoke|met|sat|went|gave|chose|found|brought|began|"
-    "put|kept|did|drew|broke|split|sent|told|taught|held|rewrote|paid|sought|fought|bought|"
+    "put|kept|did|drew|broke|split|sent|told|taught|held|rewrote|rebuilt|paid|sought|fought|bought|"
     "shut|cut|dug|drove|flew|hid|laid|lent|rode|rang|rose|shook|showed|stood|stuck|swore|"
     "swept|threw|tore|understood|undid|woke|won|wound|got"
 )
