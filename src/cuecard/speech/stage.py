@@ -445,14 +445,15 @@ class SpeechStage:
         )
         self._send: Send | None = None
         self._channels: dict[Speaker, _Channel] = {}
+        self._ended = False
         self.audio_s = 0.0
 
     def end_turn(self, speaker: Speaker) -> bool:
         """``speaker`` is done now (call on the session's loop): their open utterance is
         closed and a forced ``Silence`` follows its final. False before they were heard."""
         channel = self._channels.get(speaker)
-        if channel is None:
-            return False
+        if channel is None or self._ended:
+            return False  # not heard yet, or the audio is over (its finals are all out)
         channel.end_turn()
         return True
 
@@ -475,6 +476,7 @@ class SpeechStage:
                 for level in ch.push(chunk):
                     await send(level)
                 self.audio_s = max(self.audio_s, chunk.t1)
+            self._ended = True
             for ch in channels.values():
                 ch.flush()
                 ch.outbox.put_nowait(None)
