@@ -1,0 +1,89 @@
+"""Live practice on a real PulseAudio server: the question is spoken straight into the mic.
+
+The worst echo there is: the default output *is* the microphone's feed (``micfeed``), so
+every sample of the question's voice reaches the virtual mic at full level. The voice is
+rendered by the real local TTS (pyttsx3 → espeak-ng) and played by the real app under its
+egress guard; capture is paused while it speaks. Then a person answers (jfk.flac into the
+mic) and pauses: the feedback must hold the answer and nothing of the question.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from live.pulse_server import PulseServer
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,?!").lower() for w in text.split() if len(w.strip(".,?!")) > 2}
+
+
+def test_the_spoken_question_is_not_heard_as_the_answer(
+    fresh_pulse: PulseServer, testdata: Path, cuecard_home: Path, tmp_path: Path
+) -> None:
+    pulse = fresh_pulse
+    pulse._pactl("set-default-sink", "micfeed")  # the speakers play into the microphone
+    heard = tmp_path / "voice.raw"
+    recorder = subprocess.Popen(
+        ["parec", "--device=micfeed.monitor", "--format=s16le", "--rate=16000", "--channels=1",
+         str(heard)], env=pulse.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    env = {**pulse.env, "CUECARD_HOME": str(cuecard_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cuecard", "practice", "--count", "1", "--kind", "about-you",
+         "--pause-s", "2", "--json", "--seed", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    events: list[dict[str, object]] = []
+    asked = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            event = json.loads(line)
+            events.append(event)
+            if event["type"] == "question":
+                asked.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert asked.wait(120), "no question was asked"
+        voice_from = heard.stat().st_size
+        time.sleep(6.0)  # the question is spoken (capture paused), then the candidate answers
+        voice_to = heard.stat().st_size
+        answer = pulse.play("micfeed", testdata / "jfk.flac")
+        answer.wait(60)
+        proc.wait(90)
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        recorder.terminate()
+        recorder.wait(10)
+        pulse._pactl("set-default-sink", "speakers")
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    question = next(e for e in events if e["type"] == "question")
+    feedback = [e for e in events if e["type"] == "feedback"]
+    assert len(feedback) == 1
+    said = str(feedback[0]["answer_text"])
+    assert "country" in said.lower()
+    finals = [str(e["text"]) for e in events if e["type"] == "utterance" and e["final"]
+              and e["speaker"] == "you"]  # fmt: skip
+    asked_words = _words(str(question["text"])) - {"you", "your", "the", "about", "what"}
+    for text in finals:  # no final of the candidate's is the question read back
+        overlap = _words(text) & asked_words
+        assert len(overlap) < max(2, len(asked_words) // 2), (text, question["text"])
+    # …and the voice really did play into the microphone's feed, loud, before the answer
+    raw = heard.read_bytes()[voice_from - voice_from % 2 : voice_to - voice_to % 2]
+    audio = np.frombuffer(raw, dtype=np.int16).astype(np.float32) / 32768
+    frames = audio[: len(audio) // 1600 * 1600].reshape(-1, 1600)
+    loud_s = float(np.sum(np.sqrt(np.mean(frames**2, axis=1)) > 0.02)) * 0.1
+    assert loud_s >= 0.8, loud_s  # "Tell me about yourself." and the like: a second or more
