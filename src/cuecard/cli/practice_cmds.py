@@ -52,6 +52,9 @@ MicOpt = Annotated[
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="The same number picks the same questions again.")
 ]
+PromptsOpt = Annotated[
+    bool, typer.Option("--show-prompts", help="Print every prompt sent to a provider (--coach).")
+]
 SampleOpt = Annotated[
     bool, typer.Option("--sample", help="Use the demo's sample profile instead of yours.")
 ]
@@ -93,19 +96,21 @@ def register(app: typer.Typer) -> None:
         mic: MicOpt = None,
         seed: SeedOpt = None,
         sample: SampleOpt = False,
+        show_prompts: PromptsOpt = False,
     ) -> None:
         """A mock interview: questions from your profile, read aloud; feedback on each answer."""
         _practice(kind=kind, count=count, answers=answers, fast=fast, as_json=as_json,
                   pause_s=pause_s, voice=not no_voice, keep=keep, coach=coach, mic=mic,
-                  seed=seed, sample=sample)  # fmt: skip
+                  seed=seed, sample=sample, show_prompts=show_prompts)  # fmt: skip
 
 
 def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool, as_json: bool,
               pause_s: float, voice: bool, keep: bool, coach: bool, mic: str | None,
-              seed: int | None, sample: bool) -> None:  # fmt: skip
+              seed: int | None, sample: bool, show_prompts: bool = False) -> None:  # fmt: skip
     from cuecard import config as config_mod
     from cuecard.audio.errors import AudioError
-    from cuecard.cli.running import _run_with_signals
+    from cuecard.cli.running import _prompt_printer, _run_with_signals
+    from cuecard.events import PromptSent
     from cuecard.practice.interview import (
         PracticeOptions,
         answers_source,
@@ -149,8 +154,12 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
         return next((q.why for i, q in stage.asked if i == qid), "")
 
     if as_json:
-        session.add_sink(JsonLinesSink())
+        sink = JsonLinesSink()
+        session.add_sink(sink if show_prompts
+                         else lambda e: None if isinstance(e, PromptSent) else sink(e))  # fmt: skip
     else:
+        if show_prompts:
+            session.add_sink(_prompt_printer)
         hint = "" if answers else (
             f"answer out loud; a {pause_s:g} s pause (or Enter) ends the answer"
         )  # fmt: skip

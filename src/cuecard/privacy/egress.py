@@ -50,7 +50,9 @@ from cuecard.privacy.ledger import Ledger, process_ledger
 if TYPE_CHECKING:
     from cuecard.config import Config
 
-PURPOSES: Final = ("answer", "doctor", "model-download")
+PURPOSES: Final = ("answer", "doctor", "coach", "model-download")
+"""What a connection is for: a live answer, `cuecard doctor`'s check, practice's optional
+coach's critique (the same configured providers as answers), a model download."""
 UNATTRIBUTED: Final = "unattributed"
 """Purpose recorded by the socket layer: it cannot know which feature opened a socket."""
 
@@ -222,7 +224,7 @@ class EgressPolicy:
                 host, port = provider_endpoint(name, settings.base_url)
             except ValueError:
                 continue  # no valid address: nothing to allow (the session says why, once)
-            dests += [Destination(host, port, p, name) for p in ("answer", "doctor")]
+            dests += [Destination(host, port, p, name) for p in ("answer", "doctor", "coach")]
         policy = cls(tuple(dests))
         return policy.with_downloads() if download else policy
 
