@@ -5,7 +5,7 @@ clean hesitation, easier than a person's drawn-out one; see the report's figures
 are the shared human speech clips (no fillers, no STAR). ``build`` writes them into one
 mono 16 kHz file, 3.5 s of silence apart, as ``practice --answers`` takes them, and
 returns what each answer should measure. Not a test module: tests/practice and
-bench/practice.py both use it.
+bench/practice_feedback.py both use it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The figures the issue asks for: fillers within ±1 on every answer, STAR flags r
 least 9 of 10, pace within 10 % of reference words / speech duration. Pace divides the
 words Whisper heard by the speech's length, so a word tiny.en drops on synthetic speech is
 a pace error too: the duration alone is held to 5 % on every answer, the pace to 10 % on
-at least 9 (bench/practice.py prints every figure).
+at least 9 (bench/practice_feedback.py prints every figure).
 """
 
 from __future__ import annotations

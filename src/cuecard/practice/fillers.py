@@ -4,7 +4,7 @@ Two kinds of filler, counted differently:
 
 - **vocal** ("um", "uh", "er", "hmm"): never words, always fillers. Whisper leaves
   them out of its text unless its decoder is primed with a disfluent previous text,
-  which practice passes are (``PRACTICE_PROMPT``; measured in bench/practice.py:
+  which practice passes are (``PRACTICE_PROMPT``; measured in bench/practice_feedback.py:
   without it tiny.en wrote 1 of 60 synthetic "um"/"uh", with it 50 of 60);
 - **lexical** ("like", "you know", "sort of", "kind of", "I mean", "basically",
   "literally"): words that are fillers only in some places. "I like Python",
@@ -30,7 +30,7 @@ PRACTICE_PROMPT = "Um, well, uh, so I think, um, that was, uh, the plan."
 """The previous text practice passes give Whisper, so it writes "um" and "uh" down.
 
 A short sentence with the fillers in it steers the decoder's style, not its content;
-among the prompts tried in bench/practice.py it counted the most fillers and did not
+among the prompts tried in bench/practice_feedback.py it counted the most fillers and did not
 raise the word error rate on the speech clips.
 """
 
