@@ -2,11 +2,15 @@
 
 The demo's turn times are exact (tools/make_demo.py), so for every question
 turn this measures speech end → the first ``question`` event for it
-(``detect_lag_s``) and → its last revision (``settled_lag_s``), and counts
-the speculative questions that were later revised to a different text
+(``detect_lag_s``), → the first one that already asked the question as it
+finally stood (``known_lag_s``: materially the same text as the last
+revision, so an answer started then was not wasted), → its last revision
+(``settled_lag_s``) and → the turn's final utterance (``final_lag_s``). It
+counts the speculative questions later revised to a different text
 (``supersedes_speculative`` in the JSON, or a changed text for builds that
-lack the field). Each run is a real ``cuecard demo --json`` process with its
-own empty CUECARD_HOME.
+lack the field); those dropped by the final are only in the tracker's stats.
+Each run is a real ``cuecard demo --json`` process with its own empty
+CUECARD_HOME.
 
 Real time by default: with ``--fast`` the audio outruns the model, so
 ``emitted_s - end_s`` is not a lag any user would see (it is printed, marked
