@@ -225,9 +225,12 @@ async def run_file_session(
     try:
         if view is not None:
             view.__enter__()
-        for message in notices:
+        # turns (issue 10 item 5): what the source noticed opening the files (FileSource.notices).
+        startup = [Notice("info", m, 0.0) for m in getattr(source, "notices", ())]
+        startup += [Notice("warning", m, 0.0) for m in notices]
+        for notice in startup:
             for sink in sinks:
-                result = sink(Notice("warning", message, 0.0))
+                result = sink(notice)
                 if asyncio.iscoroutine(result):
                     await result
         return await run_session(
