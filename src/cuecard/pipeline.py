@@ -92,9 +92,13 @@ class Pipeline:
                 await outbox.put(END)
 
         async def deliver(inbox: Inbox) -> None:
-            while not isinstance(item := await inbox.get(), _End):
-                await self._deliver(item)
-            await self._deliver(SessionEnded(round(self.audio_s, 3), self.clock.now()))
+            try:
+                while not isinstance(item := await inbox.get(), _End):
+                    await self._deliver(item)
+            finally:
+                # turns (issue 10 item 5): also when the session is cancelled (Ctrl-C),
+                # `session_end` is the last event every sink sees (README: last JSON line).
+                await self._deliver(SessionEnded(round(self.audio_s, 3), self.clock.now()))
 
         async with asyncio.TaskGroup() as tg:
             tg.create_task(speech())

@@ -70,12 +70,16 @@ def _run(
         show_prompts=show_prompts, keep=keep or cfg.privacy.keep_sessions,
     )  # fmt: skip
     try:
-        asyncio.run(run_file_session(source, cfg, clock, options))
+        summary = asyncio.run(run_file_session(source, cfg, clock, options))
     except (AudioError, ModelError, SessionSetupError) as err:
         fail(str(err))
     except KeyboardInterrupt:
         typer.echo("stopped.", err=True)
         raise typer.Exit(130) from None
+    # turns (issue 10 item 5): a recording where nobody speaks says so, after session_end.
+    if not summary.utterances:
+        names = [str(p) for p in (path, interviewer, you) if p is not None]
+        fail(f"no speech found in {' or '.join(names)}")
 
 
 def register(app: typer.Typer) -> None:
