@@ -6,10 +6,10 @@ an id is born and when it is re-issued:
 
 - **early**: when the speech stage reports a ``Pause`` and the partial heard
   up to it already reads as a whole question (its stable words ask something,
-  all of it reads complete), a speculative ``Question`` fires at once, about
-  0.3 s before the final pass could confirm it: end of turn is decided from the
-  partials. A stable partial (the words two Whisper passes agreed on) that
-  reads as a whole question fires one too, even before the pause;
+  all of it reads complete), a speculative ``Question`` fires at once, before
+  any final pass: end of turn is decided from the partials. A stable partial
+  (the words two Whisper passes agreed on) that reads as a whole question
+  fires one too, even before the pause;
 - **once**: the final (or a later partial) of the same utterance re-issues the
   id only if the question changed materially (``same_question``), so the user
   never sees two answers for one question; such a re-issue says
