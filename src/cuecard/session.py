@@ -350,6 +350,8 @@ class Session:
             await pipeline.deliver(SessionStarted(
                 self.source_kind, tuple(self.stages()), self._provider_names(), 0.0
             ))  # fmt: skip
+            for message in getattr(self.audio, "notices", ()):  # e.g. one voice on both sides
+                await pipeline.deliver(Notice("info", message, 0.0))
             for message in problems:
                 await pipeline.deliver(Notice("warning", message, 0.0))
             try:
@@ -465,7 +467,7 @@ class Session:
             if isinstance(proc, EchoFilter):
                 summary.echoes_dropped = proc.echoes
             elif isinstance(proc, DialogueStage):
-                summary.dialogue = dict(getattr(proc.tracker, "stats", {}) or {})
+                summary.dialogue = dict(proc.stats)
         if self.engine is not None:
             summary.answer_usage = self.engine.usage.to_dict()
         return summary

@@ -222,4 +222,5 @@ def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBo
         ledger.clear()
         for entry in saved:
             ledger.record(**{k: v for k, v in entry.to_dict().items()
-                             if k not in ("id", "time", "duration_s", "command", "session")})  # fmt: skip
+                             if k not in ("id", "time", "duration_s", "command",
+                                          "session")})  # fmt: skip
