@@ -289,15 +289,16 @@ class Session:
 
     async def ask(self, text: str) -> Question | None:
         """A question the candidate typed ("what should I say to…"), answered like a heard one."""
-        from cuecard.dialogue.questions import analyse
+        from cuecard.dialogue.questions import analyse, classify
 
         text = " ".join(text.split())
         if not text or self.pipeline is None or not self.answers:
             return None
-        analysis = analyse(text)
+        company = getattr(self.engine.retriever, "company", None) if self.engine else None
+        analysis = analyse(text, company=company)
         now = self.clock.now()
         question = Question(
-            next_id(), text, analysis.kind if analysis else "technical",
+            next_id(), text, analysis.kind if analysis else classify(text, company=company),
             analysis.confidence if analysis else 0.5, 0, now, now, now,
         )  # fmt: skip
         await self.inject(question)
@@ -394,7 +395,8 @@ class Session:
                 self.cfg, self.clock, self.guard, demo_profile=demo,
                 explicit_key=self.explicit_key,
             )  # fmt: skip
-            self._processors += [DialogueStage(self.clock), self.engine]
+            company = getattr(self.engine.retriever, "company", None)  # from the job description
+            self._processors += [DialogueStage(self.clock, company=company), self.engine]
         return problems
 
     def _provider_names(self) -> tuple[str, ...]:

@@ -594,3 +594,17 @@ def test_a_partial_that_heard_speech_after_the_pause_ends_it() -> None:
     later = partial(uid, "Tell me about a time you had a conflict", "Tell me about a time you had",
                     end_s=3.4, at=4.2)  # fmt: skip
     assert tracker.feed(later) is None, "the pause is over once speech after it was heard"
+
+
+def test_the_company_from_the_job_description_makes_why_them_about_you() -> None:
+    """No company name is written into the rules: it comes from the profile. A company named
+    like a technology is the case the rules alone get wrong ("why Kafka?" is technical)."""
+    from cuecard.dialogue.tracker import QuestionTracker
+    from cuecard.events import Utterance
+
+    text = "Why Kafka Streams Inc?"
+    said = Utterance(1, "interviewer", text, True, 0.0, 1.0, 1.1, text)
+    alone = QuestionTracker().feed(said, 1.1)
+    informed = QuestionTracker(company="Kafka Streams Inc").feed(said, 1.1)
+    assert alone is not None and alone.kind == "technical"
+    assert informed is not None and informed.kind == "about-you"

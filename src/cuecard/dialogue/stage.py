@@ -14,9 +14,9 @@ Send = Callable[[Event], Awaitable[None]]
 class DialogueStage:
     """Forwards every event and emits a ``Question`` when the interviewer asks one."""
 
-    def __init__(self, clock: SessionClock) -> None:
+    def __init__(self, clock: SessionClock, *, company: str | None = None) -> None:
         self.clock = clock
-        self.tracker = QuestionTracker(clock)
+        self.tracker = QuestionTracker(clock, company=company)
 
     @property
     def stats(self) -> dict[str, int]:

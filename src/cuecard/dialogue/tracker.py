@@ -102,8 +102,12 @@ class QuestionTracker:
         min_answer_words: int = MIN_ANSWER_WORDS,
         similarity_threshold: float = 0.8,
         pause_cover_s: float = PAUSE_COVER_S,
+        company: str | None = None,
     ) -> None:
+        """``company``: the employer's name from the job description, so "why Acme?" is
+        read as a question about them (no company name is written into the rules)."""
         self._clock = clock
+        self.company = company
         self._follow_up_window_s = follow_up_window_s
         self._min_answer_words = min_answer_words
         self._threshold = similarity_threshold
@@ -130,7 +134,7 @@ class QuestionTracker:
         heard = utterance.text if utterance.final else utterance.stable
         current = self._open
         continues = self._continues(current, utterance)
-        analysis = analyse(heard, continuation=continues)
+        analysis = analyse(heard, continuation=continues, company=self.company)
         on_pause = False
         if not utterance.final and not self._ready_early(analysis, utterance):
             analysis = self._turn_ended(utterance, continues)
@@ -193,10 +197,11 @@ class QuestionTracker:
         current = self._open
         same_utterance = current is not None and current.utterance_id == last.id
         continues = same_utterance and current is not None and bool(current.base)
-        analysis = analyse(last.text, continuation=continues)
+        analysis = analyse(last.text, continuation=continues, company=self.company)
         if analysis is None:
             text = last.text.strip()
-            analysis = QuestionAnalysis(text, classify(text), FORCED_CONFIDENCE, ("forced",))
+            kind = classify(text, company=self.company)
+            analysis = QuestionAnalysis(text, kind, FORCED_CONFIDENCE, ("forced",))
         if same_utterance and current is not None:
             text = _join(current.base, analysis.text)
             previous = current.question
@@ -336,9 +341,9 @@ class QuestionTracker:
             return None
         if paused[1] - utterance.end_s > self._pause_cover_s:
             return None
-        if analyse(utterance.stable, continuation=continues) is None:
+        if analyse(utterance.stable, continuation=continues, company=self.company) is None:
             return None
-        whole = analyse(utterance.text, continuation=continues)
+        whole = analyse(utterance.text, continuation=continues, company=self.company)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
@@ -354,7 +359,7 @@ class QuestionTracker:
         tentative = [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
         if len(tentative) > 1 or not utterance.text.rstrip().endswith("?"):
             return None
-        whole = analyse(utterance.text, continuation=continues)
+        whole = analyse(utterance.text, continuation=continues, company=self.company)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
