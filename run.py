@@ -122,8 +122,9 @@ def platform_supported() -> bool:
     return (sys.platform, platform.machine().lower()) in PLATFORMS
 
 
-def venv_bin(name: str, venv: Path = VENV) -> Path:
+def venv_bin(name: str, venv: Path | None = None) -> Path:
     """A program in the venv: ``Scripts\\name.exe`` on Windows, ``bin/name`` elsewhere."""
+    venv = VENV if venv is None else venv
     if WINDOWS:
         return venv / "Scripts" / f"{name}.exe"
     return venv / "bin" / name

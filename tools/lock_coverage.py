@@ -222,10 +222,10 @@ def check(
     return result
 
 
-def coverage(root: Path = ROOT) -> dict[str, object]:
-    """Check every target against the locks under ``root``; the JSON report as a dict."""
+def coverage(root: Path = ROOT, platforms: list[str] | None = None) -> dict[str, object]:
+    """Check each target (all by default) against the locks under ``root``."""
     locks = {name: parse_lock(root / "requirements" / f"{name}.lock") for name in LOCKS}
-    jobs = [(platform, python) for platform in PLATFORMS for python in PYTHONS]
+    jobs = [(platform, python) for platform in platforms or PLATFORMS for python in PYTHONS]
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(max_workers=4) as pool:
         project = project_requirements(root, Path(scratch))
         results = list(pool.map(lambda job: check(job[0], job[1], root, locks, project), jobs))
