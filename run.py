@@ -433,7 +433,7 @@ def bundle(args: list[str]) -> int:
         ]
     )
     if code == 0:
-        size = sum(p.stat().st_size for p in dist.rglob("*") if p.is_file())
+        size = sum(p.stat().st_size for p in dist.rglob("*") if p.is_file() and not p.is_symlink())
         print(
             f"run: built {dist.relative_to(ROOT)} ({size / 1e6:.0f} MB); "
             "check it with ./run bundle --smoke"
