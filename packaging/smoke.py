@@ -277,8 +277,8 @@ def main(argv: list[str]) -> int:
         return 2
     dist = Path(argv[0]).resolve()
     with tempfile.TemporaryDirectory(prefix="cuecard-smoke-") as tmp:
-        report = {"demo": check_demo(dist, Path(tmp)), "app": check_app(dist, Path(tmp))}
-    report["ok"] = all(part["ok"] for part in report.values())  # type: ignore[index]
+        demo, app = check_demo(dist, Path(tmp)), check_app(dist, Path(tmp))
+    report = {"demo": demo, "app": app, "ok": bool(demo["ok"] and app["ok"])}
     print(json.dumps(report, indent=1))
     return 0 if report["ok"] else 1
 
