@@ -150,6 +150,16 @@ def venv_is_current(want: str) -> bool:
         return False
 
 
+def wheel_policy(root: Path | None = None) -> list[str]:
+    """Wheels only, except the packages pyproject.toml's [tool.uv] no-binary-package
+    names because they publish none (built from source, so a compiler is needed)."""
+    import tomllib
+
+    text = ((root or ROOT) / "pyproject.toml").read_text(encoding="utf-8")
+    exempt = tomllib.loads(text).get("tool", {}).get("uv", {}).get("no-binary-package", [])
+    return ["--only-binary", ":all:", *[a for name in exempt for a in ("--no-binary", name)]]
+
+
 def pip(args: list[str]) -> None:
     cmd = [str(venv_bin("python")), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if subprocess.run(cmd + args, cwd=ROOT, check=False).returncode != 0:
@@ -184,7 +194,7 @@ def ensure_venv(want: str) -> None:
     for lock in lock_paths(want):
         # Wheels only, every file checked against its hash: nothing is built
         # from source and nothing unpinned can slip in.
-        pip(["--require-hashes", "--only-binary", ":all:", "-r", str(lock)])
+        pip(["--require-hashes", *wheel_policy(), "-r", str(lock)])
     pip(["--no-deps", "--no-build-isolation", "-e", "."])
     for level in ("runtime", "dev") if want == "dev" else ("runtime",):
         (VENV / f".stamp-{level}").write_text(venv_stamp(level) + "\n")
@@ -348,8 +358,7 @@ def compile_lock(name: str, source: str, upgrade: bool) -> None:
         "--python",
         str(venv_bin("python")),
         "--generate-hashes",
-        "--only-binary",
-        ":all:",  # a wheel for every target, so nothing builds from source
+        *wheel_policy(),  # a wheel for every target, so nothing builds from source
         "--no-emit-index-url",
         "--no-emit-find-links",
         "--custom-compile-command",

@@ -153,8 +153,7 @@ def check(
         python,
         "--python",
         sys.executable,
-        "--only-binary",
-        ":all:",
+        *run.wheel_policy(root),
     ]
     env = environment(platform, python)
     seen: set[str] = set()

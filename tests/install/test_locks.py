@@ -3,8 +3,11 @@ complete for every supported platform and Python (tools/lock_coverage.py)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -94,3 +97,39 @@ def test_a_package_missing_for_one_platform_fails_coverage_there(
     assert "colorama" in problems["windows-x86_64"]
     assert problems["linux-x86_64"] == ""
     assert not report["ok"]
+
+
+def test_a_package_without_wheels_is_built_from_source_only_when_named(
+    bootstrap: ModuleType, tmp_path: Path
+) -> None:
+    """evdev (what pynput needs on Linux) publishes only source: wheels-only
+    locking refuses it until pyproject.toml's no-binary-package names it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.uv]\n")
+    assert bootstrap.wheel_policy(tmp_path) == ["--only-binary", ":all:"]
+    (tmp_path / "in.txt").write_text("evdev\n")
+    uv = [
+        str(Path(sys.executable).parent / "uv"),
+        "pip",
+        "compile",
+        "in.txt",
+        "--quiet",
+        "--python-platform",
+        "x86_64-manylinux_2_34",
+        "--python-version",
+        "3.11",
+        "--python",
+        sys.executable,
+        "--generate-hashes",
+        "--no-header",
+    ]
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    policy = bootstrap.wheel_policy(tmp_path)
+    refused = subprocess.run([*uv, *policy], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "evdev" in refused.stderr
+
+    (tmp_path / "pyproject.toml").write_text('[tool.uv]\nno-binary-package = ["evdev"]\n')
+    policy = bootstrap.wheel_policy(tmp_path)
+    assert policy == ["--only-binary", ":all:", "--no-binary", "evdev"]
+    allowed = subprocess.run([*uv, *policy], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert allowed.returncode == 0, allowed.stderr
+    assert re.search(r"^evdev==[\d.]+ \\\n\s+--hash=sha256:", allowed.stdout, re.M)
