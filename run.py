@@ -401,9 +401,33 @@ def lock(args: list[str]) -> int:
         print(f"run: wrote requirements/{name}.lock")
     ensure_venv("dev")  # install what was just locked: it works here, and .venv is current
     # Prove it before anyone commits it: every platform x Python resolves inside the locks.
-    return subprocess.run(
-        [str(venv_bin("python")), str(ROOT / "tools" / "lock_coverage.py")], cwd=ROOT, check=False
-    ).returncode
+    done = subprocess.run(
+        [str(venv_bin("python")), str(ROOT / "tools" / "lock_coverage.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        targets = json.loads(done.stdout)["targets"]
+    except (ValueError, KeyError):
+        raise Fail(f"tools/lock_coverage.py failed: {done.stderr.strip()[-800:]}") from None
+    failed = [t for t in targets if t["problems"]]
+    for target in failed:
+        for problem in target["problems"]:
+            print(
+                f"run: {target['platform']} Python {target['python']}: {problem}", file=sys.stderr
+            )
+    if failed:
+        raise Fail(
+            f"the locks fall short on {len(failed)} of {len(targets)} platform x Python "
+            "targets (above); fix pyproject.toml/requirements/*.in and run ./run lock again"
+        )
+    print(
+        f"run: the locks install from wheels with hashes on all {len(targets)} platform x Python "
+        "targets (tools/lock_coverage.py)"
+    )
+    return 0
 
 
 # -- commands -----------------------------------------------------------------------
