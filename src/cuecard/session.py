@@ -360,6 +360,11 @@ class Session:
             except asyncio.CancelledError:
                 await pipeline.end(pipeline.ending())
                 raise
+            except BaseExceptionGroup as group:
+                # A stage failed (a file that stops decoding halfway): the views still get
+                # their last event, and the front end gets the one error, not a task group.
+                await pipeline.end(pipeline.ending())
+                raise _first_failure(group) from None
         finally:
             self.summary.wall_s = self._loop.time() - self._t0
             if self.engine is not None:
@@ -473,3 +478,13 @@ class Session:
         if self.engine is not None:
             summary.answer_usage = self.engine.usage.to_dict()
         return summary
+
+
+def _first_failure(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first real failure in a task group's exceptions (cancellations are its echo)."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_failure(exc)
+        if not isinstance(exc, asyncio.CancelledError):
+            return exc
+    return group

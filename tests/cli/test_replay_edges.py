@@ -87,3 +87,18 @@ def test_ctrl_c_mid_session_still_ends_the_json_stream_with_session_end() -> Non
     assert events[-1]["type"] == "session_end", events[-3:]
     assert [e["type"] for e in events].count("session_end") == 1
     assert events[-1]["audio_s"] < 30, "stopped mid-interview, not at its end (61 s)"
+
+
+def test_a_recording_that_stops_decoding_halfway_is_one_line_and_a_complete_stream(
+    tmp_path: Path,
+) -> None:
+    from cuecard import paths
+
+    cut = tmp_path / "cut.flac"
+    data = paths.demo_recording().read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.75)])  # decodes for ~45 s, then loses sync
+    proc = cuecard("replay", str(cut), "--fast", "--json", "--no-answers")
+    line = assert_one_line_error(proc)
+    assert "could not decode audio after" in line and "damaged" in line
+    events = json_events(proc.stdout)
+    assert events[-1]["type"] == "session_end" and events[-1]["audio_s"] > 20

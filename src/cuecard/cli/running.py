@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -117,6 +118,10 @@ def run_in_terminal(
     except (KeyboardInterrupt, asyncio.CancelledError):
         typer.echo("stopped.", err=True)
         raise typer.Exit(130) from None
+    except Exception:  # a bug of ours: one line here, the traceback in the log only
+        logging.getLogger(__name__).exception("session stopped by an internal error")
+        fail("the session stopped because of an internal error; `cuecard data where` shows "
+             "the log with the details (it holds no transcript)")  # fmt: skip
     if summary.utterances or session.live:  # a silent recording fails with its own line
         typer.echo(summary.line(live=session.live), err=True)
     if summary.vault_error:
