@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 from cuecard import config as config_mod
 from cuecard.config import Config
 from cuecard.events import PromptSent
-from cuecard.ui.desktop.app import OverlayWindow, prefs_path, save_prefs
+from cuecard.ui.desktop.app import OverlayWindow
 from cuecard.ui.desktop.config_file import save_changes
+from cuecard.ui.desktop.prefs import prefs_path, save_prefs
 from cuecard.ui.desktop.privacy_panel import PrivacyPanel
 from cuecard.ui.desktop.settings import PAGES, SettingsDialog, config_path
 from cuecard.ui.desktop.state import OverlayState

@@ -46,7 +46,7 @@ from cuecard.ui.desktop.global_keys import GlobalKeys
 from cuecard.ui.desktop.hotkeys import HOTKEYS, SYSTEM_WIDE, default_bindings, portable, problem
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import plain
-from cuecard.ui.desktop.privacy_panel import placeholder
+from cuecard.ui.desktop.widgets import placeholder
 
 __all__ = ["KEY_PROVIDERS", "PROVIDERS", "DocList", "SettingsDialog", "config_path"]
 
