@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-TESTDATA = REPO.parent / "shared" / "testdata"
+TESTDATA = REPO / "tests" / "data"
 sys.path.insert(0, str(REPO / "tests"))  # the fake provider server lives with the tests
 sys.path.insert(0, str(REPO / "bench"))
 

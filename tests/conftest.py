@@ -16,7 +16,7 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 sys.path.insert(0, str(TESTS))  # `import fakes.…` from any test
 
-TESTDATA = REPO.parent / "shared" / "testdata"
+TESTDATA = TESTS / "data"  # speech clips and their transcripts; sources in its README.md
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +37,6 @@ def cuecard_home(
 
 @pytest.fixture(scope="session")
 def testdata() -> Path:
-    if not TESTDATA.is_dir():
-        pytest.fail(f"shared test data not found at {TESTDATA}: clone beside ../shared")
+    if not (TESTDATA / "beckett.wav").is_file():
+        pytest.fail(f"the speech clips are missing from {TESTDATA}: restore them with git")
     return TESTDATA

@@ -15,7 +15,6 @@ validated by the same models before it lands, atomically, 0600.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 import tomllib
@@ -378,44 +377,6 @@ def update(
 def unset() -> Any:
     """The value that removes a key in :func:`update` (back to its default)."""
     return _UNSET
-
-
-def _leaves(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            out.update(_leaves(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def save(cfg: Config, file: Path | None = None) -> Path:
-    """Write the values of ``cfg`` that differ from what the file says now, comments kept.
-
-    For the desktop settings: the user's own lines stay as they wrote them,
-    only changed values are rewritten, and a value cleared to None (no TOML
-    for it) removes its key. Raises OSError, its ``strerror`` a one-line
-    reason, for a file that cannot be read or written: a caller that handles a
-    full disk handles a broken file too.
-    """
-    try:
-        return _save(cfg, file or paths.config_file())
-    except ConfigError as err:
-        raise OSError(errno.EINVAL, str(err)) from None
-
-
-def _save(cfg: Config, file: Path) -> Path:
-    current = load(file, create=False)
-    now = _leaves(current.model_dump(mode="json"))
-    changes: dict[str, Any] = {}
-    for key, value in _leaves(cfg.model_dump(mode="json")).items():
-        if value != now.get(key):
-            changes[key] = _UNSET if value is None else value
-    if not changes and file.exists():
-        return file
-    update(changes, file=file)
-    return file
 
 
 # -- `cuecard config set`: a value typed on the command line ----------------------------

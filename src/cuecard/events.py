@@ -116,6 +116,29 @@ class Question:
     end_s: float
     emitted_s: float
     speculative: bool = False
+    supersedes_speculative: bool = False
+    """This re-issue of the id replaces a speculative question whose text turned out
+    different (the interviewer went on, or the final pass heard it otherwise): the
+    work started on the earlier text was wasted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """The VAD heard a speaker stop mid-utterance: silence started on a channel.
+
+    Sent once the silence has lasted a few tens of milliseconds (longer than
+    most dips between words), long before it is long enough to end the
+    utterance (``min_silence_ms``), so the dialogue stage can decide end of turn
+    from the text it already has instead of waiting for the final pass. It
+    comes after every partial of the utterance that was under way when the
+    silence began, and is not sent if the speaker went on before it could be.
+    ``at_s`` is the audio time the silence began.
+    """
+
+    channel: Speaker
+    utterance_id: int
+    at_s: float
+    emitted_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +308,7 @@ class SessionEnded:
 Event = (
     Utterance
     | Silence
+    | Pause
     | Question
     | PromptSent
     | AnswerNow

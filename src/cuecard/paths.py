@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -42,6 +43,20 @@ def data_dir() -> Path:
 def log_dir() -> Path:
     home = _home()
     return home / "logs" if home else Path(platformdirs.user_log_dir(APP, appauthor=False))
+
+
+def runtime_dir() -> Path:
+    """Files that live only while a session runs (device locks): private to the user.
+
+    Where Linux has no XDG_RUNTIME_DIR, platformdirs would fall back to a
+    shared /tmp folder anyone can create first; the state dir is private.
+    """
+    home = _home()
+    if home:
+        return home / "run"
+    if sys.platform not in ("win32", "darwin") and not os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(platformdirs.user_state_dir(APP, appauthor=False))
+    return Path(platformdirs.user_runtime_dir(APP, appauthor=False))
 
 
 def config_file() -> Path:

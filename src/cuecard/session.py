@@ -304,15 +304,16 @@ class Session:
 
     async def ask(self, text: str) -> Question | None:
         """A question the candidate typed ("what should I say to…"), answered like a heard one."""
-        from cuecard.dialogue.questions import analyse
+        from cuecard.dialogue.questions import analyse, classify
 
         text = " ".join(text.split())
         if not text or self.pipeline is None or not self.answers:
             return None
-        analysis = analyse(text)
+        company = getattr(self.engine.retriever, "company", None) if self.engine else None
+        analysis = analyse(text, company=company)
         now = self.clock.now()
         question = Question(
-            next_id(), text, analysis.kind if analysis else "technical",
+            next_id(), text, analysis.kind if analysis else classify(text, company=company),
             analysis.confidence if analysis else 0.5, 0, now, now, now,
         )  # fmt: skip
         await self.inject(question)
@@ -376,6 +377,8 @@ class Session:
             await pipeline.deliver(SessionStarted(
                 self.source_kind, tuple(self.stages()), self._provider_names(), 0.0
             ))  # fmt: skip
+            for message in getattr(self.audio, "notices", ()):  # e.g. one voice on both sides
+                await pipeline.deliver(Notice("info", message, 0.0))
             for message in problems:
                 await pipeline.deliver(Notice("warning", message, 0.0))
             try:
@@ -383,6 +386,11 @@ class Session:
             except asyncio.CancelledError:
                 await pipeline.end(pipeline.ending())
                 raise
+            except BaseExceptionGroup as group:
+                # A stage failed (a file that stops decoding halfway): the views still get
+                # their last event, and the front end gets the one error, not a task group.
+                await pipeline.end(pipeline.ending())
+                raise _first_failure(group) from None
         finally:
             self.summary.wall_s = self._loop.time() - self._t0
             if self.engine is not None:
@@ -418,7 +426,8 @@ class Session:
                 self.cfg, self.clock, self.guard, demo_profile=demo,
                 explicit_key=self.explicit_key,
             )  # fmt: skip
-            self._processors += [DialogueStage(self.clock), self.engine]
+            company = getattr(self.engine.retriever, "company", None)  # from the job description
+            self._processors += [DialogueStage(self.clock, company=company), self.engine]
         self._processors += self._extra
         return problems
 
@@ -492,7 +501,17 @@ class Session:
             if isinstance(proc, EchoFilter):
                 summary.echoes_dropped = proc.echoes
             elif isinstance(proc, DialogueStage):
-                summary.dialogue = dict(getattr(proc.tracker, "stats", {}) or {})
+                summary.dialogue = dict(proc.stats)
         if self.engine is not None:
             summary.answer_usage = self.engine.usage.to_dict()
         return summary
+
+
+def _first_failure(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first real failure in a task group's exceptions (cancellations are its echo)."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_failure(exc)
+        if not isinstance(exc, asyncio.CancelledError):
+            return exc
+    return group

@@ -485,3 +485,68 @@ def test_the_same_device_for_both_channels_is_refused() -> None:
     backend.devs[-1].kind = "loopback"
     with pytest.raises(DeviceError, match="same device"):
         LiveSource(backend=backend, mic="speakers", loopback="speakers")
+
+
+# -- one session per device (issue 10 item 5) -----------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_second_session_on_the_same_devices_is_refused_until_the_first_ends() -> None:
+    import os
+
+    from cuecard.audio.device_lock import DeviceBusy
+
+    backend, _ = laptop()
+    first = LiveSource(backend=backend)
+    with pytest.raises(DeviceBusy) as err:
+        LiveSource(backend=backend)
+    message = str(err.value)
+    assert "'Speakers'" in message and f"process {os.getpid()}" in message
+    assert "stop that session first" in message and "\n" not in message
+    await first.aclose()
+    again = LiveSource(backend=backend)  # released by aclose
+    await again.aclose()
+
+
+@pytest.mark.anyio
+async def test_sharing_one_device_is_refused_and_leaves_the_other_free() -> None:
+    from cuecard.audio.device_lock import DeviceBusy
+
+    backend, _ = laptop()
+    first = LiveSource(backend=backend, mic="mic", loopback="speakers")
+    with pytest.raises(DeviceBusy, match="your microphone"):
+        LiveSource(backend=backend, mic="mic", loopback="headset")
+    # The refused session took the headset's lock first; it gave it back.
+    other = LiveSource(backend=backend, mic="headset-mic", loopback="headset")
+    await other.aclose()
+    await first.aclose()
+
+
+def test_a_lock_left_by_a_crashed_session_does_not_block_the_next() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from cuecard.audio.device_lock import DeviceBusy, DeviceLock
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from cuecard.audio.device_lock import DeviceLock\n"
+         "lock = DeviceLock('alsa_output.pci.monitor', 'x')\n"
+         "print('held', flush=True)\n"
+         "time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(DeviceBusy, match=f"process {holder.pid}"):
+            DeviceLock("alsa_output.pci.monitor", "the interviewer's audio ('Monitor')")
+        holder.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
+        holder.wait(10)
+    finally:
+        holder.kill()
+    lock = DeviceLock("alsa_output.pci.monitor", "the interviewer's audio ('Monitor')")
+    assert lock.path.exists()  # the crashed session's file is still there, and harmless
+    lock.release()

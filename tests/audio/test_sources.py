@@ -297,3 +297,86 @@ async def test_argument_combinations_the_cli_can_produce(tmp_path: Path) -> None
     with pytest.raises(AudioError) as err:
         FileSource()
     assert_one_line(err, "no recording")
+
+
+# -- one voice on both channels (issue 10 item 5) ------------------------------
+
+
+def speech(testdata: Path, name: str, seconds: float, rate: int = 16_000) -> np.ndarray:
+    """Real speech from the shared clips at ``rate``, mono, ``seconds`` long."""
+    import soxr
+
+    data, sr = sf.read(testdata / name, dtype="float32", always_2d=True)
+    mono = np.asarray(soxr.resample(data.mean(axis=1), sr, rate), dtype=np.float32)
+    return mono[: round(seconds * rate)]
+
+
+async def test_a_stereo_file_with_the_same_voice_on_both_channels_is_one_speaker(
+    testdata: Path,
+) -> None:
+    source = FileSource(testdata / "jfk.flac", realtime=False)
+    assert source.speakers == ("interviewer",)
+    assert len(source.notices) == 1
+    assert "jfk.flac" in source.notices[0] and "one speaker" in source.notices[0]
+    chunks = await collect(source)
+    assert {c.channel for c in chunks} == {"interviewer"}
+    assert chunks[-1].t1 == pytest.approx(11.0, abs=CHUNK_S)  # all of it, nothing peeked away
+
+
+async def test_nearly_the_same_voice_two_microphones_apart_is_one_speaker(
+    tmp_path: Path, testdata: Path
+) -> None:
+    voice = speech(testdata, "two_cities.wav", 12.0, 44_100)
+    delay = 44  # 1 ms: microphones ~30 cm apart
+    right = 0.7 * np.concatenate([np.zeros(delay, np.float32), voice[:-delay]])  # -3 dB
+    right += np.random.default_rng(1).normal(0, 0.002, len(right)).astype(np.float32)
+    path = tmp_path / "phone.wav"
+    sf.write(path, np.stack([voice, right], 1), 44_100, subtype="FLOAT")
+    source = FileSource(path, realtime=False)
+    assert source.speakers == ("interviewer",)
+    assert source.notices
+    await source.aclose()
+
+
+@pytest.mark.parametrize(
+    "layout", ["two voices", "one side silent", "crosstalk", "heavy crosstalk", "silence"]
+)
+async def test_a_call_recording_keeps_two_speakers(
+    tmp_path: Path, testdata: Path, layout: str
+) -> None:
+    me = speech(testdata, "beckett.wav", 10.0)
+    them = speech(testdata, "two_cities.wav", len(me) / 16_000)
+    left, right = {
+        "two voices": (them, me),
+        "one side silent": (them, np.zeros_like(them)),
+        "crosstalk": (them + 0.3 * me, me + 0.3 * them),  # each mic hears the other too
+        "heavy crosstalk": (0.6 * (them + 0.5 * me), 0.6 * (me + 0.5 * them)),  # at -6 dB
+        "silence": (np.zeros_like(them), np.zeros_like(them)),
+    }[layout]
+    path = tmp_path / "call.flac"
+    sf.write(path, np.stack([left, right], 1), 16_000)
+    source = FileSource(path, realtime=False)
+    assert source.speakers == ("interviewer", "you")
+    assert not source.notices
+    chunks = await collect(source)
+    n = len(them)
+    np.testing.assert_allclose(channel(chunks, "interviewer")[:n], left, atol=1e-4)
+    np.testing.assert_allclose(channel(chunks, "you")[:n], right, atol=1e-4)
+
+
+async def test_a_chosen_speaker_skips_the_check(testdata: Path) -> None:
+    source = FileSource(testdata / "jfk.flac", speaker="you", realtime=False)
+    assert source.speakers == ("you",)
+    assert not source.notices
+    await source.aclose()
+
+
+async def test_stop_ends_the_stream_at_the_next_chunk(stereo_tone: Callable[..., Path]) -> None:
+    source = FileSource(stereo_tone(seconds=5.0), realtime=False)
+    got = []
+    async with source:
+        async for chunk in source:
+            got.append(chunk)
+            if len(got) == 10:
+                source.stop()
+    assert 10 <= len(got) <= 12

@@ -14,7 +14,7 @@ import pytest
 
 from cuecard import config, paths
 from cuecard.cli.live_cmds import save_devices
-from cuecard.ui.desktop.settings import save_config
+from cuecard.ui.desktop.config_file import SaveError, save_changes
 
 USER_FILE = """\
 # my cuecard settings — tuned before the Acme interview
@@ -77,7 +77,7 @@ def test_the_desktop_writer_keeps_comments_and_writes_only_what_changed(user_fil
     changed.assist.provider = "local"
     changed.ui.theme = "light"
     changed.audio.mic = None  # cleared in the dialog: the key goes, the default (None) applies
-    assert save_config(changed) == user_file
+    assert save_changes(cfg, changed) == user_file
     text = user_file.read_text(encoding="utf-8")
     assert comments(text) == [c for c in comments(USER_FILE) if c != "# the laptop one"]
     assert config.load(user_file) == changed
@@ -90,10 +90,11 @@ def test_a_bad_value_is_refused_and_the_file_left_as_it_was(user_file: Path) -> 
     with pytest.raises(config.ConfigError, match=r"^config error: assist\.local\.base_url: .*port"):
         config.update({"assist.local.base_url": "http://127.0.0.1:99999/v1"})
     assert user_file.read_text(encoding="utf-8") == USER_FILE
-    with pytest.raises(OSError, match="speech.beam_size"):
+    with pytest.raises(SaveError, match="speech.beam_size"):
         cfg = config.load(user_file)
-        object.__setattr__(cfg.speech, "beam_size", 99)  # past validation, as a bug could
-        save_config(cfg)
+        bad = cfg.model_copy(deep=True)
+        object.__setattr__(bad.speech, "beam_size", 99)  # past validation, as a bug could
+        save_changes(cfg, bad)
     assert user_file.read_text(encoding="utf-8") == USER_FILE
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from cuecard.clock import SessionClock
 from cuecard.dialogue.tracker import QuestionTracker
-from cuecard.events import Question, Speaker, Utterance, next_id
+from cuecard.events import Pause, Question, Speaker, Utterance, next_id
 
 WORD_S = 0.3
 LAG = 2
@@ -418,3 +418,193 @@ def test_fires_early_when_whisper_closed_the_question_with_one_edge_word_tentati
         "Can you tell me about",
     )
     assert other.feed(bare) is None
+
+
+# -- end of turn decided at a pause (issue 10 item 4) -------------------------
+
+
+def partial(uid: int, text: str, stable: str, *, end_s: float, at: float) -> Utterance:
+    """A partial that heard the audio up to ``end_s`` and came out at ``at``."""
+    return Utterance(uid, "interviewer", text, False, 0.0, end_s, at, stable)
+
+
+def test_a_pause_after_a_complete_question_fires_at_once_before_the_final() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    # Two edge words are still tentative (the passes have not agreed on them yet):
+    # without a pause, nothing may fire.
+    u = partial(uid, "Can you tell me about yourself", "Can you tell me", end_s=2.0, at=2.2)
+    assert tracker.feed(u) is None
+    q = tracker.pause(Pause("interviewer", uid, 2.1, 2.25))
+    assert q is not None
+    assert q.speculative and not q.supersedes_speculative
+    assert q.text == "Can you tell me about yourself"
+    assert q.kind == "about-you"
+    assert q.emitted_s == 2.25
+    assert q.utterance_id == uid
+    # The final confirms it: no second issue, nothing wasted.
+    final = Utterance(uid, "interviewer", "Can you tell me about yourself?", True, 0.0, 2.1, 2.6)
+    assert tracker.feed(final) is None
+    assert tracker.stats == {
+        "questions": 1, "speculative": 1, "on_pause": 1, "revised": 0, "dropped": 0,
+    }  # fmt: skip
+
+
+def test_a_few_more_words_after_the_pause_change_nothing() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    tracker.feed(partial(uid, "Tell me about a time you had a conflict",
+                         "Tell me about a time you had", end_s=2.5, at=2.7))  # fmt: skip
+    assert tracker.pause(Pause("interviewer", uid, 2.6, 2.75)) is not None
+    said = "Tell me about a time you had a conflict with a teammate."
+    # Materially the same question (same_question): the answer under way stands.
+    assert tracker.feed(Utterance(uid, "interviewer", said, True, 0.0, 3.5, 3.9)) is None
+    assert tracker.stats["revised"] == 0
+
+
+def test_when_the_interviewer_goes_on_the_same_id_is_revised_and_counted_as_wasted() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    head = "Tell me about a time you had a conflict"
+    tracker.feed(partial(uid, head, "Tell me about a time you had", end_s=2.5, at=2.7))
+    early = tracker.pause(Pause("interviewer", uid, 2.6, 2.75))
+    assert early is not None and early.text == head
+    said = "Tell me about a time you had a conflict with a teammate who disagreed with you"
+    revised = tracker.feed(Utterance(uid, "interviewer", said + ".", True, 0.0, 5.0, 5.4, said))
+    assert revised is not None
+    assert revised.id == early.id
+    assert revised.supersedes_speculative
+    assert not revised.speculative
+    assert revised.text.endswith("who disagreed with you.")
+    assert tracker.stats["revised"] == 1
+    assert tracker.stats["on_pause"] == 1
+
+
+def test_a_pause_does_not_fire_on_a_stale_partial() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    # The last partial heard up to 1.2 s; the speaker talked on until the pause at 1.9 s,
+    # so its text misses what was said last.
+    tracker.feed(partial(uid, "What would you do if production", "What would you do",
+                         end_s=1.2, at=1.5))  # fmt: skip
+    assert tracker.pause(Pause("interviewer", uid, 1.9, 2.0)) is None
+    assert tracker.stats["questions"] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "stable"),
+    [
+        ("how would you design a", "how would you"),  # dangling: the question goes on
+        ("I led the migration to Postgres", "I led the migration"),  # no question at all
+        ("so yeah what do you think", "so yeah"),  # the question is only in tentative words
+    ],
+)
+def test_a_pause_fires_only_when_the_partial_reads_as_a_whole_question(
+    text: str, stable: str
+) -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    tracker.feed(partial(uid, text, stable, end_s=2.0, at=2.2))
+    assert tracker.pause(Pause("interviewer", uid, 2.05, 2.3)) is None
+
+
+def test_a_pause_of_the_candidate_or_of_another_utterance_fires_nothing() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    tracker.feed(partial(uid, "Can you tell me about yourself", "Can you tell me",
+                         end_s=2.0, at=2.2))  # fmt: skip
+    assert tracker.pause(Pause("you", uid, 2.05, 2.3)) is None
+    assert tracker.pause(Pause("interviewer", next_id(), 2.05, 2.3)) is None
+    # After the final, a late pause of the same utterance changes nothing either.
+    tracker.feed(Utterance(uid, "interviewer", "Can you tell me about yourself?", True,
+                           0.0, 2.05, 2.5))  # fmt: skip
+    assert tracker.pause(Pause("interviewer", uid, 2.05, 2.6)) is None
+
+
+def test_an_early_question_the_final_no_longer_asks_counts_as_dropped() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    tracker.feed(partial(uid, "Why do you want to work here", "Why do you want",
+                         end_s=2.0, at=2.2))  # fmt: skip
+    assert tracker.pause(Pause("interviewer", uid, 2.05, 2.3)) is not None
+    final = Utterance(uid, "interviewer", "I want to work here.", True, 0.0, 2.05, 2.6)
+    assert tracker.feed(final) is None
+    assert tracker.stats["dropped"] == 1
+    assert tracker.stats["revised"] == 0
+
+
+def test_questions_from_the_final_are_not_speculative_and_waste_nothing() -> None:
+    tracker = QuestionTracker()
+    for i, said in enumerate(("Why Northwind?", "How would you scale it?")):
+        tracker.feed(Utterance(next_id(), "interviewer", said, True, 10.0 * i, 10.0 * i + 1,
+                               10.0 * i + 1.5))  # fmt: skip
+        tracker.feed(Utterance(next_id(), "you", "Because I like the data platform work.",
+                               True, 10.0 * i + 2, 10.0 * i + 4, 10.0 * i + 4.5))  # fmt: skip
+    assert tracker.stats == {
+        "questions": 2, "speculative": 0, "on_pause": 0, "revised": 0, "dropped": 0,
+    }  # fmt: skip
+
+
+def test_the_json_question_says_whether_it_superseded_a_speculative_one() -> None:
+    from cuecard.ui.jsonl import to_dict
+
+    tracker = QuestionTracker()
+    uid = next_id()
+    tracker.feed(partial(uid, "Tell me about a time you had a conflict",
+                         "Tell me about a time you had", end_s=2.5, at=2.7))  # fmt: skip
+    early = tracker.pause(Pause("interviewer", uid, 2.6, 2.75))
+    assert early is not None
+    said = "Tell me about a time you had a conflict with a teammate and how it ended."
+    revised = tracker.feed(Utterance(uid, "interviewer", said, True, 0.0, 4.0, 4.4))
+    assert revised is not None
+    first, second = to_dict(early), to_dict(revised)
+    assert first is not None and second is not None
+    assert (first["speculative"], first["supersedes_speculative"]) == (True, False)
+    assert (second["speculative"], second["supersedes_speculative"]) == (False, True)
+    assert second["id"] == first["id"]
+    assert to_dict(Pause("interviewer", uid, 2.6, 2.75)) is None
+
+
+def test_a_fresher_partial_during_the_pause_decides_the_turn_without_a_question_mark() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    # The last partial is stale when the pause comes (it heard up to 2.5 s, the
+    # speaker stopped at 3.4 s): nothing yet.
+    tracker.feed(partial(uid, "Tell me about a time you", "Tell me about a", end_s=2.5, at=2.7))
+    assert tracker.pause(Pause("interviewer", uid, 3.4, 3.5)) is None
+    # The pass started at the pause hears it all; an imperative has no "?".
+    said = "Tell me about a time you had a conflict with a teammate."
+    settled = partial(uid, said, said.rsplit(" ", 1)[0], end_s=3.4, at=3.7)
+    q = tracker.feed(settled)
+    assert q is not None and q.speculative
+    assert q.text == said
+    assert tracker.stats["on_pause"] == 1
+
+
+def test_a_partial_that_heard_speech_after_the_pause_ends_it() -> None:
+    tracker = QuestionTracker()
+    uid = next_id()
+    tracker.feed(partial(uid, "Tell me about a time you", "Tell me about a", end_s=2.5, at=2.7))
+    assert tracker.pause(Pause("interviewer", uid, 3.4, 3.5)) is None
+    # The speaker went on: this partial heard up to 3.9 s. Its tentative words are
+    # at the edge again, so it does not end the turn.
+    went_on = partial(uid, "Tell me about a time you had a conflict with",
+                      "Tell me about a time you had", end_s=3.9, at=4.1)  # fmt: skip
+    assert tracker.feed(went_on) is None
+    later = partial(uid, "Tell me about a time you had a conflict", "Tell me about a time you had",
+                    end_s=3.4, at=4.2)  # fmt: skip
+    assert tracker.feed(later) is None, "the pause is over once speech after it was heard"
+
+
+def test_the_company_from_the_job_description_makes_why_them_about_you() -> None:
+    """No company name is written into the rules: it comes from the profile. A company named
+    like a technology is the case the rules alone get wrong ("why Kafka?" is technical)."""
+    from cuecard.dialogue.tracker import QuestionTracker
+    from cuecard.events import Utterance
+
+    text = "Why Kafka Streams Inc?"
+    said = Utterance(1, "interviewer", text, True, 0.0, 1.0, 1.1, text)
+    alone = QuestionTracker().feed(said, 1.1)
+    informed = QuestionTracker(company="Kafka Streams Inc").feed(said, 1.1)
+    assert alone is not None and alone.kind == "technical"
+    assert informed is not None and informed.kind == "about-you"

@@ -1,6 +1,6 @@
 """`cuecard listen` and `cuecard devices` against a real PulseAudio server, as a user runs them.
 
-Clips from ../shared/testdata are played into null sinks with paplay while
+Clips from tests/data are played into null sinks with paplay while
 `cuecard listen` records the call sink's monitor (interviewer) and a virtual
 microphone (you) in a separate process; it is stopped with SIGINT, as Ctrl-C
 does. Each test stays under about 40 s.

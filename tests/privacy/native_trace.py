@@ -43,6 +43,14 @@ _SCRUBBED = {
     "DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", "OPENAI_API_KEY",
     "GOOGLE_API_KEY", "GEMINI_API_KEY", "SSL_KEYLOG_FILE",
 }  # fmt: skip
+CI_MARKERS = frozenset({
+    "CI", "CONTINUOUS_INTEGRATION", "BUILD_ID", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI",
+    "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION",
+    "APPVEYOR", "BITBUCKET_BUILD_NUMBER",
+})  # fmt: skip
+"""Variables by which vendors tell a CI machine: onnxruntime stays quiet when one is set, so a
+traced command must run without them or CI would prove nothing about a user's laptop."""
+_SCRUBBED |= CI_MARKERS
 
 CUECARD_DIRS = (".config/cuecard", ".local/share/cuecard", ".local/state/cuecard",
                 ".cache/cuecard")  # fmt: skip

@@ -43,6 +43,7 @@ from privacy.native_trace import (
     unexpected_writes,
 )
 from privacy.support import fake_key
+from xserver import running_xvfb
 
 pytestmark = pytest.mark.skipif(
     shutil.which("strace") is None, reason="strace is installed by ./run test; needed here"
@@ -256,22 +257,9 @@ def test_listen_on_pulseaudio_is_silent(machine: Machine, pulse: object, testdat
 
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed: apt-get install xvfb")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    yield number
-    proc.terminate()
-    proc.wait(10)
+    """The display number alone ("N"), as ``DISPLAY=:N`` is built below."""
+    with running_xvfb("1280x900") as display:
+        yield display.lstrip(":")
 
 
 def test_desktop_app_is_silent(machine: Machine, xvfb: str, provider: FakeProviderServer) -> None:

@@ -421,3 +421,48 @@ def test_docx_reader_hits_the_time_limit(tmp_path: Path) -> None:
     message = one_line_error(path, pdf_timeout_s=1.0, memory_bytes=4 * 1024**3)
     assert "took over 1 s to read" in message
     assert time.perf_counter() - started < 4
+
+
+def test_a_damaged_docx_read_from_a_big_process_is_not_called_too_big(tmp_path: Path) -> None:
+    """Linux carries ru_maxrss across exec: a worker started by a session with the speech model
+    loaded looked as big as its parent, and every damaged file read as "needs 512 MB"."""
+    path = tmp_path / "other.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "not a word document")
+    code = (
+        "import sys, numpy\n"
+        "held = numpy.ones(450 * 1024 * 1024 // 8)  # a parent as big as a running session\n"
+        "from cuecard.profile.documents import ProfileError, read_text\n"
+        "try:\n    read_text(__import__('pathlib').Path(sys.argv[1]))\n"
+        "except ProfileError as err:\n    print(err)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert "could not be read as a Word document" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_reader_runs_under_a_session_guard_and_is_sealed_itself(write_pdf: WritePdf) -> None:
+    """The parent's audit hook admits exactly this worker (and no other program); the worker
+    arms its own hook that allows nothing, so a parser could not reach the network unseen."""
+    pdf = write_pdf("resume.pdf", [["Read while a session's guard is armed."]])
+    code = (
+        "import socket, subprocess, sys\n"
+        "from cuecard.config import Config\n"
+        "from cuecard.privacy.egress import EgressBlocked, seal, startup\n"
+        "startup(Config())\n"
+        "from cuecard.profile.documents import read_text\n"
+        "print('read:', 'guard is armed' in read_text(__import__('pathlib').Path(sys.argv[1])))\n"
+        "try:\n    subprocess.run([sys.executable, '-c', 'pass'])\n"
+        "except EgressBlocked:\n    print('other python: blocked')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(pdf)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert proc.stdout.splitlines() == ["read: True", "other python: blocked"], proc.stderr
+    sealed = (
+        "import socket\nfrom cuecard.privacy.egress import EgressBlocked, seal\nseal()\n"
+        "try:\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "except EgressBlocked:\n    print('socket: blocked')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", sealed], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert proc.stdout.strip() == "socket: blocked", proc.stderr

@@ -71,30 +71,13 @@ def testdata_dir(testdata: Path) -> Path:
 
 # -- a private X server -------------------------------------------------------------------
 
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
+from xserver import running_xvfb  # noqa: E402
 
 
 @pytest.fixture
 def xvfb() -> Iterator[str]:
-    """A private X server; its display number comes back on a pipe (no guessing)."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed: apt-get install xvfb (the screenshot test needs it)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    try:
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    """A private X server (tests/xserver.py)."""
+    with running_xvfb("1280x800") as display:
+        yield display
 
 

@@ -34,6 +34,12 @@ def wizard_at(qtbot: QtBot, page: str, **kwargs: object) -> FirstRunDialog:
     return wizard
 
 
+def playing(sound: PulseServer) -> None:
+    """Until the sound really plays: on a busy machine paplay takes a moment to start, and a
+    level test that listened before it did would rightly hear nothing."""
+    sound.wait_until(lambda: sound.playing() >= 1, 15, "paplay to start playing")
+
+
 def test_devices_are_lists_with_a_verdict_for_each_the_default_included(
     qtbot: QtBot, sound: PulseServer, testdata: Path
 ) -> None:
@@ -48,6 +54,7 @@ def test_devices_are_lists_with_a_verdict_for_each_the_default_included(
 
     # The defaults are tested as they are: the mic hears the speaker, the idle speakers nothing.
     talk = sound.play("micfeed", testdata / "jfk.flac")
+    playing(sound)
     qtbot.mouseClick(picker.test_button, LEFT)
     qtbot.waitUntil(picker.test_button.isEnabled, timeout=15_000)
     talk.terminate()
@@ -57,6 +64,7 @@ def test_devices_are_lists_with_a_verdict_for_each_the_default_included(
 
     picker.call.setCurrentIndex(calls.index("Monitor of Call Audio"))
     call = sound.play("call", testdata / "beckett.wav")
+    playing(sound)
     qtbot.mouseClick(picker.test_button, LEFT)
     qtbot.waitUntil(picker.test_button.isEnabled, timeout=15_000)
     call.terminate()

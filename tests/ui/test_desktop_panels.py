@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 from cuecard import config as config_mod
 from cuecard.config import Config
 from cuecard.events import PromptSent
-from cuecard.ui.desktop.app import OverlayWindow, prefs_path, save_prefs
+from cuecard.ui.desktop.app import OverlayWindow
 from cuecard.ui.desktop.config_file import save_changes
+from cuecard.ui.desktop.prefs import prefs_path, save_prefs
 from cuecard.ui.desktop.privacy_panel import PrivacyPanel
 from cuecard.ui.desktop.settings import PAGES, SettingsDialog, config_path
 from cuecard.ui.desktop.state import OverlayState
@@ -222,4 +223,5 @@ def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBo
         ledger.clear()
         for entry in saved:
             ledger.record(**{k: v for k, v in entry.to_dict().items()
-                             if k not in ("id", "time", "duration_s")})  # fmt: skip
+                             if k not in ("id", "time", "duration_s", "command",
+                                          "session")})  # fmt: skip

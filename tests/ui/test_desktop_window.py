@@ -18,9 +18,10 @@ from pytestqt.qtbot import QtBot
 
 from cuecard.config import Config
 from cuecard.events import Event, Question, SuggestionDone
-from cuecard.ui.desktop.app import OverlayWindow, load_prefs
+from cuecard.ui.desktop.app import OverlayWindow
 from cuecard.ui.desktop.engine_thread import SessionSpec
 from cuecard.ui.desktop.hotkeys import HELP_NOTES
+from cuecard.ui.desktop.prefs import load_prefs
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier

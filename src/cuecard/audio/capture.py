@@ -45,6 +45,7 @@ from typing import ClassVar, Literal, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
+from cuecard.audio.device_lock import lock_devices
 from cuecard.audio.errors import AudioError
 from cuecard.audio.files import Block, clean
 from cuecard.audio.resample import Resampler
@@ -533,6 +534,13 @@ class LiveSource:
                 f"the microphone and the interviewer's audio are the same device "
                 f"({self.devices['you'].name!r}); pick two with --mic and --loopback"
             )
+        # One session per device: a second `listen` or app on the same call is refused
+        # here, before any model loads (DeviceBusy); released by aclose or at exit.
+        self._locks = lock_devices([
+            (self.devices["interviewer"].id, f"the interviewer's audio "
+                                             f"({self.devices['interviewer'].name!r})"),
+            (self.devices["you"].id, f"your microphone ({self.devices['you'].name!r})"),
+        ])  # fmt: skip
         self._explicit: dict[Speaker, bool] = {
             "you": mic is not None,
             "interviewer": loopback is not None,
@@ -591,6 +599,8 @@ class LiveSource:
             if thread.is_alive():
                 log.info("capture %s: device still in a read; released when it returns",
                          thread.channel)  # fmt: skip
+        for lock in self._locks:
+            lock.release()
 
     async def __aenter__(self) -> Self:
         return self

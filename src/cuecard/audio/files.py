@@ -72,10 +72,41 @@ class Recording(ABC):
     channels: int
     sample_rate: int
     duration_s: float | None
+    _peeked: Block | None = None
 
-    @abstractmethod
     def read(self, frames: int) -> Block:
         """Up to ``frames`` frames, shape ``(n, channels)``; ``n == 0`` only at the end."""
+        head = self._peeked
+        if head is not None:
+            block, rest = head[:frames], head[frames:]
+            self._peeked = rest if len(rest) else None
+            return block
+        return self._read(frames)
+
+    def peek(self, frames: int) -> Block:
+        """The first ``frames`` frames (fewer if the file is shorter), not consumed.
+
+        ``read`` returns them again, so a caller can look at the start of a
+        recording (are both channels the same voice?) before streaming it,
+        without seeking, which some containers cannot do. Call it before the
+        first ``read``.
+        """
+        if self._peeked is None:
+            parts: list[Block] = []
+            got = 0
+            while got < frames and len(block := self._read(frames - got)):
+                parts.append(block)
+                got += len(block)
+            self._peeked = (
+                np.concatenate(parts)
+                if parts
+                else np.zeros((0, self.channels), dtype=np.float32)
+            )
+        return self._peeked[:frames]
+
+    @abstractmethod
+    def _read(self, frames: int) -> Block:
+        """Up to ``frames`` frames from the file itself; ``n == 0`` only at the end."""
 
     @abstractmethod
     def close(self) -> None:
@@ -124,7 +155,7 @@ class _SoundfileRecording(Recording):
                 f"{label}: contains no audio samples; was the recording cut off before it began?"
             )
 
-    def read(self, frames: int) -> Block:
+    def _read(self, frames: int) -> Block:
         try:
             data = self._file.read(frames, dtype="float32", always_2d=True)
         except (sf.SoundFileError, RuntimeError) as err:
@@ -197,7 +228,7 @@ class _PyAVRecording(Recording):
         if frame is None:
             self._done = True
 
-    def read(self, frames: int) -> Block:
+    def _read(self, frames: int) -> Block:
         while self._pending_frames < frames and not self._done:
             self._decode_more()
         if not self._pending_frames:

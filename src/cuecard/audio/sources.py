@@ -8,7 +8,10 @@ waiting but still lets the event loop breathe.
 
 Which channel is who:
 
-- one stereo file: left = ``interviewer``, right = ``you``;
+- one stereo file: left = ``interviewer``, right = ``you``; unless both
+  channels carry the same sound (a mono recording saved as stereo, one voice
+  on two microphones): then it is one speaker, mixed down as ``interviewer``,
+  and ``notices`` says so, instead of every line being transcribed twice;
 - one mono file: all of it is ``speaker`` (default ``interviewer``, so a mono
   recording of a call still gets its questions answered);
 - one file per speaker (``interviewer=``, ``you=``, either or both): each file
@@ -37,6 +40,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncGenerator
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -49,7 +53,7 @@ from cuecard.audio.resample import Resampler
 from cuecard.clock import SessionClock
 from cuecard.events import SAMPLE_RATE, SPEAKERS, AudioChunk, Speaker
 
-__all__ = ["CHUNK_S", "CHUNK_SAMPLES", "FileSource"]
+__all__ = ["CHUNK_S", "CHUNK_SAMPLES", "FileSource", "same_sound"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,17 @@ CHUNK_S = CHUNK_SAMPLES / SAMPLE_RATE
 
 _YIELD_EVERY = 8
 """In fast mode, give the event loop a turn after this many chunks (0.24 s of audio)."""
+
+SAME_SOUND_HEAD_S = 20.0
+"""How much of a stereo recording is compared before it is streamed (decoded once, kept)."""
+_SAME_BLOCK_S = 0.5
+_SAME_MIN_BLOCKS = 4
+"""At least this many blocks with sound (2 s) before two channels are called the same."""
+_SOUND_DBFS = -45.0
+_SAME_MAX_LAG_S = 0.003
+"""Two microphones up to about a metre apart hear one voice this much apart."""
+_SAME_CORRELATION = 0.9
+_SAME_LEVEL_DB = 4.0
 
 Samples = npt.NDArray[np.float32]
 PathLike = str | os.PathLike[str]
@@ -155,6 +170,9 @@ class FileSource:
         self._clock = clock
         self._realtime = realtime
         self._feeds: list[_Feed] = []
+        self.notices: list[str] = []
+        """One-line notes for the user about how the files are read (one speaker on both
+        channels); the session shows them as it starts."""
         try:
             if path is not None:
                 if interviewer is not None or you is not None:
@@ -187,8 +205,7 @@ class FileSource:
         self._gen: AsyncGenerator[AudioChunk, None] | None = None
         self._closed = False
 
-    @staticmethod
-    def _open_single(path: PathLike, speaker: Speaker | None, block_s: float) -> _Feed:
+    def _open_single(self, path: PathLike, speaker: Speaker | None, block_s: float) -> _Feed:
         rec = open_recording(path)
         try:
             if speaker is not None:
@@ -197,6 +214,13 @@ class FileSource:
             _check_channels(rec, per_speaker=False)
             if rec.channels == 1:
                 return _Feed(rec, {"interviewer": 0}, block_s)
+            head = rec.peek(round(SAME_SOUND_HEAD_S * rec.sample_rate))
+            if same_sound(head, rec.sample_rate):
+                self.notices.append(
+                    f"{Path(path).name}: both channels carry the same voice, so it is played as "
+                    "one speaker, the interviewer (--speaker you if it is you)"
+                )
+                return _Feed(rec, {"interviewer": None}, block_s)
             return _Feed(rec, {"interviewer": 0, "you": 1}, block_s)
         except BaseException:
             rec.close()
@@ -214,6 +238,10 @@ class FileSource:
         if any(d is None for d in durations):
             return None
         return max(d for d in durations if d is not None)
+
+    def stop(self) -> None:
+        """End the stream at the next chunk (Ctrl-C); ``aclose`` still releases the files."""
+        self._closed = True
 
     def __aiter__(self) -> Self:
         return self
@@ -321,6 +349,40 @@ def _take(parts: list[Samples], n: int) -> Samples:
             parts[0] = head[take:]
     out.flags.writeable = False
     return out
+
+
+def same_sound(head: npt.NDArray[np.float32], rate: int) -> bool:
+    """Whether the two channels of ``head`` (frames, 2) carry one and the same sound.
+
+    A mono recording saved as stereo, or one voice on a phone's two
+    microphones: played as two speakers, every line would be transcribed
+    twice. Decided on half-second blocks with sound: in (nearly) all of them
+    the channels must be within 4 dB of each other and correlate at 0.9 or
+    more at some lag up to 3 ms (two microphones hear one voice a little
+    apart). A call recording fails at once: its channels hold different
+    voices, or one is silent while the other speaks. Too little sound to tell
+    counts as two speakers, the usual layout. A few FFTs: milliseconds.
+    """
+    n = max(1, round(_SAME_BLOCK_S * rate))
+    max_lag = max(1, round(_SAME_MAX_LAG_S * rate))
+    size = 1 << (2 * n - 1).bit_length()
+    floor = n * 10 ** (_SOUND_DBFS / 10)  # energy of a block at that RMS level
+    level = 10 ** (-_SAME_LEVEL_DB / 10)
+    blocks = alike = 0
+    for start in range(0, len(head) - n + 1, n):
+        left = head[start : start + n, 0].astype(np.float64)
+        right = head[start : start + n, 1].astype(np.float64)
+        e_left, e_right = float(left @ left), float(right @ right)
+        if max(e_left, e_right) < floor:
+            continue
+        blocks += 1
+        if min(e_left, e_right) < level * max(e_left, e_right):
+            continue
+        xcorr = np.fft.irfft(np.fft.rfft(left, size) * np.conj(np.fft.rfft(right, size)), size)
+        near = np.concatenate([xcorr[: max_lag + 1], xcorr[-max_lag:]])
+        if float(near.max()) >= _SAME_CORRELATION * (e_left * e_right) ** 0.5:
+            alike += 1
+    return blocks >= _SAME_MIN_BLOCKS and alike >= 0.9 * blocks
 
 
 def _check_channels(rec: Recording, *, per_speaker: bool) -> None:

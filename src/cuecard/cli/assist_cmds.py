@@ -61,7 +61,7 @@ async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, a
                show_prompt: bool) -> int:  # fmt: skip
     from cuecard.assist.factory import build_engine
     from cuecard.clock import SessionClock
-    from cuecard.dialogue.questions import analyse
+    from cuecard.dialogue.questions import analyse, classify
     from cuecard.events import (
         Event,
         Notice,
@@ -79,9 +79,11 @@ async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, a
     clock = SessionClock()
     guard = startup(cfg)
     engine, problems = build_engine(cfg, clock, guard, demo_profile=sample, explicit_key=key)
-    analysis = analyse(question_text)
+    company = getattr(engine.retriever, "company", None)  # from the job description
+    analysis = analyse(question_text, company=company)
     question = Question(
-        next_id(), question_text.strip(), analysis.kind if analysis else "technical",
+        next_id(), question_text.strip(),
+        analysis.kind if analysis else classify(question_text, company=company),
         analysis.confidence if analysis else 0.5, 0, 0.0, 0.0, clock.now(),
     )  # fmt: skip
     status = 0

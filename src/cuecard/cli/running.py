@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -65,7 +66,13 @@ def attach_view(
 
 
 async def _run_with_signals(session: Session) -> SessionSummary:
-    """The first Ctrl-C (or SIGTERM) ends the session cleanly, a second one at once."""
+    """Live: the first Ctrl-C (or SIGTERM) ends the session cleanly, a second one at once.
+
+    A recording stops at the first Ctrl-C (asyncio cancels the session, which still
+    delivers ``session_end``): nothing is lost by not waiting for the answer in flight.
+    """
+    if not session.live:
+        return await session.run()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     presses = 0
@@ -111,7 +118,12 @@ def run_in_terminal(
     except (KeyboardInterrupt, asyncio.CancelledError):
         typer.echo("stopped.", err=True)
         raise typer.Exit(130) from None
-    typer.echo(summary.line(live=session.live), err=True)
+    except Exception:  # a bug of ours: one line here, the traceback in the log only
+        logging.getLogger(__name__).exception("session stopped by an internal error")
+        fail("the session stopped because of an internal error; `cuecard data where` shows "
+             "the log with the details (it holds no transcript)")  # fmt: skip
+    if summary.utterances or session.live:  # a silent recording fails with its own line
+        typer.echo(summary.line(live=session.live), err=True)
     if summary.vault_error:
         typer.echo(f"cuecard: this session was not kept to the end: {summary.vault_error}",
                    err=True)  # fmt: skip

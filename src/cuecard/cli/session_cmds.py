@@ -53,7 +53,10 @@ def _run(
         session = Session(cfg, spec, answers=answers, keep=keep or cfg.privacy.keep_sessions)
     except AudioError as err:
         fail(str(err))
-    run_in_terminal(session, title=title, as_json=as_json, show_prompts=show_prompts)
+    summary = run_in_terminal(session, title=title, as_json=as_json, show_prompts=show_prompts)
+    if not summary.utterances:  # after session_end: the stream stays complete for scripts
+        names = [str(p) for p in (path, interviewer, you) if p is not None]
+        fail(f"no speech found in {' or '.join(names)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""The dialogue stage as a pipeline processor: utterances in, questions added."""
+"""The dialogue stage as a pipeline processor: utterances and pauses in, questions added."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from cuecard.clock import SessionClock
 from cuecard.dialogue.tracker import QuestionTracker
-from cuecard.events import AnswerNow, Event, Utterance
+from cuecard.events import AnswerNow, Event, Pause, Utterance
 
 Send = Callable[[Event], Awaitable[None]]
 
@@ -14,9 +14,14 @@ Send = Callable[[Event], Awaitable[None]]
 class DialogueStage:
     """Forwards every event and emits a ``Question`` when the interviewer asks one."""
 
-    def __init__(self, clock: SessionClock) -> None:
+    def __init__(self, clock: SessionClock, *, company: str | None = None) -> None:
         self.clock = clock
-        self.tracker = QuestionTracker(clock)
+        self.tracker = QuestionTracker(clock, company=company)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Question and wasted-speculation counters for the session summary."""
+        return self.tracker.stats
 
     async def process(self, event: Event, send: Send) -> None:
         if isinstance(event, AnswerNow):
@@ -27,8 +32,12 @@ class DialogueStage:
         await send(event)
         if isinstance(event, Utterance):
             question = self.tracker.feed(event, self.clock.now())
-            if question is not None:
-                await send(question)
+        elif isinstance(event, Pause):
+            question = self.tracker.pause(event, self.clock.now())
+        else:
+            return
+        if question is not None:
+            await send(question)
 
     async def finish(self, send: Send) -> None:
         return None

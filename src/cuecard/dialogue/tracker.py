@@ -4,12 +4,16 @@ The answer engine starts work on every ``Question`` it sees and restarts the
 answer when a question with a known id comes again. So this stage decides when
 an id is born and when it is re-issued:
 
-- **early**: a stable partial (the words two Whisper passes agreed on) that
-  already reads as a whole question fires a speculative ``Question`` before the
-  speaker stops, which is most of cuecard's latency win;
+- **early**: when the speech stage reports a ``Pause`` and the partial heard
+  up to it already reads as a whole question (its stable words ask something,
+  all of it reads complete), a speculative ``Question`` fires at once, before
+  any final pass: end of turn is decided from the partials. A stable partial
+  (the words two Whisper passes agreed on) that reads as a whole question
+  fires one too, even before the pause;
 - **once**: the final (or a later partial) of the same utterance re-issues the
   id only if the question changed materially (``same_question``), so the user
-  never sees two answers for one question;
+  never sees two answers for one question; such a re-issue says
+  ``supersedes_speculative`` and counts in ``stats`` as wasted speculation;
 - **follow-ups**: "And why?" shortly after a question, before the candidate
   answered, extends that question (same id, combined text) instead of starting
   a second answer; once the candidate has answered, a new question gets a new id.
@@ -33,7 +37,7 @@ from cuecard.dialogue.questions import (
     reads_complete,
     same_question,
 )
-from cuecard.events import Question, Utterance, next_id
+from cuecard.events import Pause, Question, Utterance, next_id
 
 __all__ = ["QuestionTracker"]
 
@@ -51,6 +55,25 @@ _FILLERS = frozenset({"um", "uh", "erm", "hmm", "mm", "so", "and", "okay", "yeah
 
 FORCED_CONFIDENCE = 0.5
 """Confidence of an "answer now" question the detector did not recognise itself."""
+
+PAUSE_COVER_S = 0.25
+"""A pause decides end of turn only if the latest partial heard the speech up to this
+close to where the silence began: about a word, whose absence a later revision fixes."""
+
+_SAME_INSTANT_S = 0.05
+"""A partial that heard this little past a pause's start heard no speech after it: the
+speech stage's closing partial starts on the first quiet VAD window (32 ms)."""
+
+STATS = ("questions", "speculative", "on_pause", "revised", "dropped")
+"""``QuestionTracker.stats`` keys, each counted once per question id:
+
+- questions: ids issued; speculative: ids first issued before the final;
+- on_pause: of those, ids issued when a pause ended the turn (``pause``);
+- revised: speculative ids re-issued with a materially different text (the
+  answer restarts: the work on the first text was wasted);
+- dropped: speculative ids whose final no longer reads as a question (the
+  answer was not needed). Wasted speculation = revised + dropped.
+"""
 
 
 @dataclass(slots=True)
@@ -78,14 +101,26 @@ class QuestionTracker:
         follow_up_window_s: float = FOLLOW_UP_WINDOW_S,
         min_answer_words: int = MIN_ANSWER_WORDS,
         similarity_threshold: float = 0.8,
+        pause_cover_s: float = PAUSE_COVER_S,
+        company: str | None = None,
     ) -> None:
+        """``company``: the employer's name from the job description, so "why Acme?" is
+        read as a question about them (no company name is written into the rules)."""
         self._clock = clock
+        self.company = company
         self._follow_up_window_s = follow_up_window_s
         self._min_answer_words = min_answer_words
         self._threshold = similarity_threshold
+        self._pause_cover_s = pause_cover_s
         self._open: _Open | None = None
         self._answered = False
         self._last_interviewer: Utterance | None = None
+        self._paused: tuple[int, float] | None = None  # (utterance id, audio time) of a pause
+        self.stats: dict[str, int] = dict.fromkeys(STATS, 0)
+        """Counters for the session summary (see ``STATS``)."""
+        self._issued: set[int] = set()
+        self._speculative: set[int] = set()
+        self._wasted: set[int] = set()
 
     # ------------------------------------------------------------------ API
 
@@ -99,16 +134,43 @@ class QuestionTracker:
         heard = utterance.text if utterance.final else utterance.stable
         current = self._open
         continues = self._continues(current, utterance)
-        analysis = analyse(heard, continuation=continues)
+        analysis = analyse(heard, continuation=continues, company=self.company)
+        on_pause = False
         if not utterance.final and not self._ready_early(analysis, utterance):
-            analysis = self._closed_by_question_mark(utterance, continues)
+            analysis = self._turn_ended(utterance, continues)
+            on_pause = analysis is not None
+            if analysis is None:
+                analysis = self._closed_by_question_mark(utterance, continues)
             if analysis is None:
                 return None
         if analysis is None:
+            if utterance.final and current is not None and current.utterance_id == utterance.id:
+                self._waste(current.question)  # fired early on words the final does not ask
             return None
-        if current is not None and current.utterance_id == utterance.id:
-            return self._revise(current, analysis, utterance, stamp)
-        return self._start(analysis, utterance, stamp, follow_up=continues)
+        return self._issue(
+            current, analysis, utterance, stamp, follow_up=continues, on_pause=on_pause
+        )
+
+    def pause(self, pause: Pause, now: float | None = None) -> Question | None:
+        """The speech stage heard a speaker stop; return a Question if the turn is one.
+
+        The interviewer's latest partial is judged at once (``_turn_ended``),
+        and so is any partial of the same utterance that comes while the pause
+        lasts (the speculative final's text, fresher than the last partial).
+        """
+        if pause.channel != "interviewer":
+            return None
+        self._paused = (pause.utterance_id, pause.at_s)
+        last = self._last_interviewer
+        if last is None or last.final or last.id != pause.utterance_id:
+            return None
+        current = self._open
+        continues = self._continues(current, last)
+        analysis = self._turn_ended(last, continues)
+        if analysis is None:
+            return None
+        stamp = self._now(pause, now)
+        return self._issue(current, analysis, last, stamp, follow_up=continues, on_pause=True)
 
     async def run(self, utterances: AsyncIterable[Utterance]) -> AsyncIterator[Question]:
         """The stage as an async stream: utterances in, questions out."""
@@ -135,19 +197,23 @@ class QuestionTracker:
         current = self._open
         same_utterance = current is not None and current.utterance_id == last.id
         continues = same_utterance and current is not None and bool(current.base)
-        analysis = analyse(last.text, continuation=continues)
+        analysis = analyse(last.text, continuation=continues, company=self.company)
         if analysis is None:
             text = last.text.strip()
-            analysis = QuestionAnalysis(text, classify(text), FORCED_CONFIDENCE, ("forced",))
+            kind = classify(text, company=self.company)
+            analysis = QuestionAnalysis(text, kind, FORCED_CONFIDENCE, ("forced",))
         if same_utterance and current is not None:
             text = _join(current.base, analysis.text)
+            previous = current.question
             question = replace(
-                current.question, text=text, end_s=last.end_s, emitted_s=stamp, speculative=False
-            )
+                previous, text=text, end_s=last.end_s, emitted_s=stamp, speculative=False,
+                supersedes_speculative=previous.speculative
+                and not same_question(previous.text, text, self._threshold),
+            )  # fmt: skip
             current.question = question
             current.part = analysis.text
-            return question
-        return self._start(analysis, last, stamp, follow_up=False)
+            return self._note(question)
+        return self._note(self._start(analysis, last, stamp, follow_up=False))
 
     # ------------------------------------------------------------ internals
 
@@ -155,12 +221,48 @@ class QuestionTracker:
         if self._open is not None and len(utterance.text.split()) >= self._min_answer_words:
             self._answered = True
 
-    def _now(self, utterance: Utterance, now: float | None) -> float:
+    def _now(self, event: Utterance | Pause, now: float | None) -> float:
         if now is not None:
             return now
         if self._clock is not None:
             return self._clock.now()
-        return utterance.emitted_s
+        return event.emitted_s
+
+    def _issue(
+        self,
+        current: _Open | None,
+        analysis: QuestionAnalysis,
+        utterance: Utterance,
+        stamp: float,
+        *,
+        follow_up: bool,
+        on_pause: bool = False,
+    ) -> Question | None:
+        """Revise the open question if it came from this utterance, else start one."""
+        if current is not None and current.utterance_id == utterance.id:
+            question = self._revise(current, analysis, utterance, stamp)
+        else:
+            question = self._start(analysis, utterance, stamp, follow_up=follow_up)
+        return None if question is None else self._note(question, on_pause=on_pause)
+
+    def _note(self, question: Question, *, on_pause: bool = False) -> Question:
+        """Count an issued question in ``stats``."""
+        if question.id not in self._issued:
+            self._issued.add(question.id)
+            self.stats["questions"] += 1
+            if question.speculative:
+                self._speculative.add(question.id)
+                self.stats["speculative"] += 1
+                self.stats["on_pause"] += int(on_pause)
+        elif question.supersedes_speculative:
+            self._waste(question, "revised")
+        return question
+
+    def _waste(self, question: Question, how: str = "dropped") -> None:
+        """Count a speculative question whose early answer turned out not to be needed."""
+        if question.id in self._speculative and question.id not in self._wasted:
+            self._wasted.add(question.id)
+            self.stats[how] += 1
 
     def _start(
         self,
@@ -182,6 +284,7 @@ class QuestionTracker:
                 end_s=utterance.end_s,
                 emitted_s=stamp,
                 speculative=not utterance.final,
+                supersedes_speculative=False,  # a follow-up adds to the question, wastes nothing
             )
             self._open = _Open(
                 question, utterance.id, analysis.text, previous.text, previous.confidence
@@ -218,6 +321,33 @@ class QuestionTracker:
             return True
         return not [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
 
+    def _turn_ended(self, utterance: Utterance, continues: bool) -> QuestionAnalysis | None:
+        """End of turn decided from a partial during a pause, or None.
+
+        The speaker has paused after this utterance's text (a ``Pause`` came and
+        the partial heard nothing after it); the partial heard the speech up to
+        the pause (a stale one misses the last words); its stable words already
+        ask something; and its whole text reads as a complete question. Its
+        tentative words count here: they were tentative only because they sat
+        at the edge of what was heard, and the speaker stopped after them. If
+        the speaker goes on, a later partial or the final revises the question
+        under the same id.
+        """
+        paused = self._paused
+        if paused is None or paused[0] != utterance.id or utterance.final:
+            return None
+        if utterance.end_s > paused[1] + _SAME_INSTANT_S:
+            self._paused = None  # this partial heard speech after the pause: they went on
+            return None
+        if paused[1] - utterance.end_s > self._pause_cover_s:
+            return None
+        if analyse(utterance.stable, continuation=continues, company=self.company) is None:
+            return None
+        whole = analyse(utterance.text, continuation=continues, company=self.company)
+        if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
+            return None
+        return whole if reads_complete(whole.text) else None
+
     def _closed_by_question_mark(
         self, utterance: Utterance, continues: bool
     ) -> QuestionAnalysis | None:
@@ -229,7 +359,7 @@ class QuestionTracker:
         tentative = [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
         if len(tentative) > 1 or not utterance.text.rstrip().endswith("?"):
             return None
-        whole = analyse(utterance.text, continuation=continues)
+        whole = analyse(utterance.text, continuation=continues, company=self.company)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
@@ -273,6 +403,7 @@ class QuestionTracker:
             end_s=utterance.end_s,
             emitted_s=stamp,
             speculative=not utterance.final,
+            supersedes_speculative=previous.speculative,
         )
         current.question = question
         current.part = analysis.text

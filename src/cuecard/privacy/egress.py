@@ -887,7 +887,7 @@ class Tripwire:
 
     def _check_process(self, event: str, args: tuple[Any, ...]) -> None:
         program = _program_name(event, args)
-        if program in self._policy.subprocesses:
+        if program in self._policy.subprocesses or _is_sealed_worker(event, args):
             self._ledger.record(
                 host=program, port=0, purpose="subprocess", outcome="allowed", layer="process"
             )
@@ -901,6 +901,35 @@ class Tripwire:
             reason="not-allowed",
         )
         raise SubprocessBlocked(program)
+
+
+SEALED_WORKERS: Final = frozenset({"cuecard.profile.extract"})
+"""cuecard's own worker modules, which arm an audit hook that allows nothing as they start
+(``seal``): the document reader runs in a process of its own so its limits hold."""
+
+
+def _is_sealed_worker(event: str, args: tuple[Any, ...]) -> bool:
+    """This very interpreter running one of cuecard's sealed workers (``-m MODULE``)."""
+    if event != "subprocess.Popen" or len(args) < 2:
+        return False
+    executable, argv = args[0], args[1]
+    if not isinstance(argv, list | tuple) or len(argv) < 3:
+        return False
+    program = os.fspath(executable or argv[0])
+    if isinstance(program, bytes):
+        return False
+    same = os.path.realpath(program) == os.path.realpath(sys.executable)
+    return same and argv[1] == "-m" and argv[2] in SEALED_WORKERS
+
+
+def seal() -> None:
+    """For a worker process: from here on, no socket, name lookup or program at all.
+
+    A document parser has no business with the network; if a parser were ever made to
+    reach for it, the attempt fails in this process (an ``EgressBlocked``) instead of
+    going unseen in a child the parent's hook cannot watch.
+    """
+    install_audit_hook(EgressPolicy(subprocesses=frozenset()), Ledger())
 
 
 def _program_name(event: str, args: tuple[Any, ...]) -> str:

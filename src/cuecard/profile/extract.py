@@ -63,9 +63,26 @@ def _near_memory_limit() -> bool:
         import resource
     except ImportError:
         return False
+    return _peak_bytes(resource) >= 0.6 * _LIMITS["memory"]
+
+
+def _peak_bytes(resource: Any) -> int:
+    """This process's own peak memory since it started.
+
+    Not ``ru_maxrss`` alone on Linux: the kernel carries it across ``exec``, so a worker
+    started by a big parent (a session with the speech model loaded) would look as big as
+    its parent and every damaged document would read as "too big". ``VmHWM`` is the
+    high-water mark of this program's own memory.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    peak_bytes = peak if sys.platform == "darwin" else peak * 1024
-    return peak_bytes >= 0.6 * _LIMITS["memory"]
+    return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 def extract_pdf(path: str, max_pages: int, max_chars: int) -> tuple[Status, str]:
@@ -176,6 +193,9 @@ def main(argv: list[str]) -> int:
     max_pages, max_chars, memory_bytes, cpu_s = (int(a) for a in argv[2:6])
     _LIMITS["memory"] = memory_bytes
     limit_self(memory_bytes, cpu_s)
+    from cuecard.privacy.egress import seal
+
+    seal()  # before any parser is imported: no socket, lookup or program from here on
     try:
         result = extract_pdf(path, max_pages, max_chars) if fmt == "pdf" else extract_docx(path)
     except MemoryError:

@@ -38,6 +38,11 @@ class PassScheduler(Generic[T]):
         self.busy_s = 0.0
         self.running: asyncio.Future[T | None] | None = None
 
+    @property
+    def idle(self) -> bool:
+        """No pass running or waiting (tests pace audio on it to make passes instant)."""
+        return self.running is None and self._queue.empty()
+
     def submit(self, work: Callable[[], T], *, final: bool, key: str) -> asyncio.Future[T | None]:
         """Queue a pass; the future gets its result, or None if superseded or cancelled."""
         loop = asyncio.get_running_loop()

@@ -7,6 +7,9 @@ started at once (speculatively), so by the time the silence is long enough to
 call the turn over, its text is usually ready: that is where the sub-second
 final comes from. If the speaker goes on, the speculative pass is dropped.
 
+At the same moment a ``Pause`` goes out, so the dialogue stage can decide end
+of turn from the partial text it already has, before any final pass.
+
 A session may ask for more than the live path needs (``SpeechOptions``): practice
 gives the decoder a disfluent initial prompt, so "um" and "uh" are written
 down, and asks for a ``Silence`` event once the candidate has been quiet for
@@ -32,6 +35,7 @@ from cuecard.events import (
     AudioChunk,
     Event,
     Level,
+    Pause,
     Silence,
     Speaker,
     Utterance,
@@ -49,9 +53,19 @@ WINDOW_S = WINDOW / SAMPLE_RATE
 _Pass = asyncio.Future[Hypothesis | None]
 DIGITAL_SILENCE = 1e-4  # below this peak the VAD model is not even asked
 LEVEL_EVERY_S = 0.25
-# A final pass starts once silence has lasted this long: dips shorter than this
-# between words are common, and a pass started on each would be wasted work.
+# A final pass starts, and a Pause is sent, once silence has lasted this long:
+# dips shorter than this between words are common (most are one 32 ms window),
+# and a pass started or a question fired on each would be wasted work.
 SPECULATE_AFTER_S = 0.064
+# When the interviewer's voice stops and the last partial heard the speech only
+# up to longer ago than this, a partial pass starts at once (a closing partial):
+# by the time the pause is sure (SPECULATE_AFTER_S) the dialogue stage has text
+# that heard everything said, and can decide end of turn about 0.1 s before the
+# speculative final could. Not wasted on a dip between words: it is the next
+# partial, early. It delays that turn's final by about one partial pass, so only
+# the channel questions are detected on gets it.
+CLOSING_STALE_S = 0.15
+CLOSING_CHANNELS: tuple[Speaker, ...] = ("interviewer",)
 # Words at the edge of the audio heard so far are where greedy partials guess
 # ("red limit" for "rate limiter"); two of them wait for a later pass.
 PARTIAL_HOLDBACK = 2
@@ -82,6 +96,7 @@ class _Utterance:
     partial_backoff_s: float = 0.0
     partials_emitted: int = 0
     finalized: bool = False
+    resumed_s: float = -math.inf  # when the speaker last went on after a pause
 
     def audio(self, until_s: float | None = None) -> npt.NDArray[np.float32]:
         parts = [w for t0, w, _ in self.windows if until_s is None or t0 < until_s]
@@ -155,6 +170,13 @@ class _Channel:
                 self._resume(utt, now)
         elif prob < cfg.vad_neg_threshold and self.silence_since is None:
             self.silence_since = t0
+            if (
+                self.speaker in CLOSING_CHANNELS
+                and not utt.partial_inflight
+                and t0 - utt.last_partial_s > CLOSING_STALE_S
+                and t0 - utt.start_s >= cfg.min_speech_ms / 1000
+            ):
+                self._submit_partial(utt, now)  # a closing partial (see CLOSING_STALE_S)
         if self.silence_since is not None:
             quiet = now - self.silence_since
             if quiet >= cfg.min_silence_ms / 1000:
@@ -165,6 +187,9 @@ class _Channel:
                 and quiet >= SPECULATE_AFTER_S
                 and self.silence_since - utt.start_s >= cfg.min_speech_ms / 1000
             ):
+                # The same wait filters out the dips between words (mostly one or
+                # two 32 ms windows) for the dialogue stage's end-of-turn decision.
+                self._queue_pause(utt, self.silence_since)
                 self._start_speculative(utt, self.silence_since)
         elif now - utt.start_s >= cfg.max_utterance_s:
             self._split_long(utt)
@@ -233,9 +258,11 @@ class _Channel:
             final=False,
             key=self.speaker,
         )
-        self._queue_partial(utt, future, prefix)
+        self._queue_partial(utt, future, prefix, now)
 
-    def _queue_partial(self, utt: _Utterance, future: _Pass, prefix: str) -> None:
+    def _queue_partial(
+        self, utt: _Utterance, future: _Pass, prefix: str, audio_end_s: float
+    ) -> None:
         async def emit() -> None:
             started = self.stage.clock.now()
             try:
@@ -260,7 +287,7 @@ class _Channel:
                     text,
                     False,
                     utt.start_s,
-                    utt.windows[-1][0] + WINDOW_S,
+                    audio_end_s,  # what the pass heard, not what has arrived since
                     self.stage.clock.now(),
                     stable,
                 )
@@ -322,6 +349,24 @@ class _Channel:
 
         self.outbox.put_nowait(emit)
 
+    def _queue_pause(self, utt: _Utterance, at_s: float) -> None:
+        """Tell the dialogue stage that ``utt``'s speaker has just stopped.
+
+        Queued behind the partial pass under way (if any), so the dialogue
+        decides on the freshest text there is, and ahead of the speculative
+        final's settled text; dropped if the speaker went on meanwhile (a
+        longer dip between words), since a question fired on it would only be
+        revised.
+        """
+
+        async def emit() -> None:
+            if utt.finalized or utt.resumed_s > at_s:
+                return
+            self.stage.stats["pauses"] += 1
+            await self.stage.send(Pause(self.speaker, utt.id, at_s, self.stage.clock.now()))
+
+        self.outbox.put_nowait(emit)
+
     def _resume(self, utt: _Utterance, now: float) -> None:
         """The speaker went on after a short pause.
 
@@ -329,6 +374,7 @@ class _Channel:
         text is shown as a settled partial (see ``_queue_settled``) and counts as
         this round's partial. One still waiting in the queue is dropped.
         """
+        utt.resumed_s = now
         spec = self.speculative
         if spec is None:
             return
@@ -441,7 +487,14 @@ class SpeechStage:
         self.vad_model = vad_model or SileroModel.shared()
         self.scheduler: PassScheduler[Hypothesis] = PassScheduler()
         self.stats: dict[str, int] = dict.fromkeys(
-            ("partial_passes", "final_passes", "speculative_dropped", "speculative_reused"), 0
+            (
+                "partial_passes",
+                "final_passes",
+                "speculative_dropped",
+                "speculative_reused",
+                "pauses",
+            ),
+            0,
         )
         self._send: Send | None = None
         self._channels: dict[Speaker, _Channel] = {}

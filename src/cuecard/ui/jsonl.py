@@ -1,7 +1,8 @@
 """``--json``: one JSON object per line per event, a stable schema for scripts.
 
 The schema is documented in README.md ("JSON events"); change it only by
-adding fields. Level meters are not written (they are for eyes, and chatty).
+adding fields. Level meters are not written (they are for eyes, and chatty), nor
+are pauses (a turn-taking signal between stages; the question they trigger is).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cuecard.events import (
     Level,
     Notice,
     OfflineNotes,
+    Pause,
     PromptSent,
     Question,
     SessionEnded,
@@ -46,8 +48,10 @@ def to_dict(event: Event) -> dict[str, Any] | None:
             return {
                 "type": "question", "id": event.id, "text": event.text, "kind": event.kind,
                 "confidence": round(event.confidence, 2), "utterance_id": event.utterance_id,
-                "speculative": event.speculative, "start_s": _r(event.start_s),
-                "end_s": _r(event.end_s), "emitted_s": _r(event.emitted_s),
+                "speculative": event.speculative,
+                "supersedes_speculative": event.supersedes_speculative,
+                "start_s": _r(event.start_s), "end_s": _r(event.end_s),
+                "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
         case SuggestionDelta():
             return {
@@ -110,8 +114,8 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "provider": event.provider, "model": event.model,
                 "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
-        case Level() | Silence():
-            return None
+        case Level() | Pause() | Silence():
+            return None  # meters and turn-taking signals: internal, chatty
     return None
 
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import logging
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -46,7 +44,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cuecard import paths
 from cuecard.config import Config, UiConfig
 from cuecard.events import Event
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
@@ -61,6 +58,7 @@ from cuecard.ui.desktop.hotkeys import (
     native,
 )
 from cuecard.ui.desktop.plain import plain
+from cuecard.ui.desktop.prefs import load_prefs, save_prefs
 from cuecard.ui.desktop.state import Listening, OverlayState
 from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
 from cuecard.ui.desktop.widgets import (
@@ -80,7 +78,6 @@ REDRAW_MS = 30
 LEDGER_POLL_MS = 500
 TRANSCRIPT_LINES_WITH_ANSWER = 3
 """Transcript lines still shown while an answer card takes the room above it."""
-PREFS_FILE = "desktop.json"
 
 LISTENING_TEXT: dict[str, str] = {
     "idle": "○ ready: press Start when the call begins",
@@ -92,28 +89,6 @@ LISTENING_TEXT: dict[str, str] = {
 }
 
 
-# -- small per-user window preferences (not settings: no validation needed) ---------
-
-
-def prefs_path() -> Path:
-    return paths.config_dir() / PREFS_FILE
-
-
-def load_prefs() -> dict[str, Any]:
-    try:
-        data = json.loads(prefs_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def save_prefs(data: dict[str, Any]) -> None:
-    path = prefs_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    except OSError:
-        log.info("could not save window preferences")
 
 
 # -- the window --------------------------------------------------------------

@@ -41,7 +41,7 @@ from cuecard.ui.desktop.config_file import SaveError, config_path, save_changes
 from cuecard.ui.desktop.devices import QUIET_DBFS, DeviceList, DevicePicker
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
 from cuecard.ui.desktop.plain import plain
-from cuecard.ui.desktop.settings import KEY_PROVIDERS, PROVIDERS, DocList
+from cuecard.ui.desktop.settings import KEY_PROVIDERS, PROVIDERS, DocList, add_to_profile
 
 STEPS = 4
 LISTEN_S = 30.0
@@ -73,20 +73,6 @@ def needs_first_run(prefs: dict[str, Any]) -> bool:
     from cuecard.profile.store import ProfileStore
 
     return not ProfileStore().documents()
-
-
-def add_to_profile(files: list[Path]) -> tuple[list[str], list[str]]:
-    """Add documents to the profile; returns (names added, one-line problems)."""
-    from cuecard.profile.documents import ProfileError
-    from cuecard.profile.store import ProfileStore
-
-    store, added, problems = ProfileStore(), [], []
-    for path in files:
-        try:
-            added.append(store.add(path).name)
-        except ProfileError as err:
-            problems.append(plain(str(err)))
-    return added, problems
 
 
 def _label(text: str = "", name: str = "") -> QLabel:

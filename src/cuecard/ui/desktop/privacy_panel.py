@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.state import OverlayState
+from cuecard.ui.desktop.widgets import placeholder
 
 TABS = ("ledger", "prompts", "data")
 COLUMNS = ("Time", "Where to", "What for", "Result", "Sent", "Received")
@@ -49,7 +50,7 @@ def erase_all_data() -> list[str]:
     preferences file goes too, so nothing of this user is left behind.
     """
     from cuecard.privacy.inventory import erase_everything
-    from cuecard.ui.desktop.app import prefs_path
+    from cuecard.ui.desktop.prefs import prefs_path
 
     removed = erase_everything()
     prefs = prefs_path()
@@ -65,15 +66,6 @@ def _stamp(ts: float) -> str:
 
 def _bytes(count: int) -> str:
     return f"{count:,} B" if count < 10_000 else f"{count / 1024:,.0f} KB"
-
-
-def placeholder(text: str) -> QLabel:
-    """What an empty pane says instead of showing an empty box."""
-    label = QLabel(text)
-    label.setObjectName("placeholder")
-    label.setWordWrap(True)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return label
 
 
 class PrivacyPanel(QDialog):

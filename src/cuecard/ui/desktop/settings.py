@@ -46,7 +46,7 @@ from cuecard.ui.desktop.global_keys import GlobalKeys
 from cuecard.ui.desktop.hotkeys import HOTKEYS, SYSTEM_WIDE, default_bindings, portable, problem
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import plain
-from cuecard.ui.desktop.privacy_panel import placeholder
+from cuecard.ui.desktop.widgets import placeholder
 
 __all__ = ["KEY_PROVIDERS", "PROVIDERS", "DocList", "SettingsDialog", "config_path"]
 
@@ -146,6 +146,20 @@ class DocList(QListWidget):
         if files:
             self.dropped(files)
             event.acceptProposedAction()
+
+
+def add_to_profile(files: list[Path]) -> tuple[list[str], list[str]]:
+    """Add documents to the profile; returns (names added, one-line problems)."""
+    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.store import ProfileStore
+
+    store, added, problems = ProfileStore(), [], []
+    for path in files:
+        try:
+            added.append(store.add(path).name)
+        except ProfileError as err:
+            problems.append(plain(str(err)))
+    return added, problems
 
 
 class SettingsDialog(QDialog):
@@ -489,15 +503,7 @@ class SettingsDialog(QDialog):
         self.add_documents([Path(n) for n in names])
 
     def add_documents(self, files: list[Path]) -> None:
-        from cuecard.profile.documents import ProfileError
-        from cuecard.profile.store import ProfileStore
-
-        store, added, problems = ProfileStore(), [], []
-        for path in files:
-            try:
-                added.append(store.add(path).name)
-            except ProfileError as err:
-                problems.append(plain(str(err)))
+        added, problems = add_to_profile(files)
         self.refresh_documents()
         text = f"Added {', '.join(added)}" if added else ""
         self.doc_message.setText("; ".join([t for t in [text, *problems] if t]))

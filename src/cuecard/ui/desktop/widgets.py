@@ -293,3 +293,12 @@ class PrivacyLight(QToolButton):
     @property
     def green(self) -> bool:
         return self.blocked == 0
+
+
+def placeholder(text: str) -> QLabel:
+    """What an empty pane says instead of showing an empty box."""
+    label = QLabel(text)
+    label.setObjectName("placeholder")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
