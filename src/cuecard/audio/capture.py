@@ -536,10 +536,10 @@ class LiveSource:
             )
         # One session per device: a second `listen` or app on the same call is refused
         # here, before any model loads (DeviceBusy); released by aclose or at exit.
+        what = {"interviewer": "the interviewer's audio", "you": "your microphone"}
         self._locks = lock_devices([
-            (self.devices["interviewer"].id, f"the interviewer's audio "
-                                             f"({self.devices['interviewer'].name!r})"),
-            (self.devices["you"].id, f"your microphone ({self.devices['you'].name!r})"),
+            (self.devices[ch].id, f"{what[ch]} ({self.devices[ch].name!r})")
+            for ch in ("interviewer", "you") if ch in self.devices  # the order main locks in
         ])  # fmt: skip
         self._explicit: dict[Speaker, bool] = {
             "you": mic is not None,
