@@ -527,6 +527,7 @@ class LiveSource:
             self.devices["interviewer"] = select_device(
                 devices, loopback, "loopback", missing_hint=self.backend.missing_hint("loopback")
             )
+            self.devices = {"interviewer": self.devices.pop("interviewer"), **self.devices}
         if len(self.devices) == 2 and self.devices["you"].id == self.devices["interviewer"].id and (
             self.devices["you"].kind == self.devices["interviewer"].kind
         ):

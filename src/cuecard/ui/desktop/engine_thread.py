@@ -22,18 +22,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 
 from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import AnswerNow, Event, Level, Notice, Question, SessionStarted, Speaker
-from cuecard.practice.interview import PracticeOptions
-from cuecard.practice.questions import PracticeQuestion
 from cuecard.session import FileInput, LiveInput, Session, SourceSpec
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import FALLBACK, plain
+
+if TYPE_CHECKING:
+    from cuecard.practice.interview import PracticeOptions
+    from cuecard.practice.questions import PracticeQuestion
 
 log = logging.getLogger(__name__)
 
