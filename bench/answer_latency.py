@@ -116,15 +116,19 @@ def run(scenario: Scenario, transcriber: Any, turns: list[dict[str, Any]]) -> di
 
 def measure(name: str, events: list[Event], turns: list[dict[str, Any]]) -> dict[str, Any]:
     questions: dict[int, Question] = {}
-    for e in events:
+    final_at: dict[int, int] = {}
+    for i, e in enumerate(events):
         if isinstance(e, Question):
-            questions.setdefault(e.id, e)  # the first sighting: when it was detected
+            questions.setdefault(e.id, e)  # the first sighting: when help could start
+            final_at[e.id] = i  # the last revision: the question as finally asked
     first_help: dict[int, float] = {}
     first_model: dict[int, float] = {}
-    for e in events:
+    for i, e in enumerate(events):
         if isinstance(e, OfflineNotes | SuggestionDelta):
             first_help.setdefault(e.question_id, e.emitted_s)
-        if isinstance(e, SuggestionDelta):
+        if isinstance(e, SuggestionDelta) and i > final_at.get(e.question_id, i):
+            # the model's words for the question as finally asked (a speculative answer
+            # to a shorter text that was later revised does not count)
             first_model.setdefault(e.question_id, e.emitted_s)
     helped = detected = 0
     to_help: list[float] = []

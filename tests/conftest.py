@@ -6,11 +6,16 @@ test reads or writes the real user's config, vault or logs.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from live.pulse_server import PulseServer
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -40,3 +45,47 @@ def testdata() -> Path:
     if not (TESTDATA / "beckett.wav").is_file():
         pytest.fail(f"the speech clips are missing from {TESTDATA}: restore them with git")
     return TESTDATA
+
+
+# -- one real PulseAudio server for every test that captures sound -------------------------
+#
+# Session-scoped: one daemon for the whole run, started once (about half a second). One,
+# because soundcard binds to the server of its first use for the life of the process: a
+# second server for later tests would be invisible to it. It must start: a missing or
+# broken sound server fails the tests loudly instead of skipping them, because skipped
+# capture tests would let a broken `cuecard listen` pass CI.
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    from live.pulse_server import PulseError, PulseServer
+
+    server = PulseServer(tmp_path_factory.mktemp("pulse"))
+    try:
+        server.start()
+    except PulseError as err:
+        pytest.fail(f"cannot start a private PulseAudio server for the live tests: {err}")
+    previous = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.server
+    try:
+        yield server
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = previous
+
+
+@pytest.fixture
+def fresh_pulse(pulse: PulseServer) -> PulseServer:
+    """The shared server with every sink present (a previous test may have unplugged one)."""
+    from live.pulse_server import SINKS
+
+    for name in SINKS:
+        if name not in pulse.modules:
+            pulse.load_sink(name)
+    busy = pulse.playing()
+    assert busy == 0, f"{busy} streams from an earlier test still play into the sinks"
+    return pulse
+
+

@@ -355,10 +355,17 @@ class Session:
         self._t0 = self._loop.time()
         try:
             self.guard = startup(self.cfg, tripwire=self.tripwire)
+            problems = self._build_stages()
             transcriber = self._transcriber
+            warming = (
+                asyncio.create_task(asyncio.to_thread(self.engine.warm))
+                if self.engine is not None
+                else None
+            )  # while the speech model loads: the first answer should not pay for it
             if transcriber is None:
                 transcriber = await asyncio.to_thread(load_transcriber, self.cfg)
-            problems = self._build_stages()
+            if warming is not None:
+                await warming
             sinks: list[Sink] = list(self.sinks)
             if self.keep:
                 vault, recorder = self._open_vault()

@@ -262,3 +262,17 @@ async def test_an_unexpected_exception_still_ends_in_a_reason_and_notes(
         await engine.aclose()
     assert "something went wrong" in got.first(SuggestionFailed)[1].reason
     assert got.of(OfflineNotes)
+
+
+@pytest.mark.anyio
+async def test_a_failed_first_attempt_brings_the_notes_at_once_not_at_the_deadline(
+    server: FakeProviderServer,
+) -> None:
+    server.enqueue(Reply(status=500))
+    server.default = Reply(text="- after the retry", first_token_delay_s=0.3)
+    got = await ask(config(server))
+    t_notes, notes = got.first(OfflineNotes)
+    assert t_notes < FIRST_HELP_S / 2, "the candidate waited for the deadline anyway"
+    assert "HTTP 500" in notes.reason
+    t_done, done = got.first(SuggestionDone)
+    assert done.text == "- after the retry" and t_done > t_notes

@@ -42,26 +42,13 @@ os.environ.pop("DISPLAY", None)
 
 from pathlib import Path  # noqa: E402
 
-from live.pulse_server import PulseError, PulseServer  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def ui_pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
-    """A private PulseAudio server with a virtual mic and a call sink (see live/pulse_server)."""
-    server = PulseServer(tmp_path_factory.mktemp("ui-pulse"))
-    try:
-        server.start()
-    except PulseError as err:
-        pytest.fail(f"cannot start a private PulseAudio server: {err}")
-    yield server
-    server.stop()
+from live.pulse_server import PulseServer  # noqa: E402
 
 
 @pytest.fixture
-def sound(ui_pulse: PulseServer, monkeypatch: pytest.MonkeyPatch) -> PulseServer:
-    monkeypatch.setenv("PULSE_SERVER", ui_pulse.server)
-    assert ui_pulse.playing() == 0
-    return ui_pulse
+def sound(fresh_pulse: PulseServer) -> PulseServer:
+    """The run's one PulseAudio server (tests/conftest.py), every sink present, nothing playing."""
+    return fresh_pulse
 
 
 @pytest.fixture

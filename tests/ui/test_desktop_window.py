@@ -41,6 +41,11 @@ def demo(realtime: bool) -> SessionSpec:
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[OverlayWindow]:
+    from cuecard.privacy.ledger import process_ledger
+
+    # The light reads this process's ledger, as in the app (one process, one user's run); here
+    # earlier tests of the same process recorded blocked requests into it on purpose.
+    process_ledger().clear()
     win = OverlayWindow(Config(), default_spec=demo(realtime=False))
     qtbot.addWidget(win)
     win.show()

@@ -169,6 +169,19 @@ class AnswerEngine:
         ]
         return [*chain, *([self.notes] if self.notes is not None else [])]
 
+    def warm(self) -> None:
+        """Load, off the hot path, what each provider would load on its first request.
+
+        Measured: the OpenAI SDK imports its chat resources, streaming helpers and the
+        async network backend on first use, about 0.13 s that the first question of an
+        interview paid on top of the provider's own latency. Local work only: nothing
+        is sent (a connection opened now would tell the provider a session started).
+        """
+        for provider in self.providers:
+            warm = getattr(provider, "warm", None)
+            if callable(warm):
+                warm()
+
     # -- pipeline ------------------------------------------------------------
     async def process(self, event: Event, send: Send) -> None:
         await send(event)
@@ -206,13 +219,17 @@ class AnswerEngine:
     async def answer(self, question: Question, send: Send) -> None:
         """Start answering; any answer in progress is cancelled first."""
         previous = self._current
-        if previous is not None and self._task is not None and not self._task.done():
-            if previous.question.id == question.id and previous.question.text != question.text:
-                # The interviewer went on: the request sent on the shorter text is wasted.
-                self.usage.speculative_restarts += 1
-                self.usage.wasted_tokens += previous.request_tokens
-            if _billed_name(previous.request_provider):
-                self.guard.spend(previous.request_tokens)  # a cancelled prompt is still billed
+        if (
+            previous is not None
+            and previous.question.id == question.id
+            and previous.question.text != question.text
+            and previous.request_tokens
+        ):  # sent, or even answered, on the shorter text: wasted speculation
+            self.usage.speculative_restarts += 1
+            self.usage.wasted_tokens += previous.request_tokens
+        in_flight = self._task is not None and not self._task.done()
+        if previous is not None and in_flight and _billed_name(previous.request_provider):
+            self.guard.spend(previous.request_tokens)  # a cancelled prompt is still billed
         await self.cancel()
         state = _Answer(question)
         self._current = state
@@ -356,6 +373,10 @@ class AnswerEngine:
                 if parts:
                     parts.clear()
                     restart = True
+                elif self.notes is not None:
+                    # A provider failed before its first words: no reason to make the
+                    # candidate wait for the first-help deadline while it retries.
+                    await self._show_notes(state, prompt, send, item.reason)
                 if item.next != item.failed:
                     await send(Notice(
                         "warning", f"{item.reason} — answering with {item.next} instead",

@@ -118,6 +118,12 @@ class FallbackChain:
                     got_text = True
                 yield item
 
+    def warm(self) -> None:
+        for provider in self.providers:
+            warm = getattr(provider, "warm", None)
+            if callable(warm):
+                warm()
+
     async def check(self) -> float:
         return await self.providers[0].check()
 

@@ -75,6 +75,11 @@ class PrivateProvider:
                 yield TextDelta(tail)
             yield item
 
+    def warm(self) -> None:
+        warm = getattr(self.inner, "warm", None)
+        if callable(warm):
+            warm()
+
     async def check(self) -> float:
         return await self.inner.check()
 

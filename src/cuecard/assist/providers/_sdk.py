@@ -120,6 +120,11 @@ class SdkProvider(ABC):
     async def _list_models(self) -> list[str]:
         """Model ids this key may use for chat, best first."""
 
+    def warm(self) -> None:
+        """Import what the SDK imports lazily on its first request (local work, no network)."""
+        import anyio._backends._asyncio  # noqa: F401 - the SDKs' async transport backend
+        import jiter  # noqa: F401 - the SDKs' streaming JSON parser
+
     async def _close_sdk(self) -> None:  # noqa: B027 - most SDKs hold nothing else
         """Release what the SDK client holds besides our HTTP client."""
 

@@ -76,6 +76,12 @@ class OpenAIProvider(SdkProvider):
             timeout=self.sdk_timeout_s,
         )
 
+    def warm(self) -> None:
+        super().warm()
+        import openai.lib.streaming.chat  # noqa: F401 - loaded by the first streamed answer
+
+        _ = self._client.chat.completions  # a lazy resource: imports its modules once
+
     def _messages(self, prompt: Prompt) -> list[ChatCompletionMessageParam]:
         messages: list[ChatCompletionMessageParam] = []
         if prompt.system:
