@@ -262,28 +262,21 @@ def _print_review(review: Any, points: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cuecard.ui.practice_view import clock, star_line
+    from cuecard.ui.practice_view import star_line
+    from cuecard.ui.text import duration, review_summary
 
     c = Console(highlight=False)
     title = "Practice" if review.mode == "practice" else "Interview"
     c.print(f"[bold]{title} review[/bold] · {review.started.replace('T', ' ')[:16]} UTC · "
             f"{review.id}")  # fmt: skip
-    facts = [f"{len(review.answers)} answers", f"spoken {clock(review.spoken_s)}"]
-    if review.wpm is not None:
-        facts.append(f"{review.wpm:.0f} words a minute")
-    if review.fillers_per_minute is not None:
-        facts.append(f"{review.fillers_per_minute:.1f} fillers a minute")
-    facts.append(f"STAR coverage {review.star_score:.0%}")
-    if review.talk_ratio is not None:
-        facts.append(f"you talked {review.talk_ratio:.0%} of the time")
-    c.print(" · ".join(facts))
+    c.print(review_summary(review))
     for note in review.notes:
         c.print(f"[dim]Note: {note}.[/dim]")
     table = Table(show_lines=False)
     for column in ("#", "question", "length", "wpm", "fillers", "STAR", "next step"):
         table.add_column(column, overflow="fold")
     for i, a in enumerate(review.answers, 1):
-        table.add_row(str(i), a.question, clock(a.duration_s), f"{a.wpm:.0f}",
+        table.add_row(str(i), a.question, duration(a.duration_s), f"{a.wpm:.0f}",
                       str(a.filler_total), star_line(a.star), a.next_step)  # fmt: skip
     c.print(table)
     if len(points) >= 2:

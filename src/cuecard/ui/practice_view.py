@@ -15,13 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cuecard.events import CoachNote, Event, Feedback, Notice, Question, Utterance
+from cuecard.ui.text import duration
 
 STAR_LETTERS = (("situation", "S"), ("task", "T"), ("action", "A"), ("result", "R"))
-
-
-def clock(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d}"
 
 
 def star_line(star: dict[str, bool]) -> Text:
@@ -38,7 +34,8 @@ def feedback_panel(fb: Feedback) -> Panel:
     grid.add_column(style="dim")
     grid.add_column()
     fillers = ", ".join(f"{k} ×{n}" for k, n in fb.fillers.items()) or "none"
-    grid.add_row("length", f"{clock(fb.duration_s)}, {fb.words} words, {fb.wpm:.0f} words a minute")
+    length = f"{duration(fb.duration_s)}, {fb.words} words, {fb.wpm:.0f} words a minute"
+    grid.add_row("length", length)
     grid.add_row("fillers", f"{fb.filler_total}: {fillers}")
     if fb.long_pauses:
         grid.add_row("long pauses", ", ".join(f"{p:.1f} s" for p in fb.long_pauses))

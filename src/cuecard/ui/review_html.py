@@ -16,6 +16,7 @@ from html import escape
 
 from cuecard.practice.review import ProgressPoint, SessionReview
 from cuecard.ui import charts
+from cuecard.ui.text import clock, duration, review_figures
 
 STYLE = """
 body { font-family: sans-serif; color: #1f2933; margin: 2rem auto; max-width: 920px;
@@ -42,11 +43,6 @@ def _csp() -> str:
     digest = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode()
     return (f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; "
             "base-uri 'none'; form-action 'none'")  # fmt: skip
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d}"
 
 
 def _star(star: dict[str, bool]) -> str:
@@ -86,25 +82,20 @@ def progress_charts(points: Sequence[ProgressPoint]) -> list[str]:
         return []
     labels = [p.started[5:10] for p in points]
     return [
-        charts.line_chart("Fillers per minute", labels, [p.fillers_per_minute for p in points],
-                          colour=charts.WARN),
+        charts.line_chart(
+            "Fillers per minute", labels, [p.fillers_per_minute for p in points], colour=charts.WARN
+        ),
         charts.line_chart("Pace (words a minute)", labels, [p.wpm for p in points]),
-        charts.line_chart("STAR coverage (%)", labels, [100 * p.star_score for p in points],
-                          colour=charts.GOOD),
+        charts.line_chart(
+            "STAR coverage (%)", labels, [100 * p.star_score for p in points], colour=charts.GOOD
+        ),
     ]
 
 
 def render(review: SessionReview, points: Sequence[ProgressPoint] = ()) -> str:
     """The whole page."""
     e = escape
-    figures = [("answers", str(len(review.answers))), ("spoken", _clock(review.spoken_s))]
-    if review.wpm is not None:
-        figures.append(("pace", f"{review.wpm:.0f} wpm"))
-    if review.fillers_per_minute is not None:
-        figures.append(("fillers", f"{review.fillers_per_minute:.1f} a minute"))
-    figures.append(("STAR coverage", f"{review.star_score:.0%}"))
-    if review.talk_ratio is not None:
-        figures.append(("you talked", f"{review.talk_ratio:.0%}"))
+    figures = review_figures(review)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -135,7 +126,7 @@ def render(review: SessionReview, points: Sequence[ProgressPoint] = ()) -> str:
         fillers = ", ".join(f"{k} ×{n}" for k, n in a.fillers.items()) or "none"
         block = [
             f'<div class="answer"><div class="q">Q{i}. {e(a.question)}</div>',
-            f'<div class="meta">{e(a.kind)} · {_clock(a.duration_s)} · {a.words} words · '
+            f'<div class="meta">{e(a.kind)} · {duration(a.duration_s)} · {a.words} words · '
             f"{a.wpm:.0f} words a minute · fillers: {e(fillers)}"
             f"{' · story: ' + e(a.story) if a.story else ''}</div>",
             _star(a.star),
@@ -149,6 +140,6 @@ def render(review: SessionReview, points: Sequence[ProgressPoint] = ()) -> str:
         parts.append("".join(block) + "</div>")
     parts.append('<h2>Timeline</h2><table class="timeline">')
     for m in review.timeline:
-        parts.append(f'<tr><td class="who">{_clock(m.t)} {e(m.who)}</td><td>{e(m.text)}</td></tr>')
+        parts.append(f'<tr><td class="who">{clock(m.t)} {e(m.who)}</td><td>{e(m.text)}</td></tr>')
     parts.append("</table></body></html>")
     return "\n".join(parts)

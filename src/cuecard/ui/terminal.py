@@ -29,15 +29,11 @@ from cuecard.events import (
     SuggestionFailed,
     Utterance,
 )
+from cuecard.ui.text import clock
 from cuecard.ui.view import SessionView, section_label
 
 COLOURS: dict[Speaker, str] = {"interviewer": "cyan", "you": "green"}
 MAX_LINES = 14
-
-
-def clock(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    return f"{m:02d}:{s:02d}"
 
 
 @dataclass

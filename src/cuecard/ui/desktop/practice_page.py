@@ -42,6 +42,7 @@ from cuecard.practice.interview import DEFAULT_COUNT, DEFAULT_PAUSE_S, PracticeO
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.widgets import named
+from cuecard.ui.text import duration
 
 KINDS: tuple[tuple[str, str | None], ...] = (
     ("Mixed, from your profile", None),
@@ -51,11 +52,6 @@ KINDS: tuple[tuple[str, str | None], ...] = (
     ("About you", "about-you"),
 )
 STAR = (("situation", "S"), ("task", "T"), ("action", "A"), ("result", "R"))
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d}"
 
 
 def feedback_html(n: int, fb: Feedback) -> str:
@@ -68,7 +64,7 @@ def feedback_html(n: int, fb: Feedback) -> str:
     fillers = ", ".join(f"{k} ×{v}" for k, v in fb.fillers.items()) or "none"
     rows = [
         f"<b>{n}. {escape(fb.question)}</b>",
-        f"{_clock(fb.duration_s)} · {fb.words} words · {fb.wpm:.0f} words a minute · "
+        f"{duration(fb.duration_s)} · {fb.words} words · {fb.wpm:.0f} words a minute · "
         f"fillers: {escape(fillers)}",
         f"STAR {letters}" + (f" · story: {escape(fb.story)}" if fb.story else ""),
     ]

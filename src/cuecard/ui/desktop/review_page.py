@@ -40,6 +40,7 @@ from cuecard.practice.review import (
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.widgets import named
 from cuecard.ui.review_html import charts_for, progress_charts, render
+from cuecard.ui.text import duration, review_summary
 
 NOTHING_KEPT = (
     "No session has been kept yet: tick “Keep for Review” in Practice, or keep interviews "
@@ -57,11 +58,6 @@ def svg_image(svg: str) -> QImage:
     renderer.render(painter)
     painter.end()
     return image
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d}"
 
 
 class ReviewWindow(QDialog):
@@ -103,8 +99,10 @@ class ReviewWindow(QDialog):
         self.reviews = {r.id: r for r in reviews}
         self.points = points
         for review in reviews:
-            label = f"{review.started[:16].replace('T', ' ')}  ·  {review.mode}  ·  " \
-                    f"{len(review.answers)}"
+            label = (
+                f"{review.started[:16].replace('T', ' ')}  ·  {review.mode}  ·  "
+                f"{len(review.answers)}"
+            )
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, review.id)
             self.sessions.addItem(item)
@@ -175,17 +173,9 @@ class ReviewWindow(QDialog):
         self.view.setHtml(self.html(review, images))
 
     def html(self, review: SessionReview, images: list[str]) -> str:
-        facts = [f"{len(review.answers)} answers", f"spoken {_clock(review.spoken_s)}"]
-        if review.wpm is not None:
-            facts.append(f"{review.wpm:.0f} words a minute")
-        if review.fillers_per_minute is not None:
-            facts.append(f"{review.fillers_per_minute:.1f} fillers a minute")
-        facts.append(f"STAR coverage {review.star_score:.0%}")
-        if review.talk_ratio is not None:
-            facts.append(f"you talked {review.talk_ratio:.0%} of the time")
         parts = [f"<h2>{'Practice' if review.mode == 'practice' else 'Interview'} · "
                  f"{escape(review.started[:16].replace('T', ' '))}</h2>",
-                 f"<p>{escape(' · '.join(facts))}</p>"]  # fmt: skip
+                 f"<p>{escape(review_summary(review))}</p>"]  # fmt: skip
         parts += [f'<p style="color:#7b8794">Note: {escape(n)}.</p>' for n in review.notes]
         parts.append("<p>" + " ".join(images) + "</p>")
         for i, a in enumerate(review.answers, 1):
@@ -196,7 +186,7 @@ class ReviewWindow(QDialog):
             )
             fillers = ", ".join(f"{k} ×{v}" for k, v in a.fillers.items()) or "none"
             parts.append(
-                f"<p><b>Q{i}. {escape(a.question)}</b><br>{_clock(a.duration_s)} · "
+                f"<p><b>Q{i}. {escape(a.question)}</b><br>{duration(a.duration_s)} · "
                 f"{a.wpm:.0f} words a minute · fillers: {escape(fillers)} · STAR {letters}<br>"
                 f"{escape(a.answer_text)}<br>"
                 f'<span style="color:#e67e22"><b>Next: {escape(a.next_step)}</b></span>'

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.theme import DARK, Theme
+from cuecard.ui.text import clock
 from cuecard.ui.view import Card, Line, section_label
 
 KIND_LABELS = {
@@ -46,11 +47,6 @@ def named(widget: W, name: str) -> W:
     """Give a widget the object name the stylesheet addresses it by."""
     widget.setObjectName(name)
     return widget
-
-
-def clock(seconds: float) -> str:
-    m, s = divmod(int(max(0.0, seconds)), 60)
-    return f"{m:02d}:{s:02d}"
 
 
 class QuestionCard(QFrame):
