@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from fakes.provider_server import FakeProviderServer, Reply
+from live.pulse_server import PulseServer
 from privacy.conftest import PrivateKeychain
 from privacy.native_trace import (
     Machine,
@@ -215,23 +216,10 @@ def test_ask_and_doctor_reach_only_the_configured_provider(
 # -- live capture on PulseAudio, and the desktop app on Xvfb ---------------------------
 
 
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from live.pulse_server import PulseError, PulseServer
-
-    server = PulseServer(tmp_path_factory.mktemp("pulse"))
-    try:
-        server.start()
-    except PulseError as err:
-        pytest.fail(f"cannot start a private PulseAudio server: {err}")
-    yield server
-    server.stop()
-
-
-def test_listen_on_pulseaudio_is_silent(machine: Machine, pulse: object, testdata: Path) -> None:
-    from live.pulse_server import PulseServer
-
-    assert isinstance(pulse, PulseServer)
+def test_listen_on_pulseaudio_is_silent(
+    machine: Machine, fresh_pulse: PulseServer, testdata: Path
+) -> None:
+    pulse = fresh_pulse  # the suite's one sound server, every sink present
     machine.env["PULSE_SERVER"] = pulse.server
     # Every desktop account that has a sound server has its client cookie already;
     # libpulse would create it in a fresh HOME, which is the sound system's, not a vendor's.
