@@ -12,6 +12,7 @@ from cuecard.events import (
     SessionEnded,
     SuggestionDelta,
     SuggestionDone,
+    SuggestionFailed,
     Utterance,
 )
 from cuecard.ui.terminal import TerminalView, ViewState, meter, render
@@ -78,3 +79,31 @@ def test_plain_output_for_pipes_prints_only_what_settled() -> None:
 
 def test_meter_bounds() -> None:
     assert meter(-100) == "▯" * 10 and meter(0) == "▮" * 10 and meter(-30).count("▮") == 5
+
+
+def test_plain_output_prints_a_question_once_as_it_finally_stood() -> None:
+    """Speculative questions are revised as the interviewer goes on; a log shows only the last."""
+    buffer = io.StringIO()
+    view = TerminalView("t", console=Console(file=buffer, width=120, force_terminal=False))
+    early = Question(7, "What will you do?", "situational", 0.9, 3, 40.0, 41.0, 41.1, True)
+    full = Question(7, "What will you do if production went down?", "situational", 0.95, 3,
+                    40.0, 43.0, 43.1, True, supersedes_speculative=True)  # fmt: skip
+    with view:
+        view(early)
+        view(SuggestionDone(7, "- Nothing in your notes matches", "offline", "notes", 41.2))
+        assert buffer.getvalue() == ""  # not settled yet
+        view(full)
+        view(SuggestionDone(7, "- Follow the runbook", "offline", "notes", 43.2))
+        view(Utterance(3, "interviewer", full.text, True, 40.0, 43.0, 43.3, full.text))
+        view(SuggestionFailed(7, "provider timed out", 44.0))  # after it settled: at once
+        later = Question(8, "Why Northwind?", "about-you", 0.9, 5, 50.0, 51.0, 51.1)
+        view(later)
+        view(SuggestionDone(8, "- The data platform", "offline", "notes", 51.2))
+        view(SessionEnded(61.4, 62.0))  # the last question never got its final: printed now
+    text = buffer.getvalue()
+    assert "What will you do?" not in text and "Nothing in your notes" not in text
+    assert text.count("What will you do if production went down?") == 2  # card and line
+    order = [text.index(s) for s in ("? situational", "- Follow the runbook", "interviewer",
+                                     "provider timed out", "Why Northwind?", "- The data platform",
+                                     "session over")]  # fmt: skip
+    assert order == sorted(order)

@@ -94,6 +94,12 @@ class TerminalView:
         self.interactive = self.console.is_terminal
         self._live: Live | None = None
         self._drawn = 0.0
+        # Pipes cannot rewrite a line, so a question is held until it has settled (its
+        # utterance's final, a later question, or the end) and printed once, as it finally
+        # stood, with what came for it; revisions and the answers they made obsolete never
+        # reach the log. Answers after that print as they come.
+        self._held: dict[int, list[Event]] = {}
+        self._printed: set[int] = set()
 
     def __enter__(self) -> TerminalView:
         if self.interactive:
@@ -121,6 +127,37 @@ class TerminalView:
 
     def _plain(self, event: Event) -> None:
         """Line output for pipes and logs: only what has settled."""
+        match event:
+            case Question():
+                if event.id in self._printed:
+                    self._print(event)  # asked again after it settled: say it again
+                    return
+                for qid, held in list(self._held.items()):
+                    if qid != event.id and _utterance_of(held) != event.utterance_id:
+                        self._release(qid)  # a newer question: the older one has settled
+                self._held[event.id] = [event]  # a revision drops the answers it obsoleted
+            case SuggestionDone() | OfflineNotes() | SuggestionFailed() if (
+                event.question_id in self._held
+            ):
+                self._held[event.question_id].append(event)
+            case Utterance(final=True):
+                for qid, held in list(self._held.items()):
+                    if _utterance_of(held) == event.id:
+                        self._release(qid)
+                self._print(event)
+            case SessionEnded():
+                for qid in list(self._held):
+                    self._release(qid)
+                self._print(event)
+            case _:
+                self._print(event)
+
+    def _release(self, question_id: int) -> None:
+        for held in self._held.pop(question_id):
+            self._print(held)
+        self._printed.add(question_id)
+
+    def _print(self, event: Event) -> None:
         out = self.console
         match event:
             case Utterance(final=True):
@@ -154,3 +191,9 @@ class TerminalView:
                           f"{'; ' + usage if usage else ''}[/]", markup=True)  # fmt: skip
             case _:
                 pass
+
+
+def _utterance_of(held: list[Event]) -> int:
+    question = held[0]
+    assert isinstance(question, Question)
+    return question.utterance_id
