@@ -276,3 +276,50 @@ async def test_a_failed_first_attempt_brings_the_notes_at_once_not_at_the_deadli
     assert "HTTP 500" in notes.reason
     t_done, done = got.first(SuggestionDone)
     assert done.text == "- after the retry" and t_done > t_notes
+
+
+async def revised(cfg: Any, revise_at_s: float) -> Timeline:
+    """A question seen early on a stable partial, then revised (same id) as the interviewer
+    went on; returns once the revised question's answer has ended."""
+    clock = SessionClock()
+    engine, _ = build_engine(cfg, clock, startup(cfg, tripwire=False), demo_profile=True)
+    got = Timeline(clock)
+    now, qid = got.t0, next_id()
+    early = Question(qid, "Tell me about a time.", "behavioural", 0.8, 0, now, now, now, True)
+    try:
+        await engine.answer(early, got)
+        await asyncio.sleep(revise_at_s)
+        later = clock.now()
+        full = Question(qid, "Tell me about a time you had a conflict with a teammate.",
+                        "behavioural", 0.9, 0, now, later, later, True, True)  # fmt: skip
+        await engine.answer(full, got)
+        got.finished.clear()
+        await asyncio.wait_for(got.finished.wait(), 10)
+    finally:
+        await engine.aclose()
+    return got
+
+
+@pytest.mark.anyio
+async def test_a_revised_question_keeps_its_first_deadline(server: FakeProviderServer) -> None:
+    """Seen 1 s before it was revised, a question must not wait a whole deadline again."""
+    server.default = Reply(hang=True)
+    got = await revised(config(server, first_help_s=1.2, retries=0), revise_at_s=1.0)
+    (t_notes, notes), *more = got.of(OfflineNotes)
+    assert not more, "no notes for the early text: it was revised before its deadline"
+    # max(first sighting + 1.2 s, revision + 0.6 s grace) = 1.6 s; restarting the wait at
+    # the revision would have made it 2.2 s.
+    assert 1.6 - 0.05 <= t_notes <= 1.6 + 0.3, t_notes
+    assert "Priya" in notes.text  # notes for the question as finally asked
+
+
+@pytest.mark.anyio
+async def test_a_late_revision_still_gives_a_fast_model_its_grace(
+    server: FakeProviderServer,
+) -> None:
+    """Revised after the first deadline passed, the restarted model still gets 0.6 s: a
+    fast model's own words answer it, not notes shown the instant the question changed."""
+    server.default = Reply(text="- From the model", first_token_delay_s=0.2)
+    got = await revised(config(server, first_help_s=1.2), revise_at_s=1.4)
+    assert got.of(OfflineNotes) == []
+    assert [e.text for _, e in got.of(SuggestionDone)] == ["- From the model"] * 2

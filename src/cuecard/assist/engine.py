@@ -122,11 +122,17 @@ class CostGuard:
             self._spent.append((self._clock(), tokens))
 
 
+REVISION_GRACE_S = 0.6
+"""A revised question's restarted model gets this long before notes (a 400 ms model fits)."""
+
+
 @dataclass
 class _Answer:
     """One question's answer in progress."""
 
     question: Question
+    first_seen_s: float
+    """When this question (its id) was first detected: revisions keep the deadline."""
     model_text: bool = False
     notes: bool = False
     request_tokens: int = 0
@@ -231,7 +237,10 @@ class AnswerEngine:
         if previous is not None and in_flight and _billed_name(previous.request_provider):
             self.guard.spend(previous.request_tokens)  # a cancelled prompt is still billed
         await self.cancel()
-        state = _Answer(question)
+        first_seen = question.emitted_s
+        if previous is not None and previous.question.id == question.id:
+            first_seen = previous.first_seen_s
+        state = _Answer(question, first_seen)
         self._current = state
         self._task = asyncio.create_task(self._answer(state, send), name=f"answer-{question.id}")
 
@@ -305,8 +314,16 @@ class AnswerEngine:
         )
 
     async def _first_help(self, state: _Answer, prompt: Prompt, send: Send) -> None:
-        """At the deadline, the offline notes, if the model has shown nothing yet."""
-        deadline = state.question.emitted_s + self.cfg.first_help_s
+        """At the deadline, the offline notes, if the model has shown nothing yet.
+
+        The deadline runs from the question's *first* detection: a question seen
+        speculatively and revised as the interviewer went on must not start its wait
+        again (seen 1 s early and revised at the end, it would leave the card empty
+        for 2.5 s). A revision still gets ``REVISION_GRACE_S`` for the restarted
+        model, so a fast model's words, not notes, answer a question revised late.
+        """
+        grace = min(REVISION_GRACE_S, self.cfg.first_help_s)
+        deadline = max(state.first_seen_s + self.cfg.first_help_s, state.question.emitted_s + grace)
         await asyncio.sleep(max(0.0, deadline - self.clock.now()))
         if not state.model_text:
             await self._show_notes(state, prompt, send, "the model is slow: these are your notes")
