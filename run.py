@@ -443,6 +443,13 @@ def run(cmd: list[str]) -> int:
         return 130
 
 
+def pyinstaller_command(python: str, distpath: Path, workpath: Path) -> list[str]:
+    """How the bundle is built; the bundle test builds it the same way into a temp folder."""
+    return [python, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+            "--distpath", str(distpath), "--workpath", str(workpath),
+            str(ROOT / "packaging" / "cuecard.spec")]  # fmt: skip
+
+
 def bundle(args: list[str]) -> int:
     if args not in ([], ["--smoke"]):
         raise Fail("usage: ./run bundle [--smoke]")
@@ -453,19 +460,7 @@ def bundle(args: list[str]) -> int:
         return run([sys.executable, str(ROOT / "packaging" / "smoke.py"), str(dist)])
     ensure_venv("dev")  # PyInstaller is pinned in dev.lock
     code = run(
-        [
-            str(venv_bin("python")),
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--log-level",
-            "WARN",
-            "--distpath",
-            str(ROOT / "dist"),
-            "--workpath",
-            str(ROOT / "build" / "pyinstaller"),
-            str(ROOT / "packaging" / "cuecard.spec"),
-        ]
+        pyinstaller_command(str(venv_bin("python")), ROOT / "dist", ROOT / "build" / "pyinstaller")
     )
     if code == 0:
         size = sum(p.stat().st_size for p in dist.rglob("*") if p.is_file() and not p.is_symlink())

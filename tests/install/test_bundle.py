@@ -24,26 +24,10 @@ def smoke() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle(tmp_path_factory: pytest.TempPathFactory, bootstrap: ModuleType) -> Path:
     out = tmp_path_factory.mktemp("bundle")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--log-level",
-            "WARN",
-            "--distpath",
-            str(out / "dist"),
-            "--workpath",
-            str(out / "work"),
-            str(REPO / "packaging" / "cuecard.spec"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+    command = bootstrap.pyinstaller_command(sys.executable, out / "dist", out / "work")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     return out / "dist" / "cuecard"
 
