@@ -37,7 +37,7 @@ def next_id() -> int:
 
 @dataclass(frozen=True, slots=True)
 class AudioChunk:
-    """About 30 ms of one channel, mono float32 at 16 kHz.
+    """32 ms of one channel (one VAD window), mono float32 at 16 kHz.
 
     ``t0`` is the audio time of the first sample; it increases monotonically per
     channel, so gaps (a device that stalled) are visible as jumps.
@@ -129,10 +129,10 @@ class Pause:
     Sent once the silence has lasted a few tens of milliseconds (longer than
     most dips between words), long before it is long enough to end the
     utterance (``min_silence_ms``), so the dialogue stage can decide end of turn
-    from the text it already has instead of waiting for the final pass. It
-    comes after every partial of the utterance that was under way when the
-    silence began, and is not sent if the speaker went on before it could be.
-    ``at_s`` is the audio time the silence began.
+    from the text it already has instead of waiting for the final pass. It is
+    sent at once, ahead of any pass still under way: a partial of the same
+    utterance that comes after it heard the speech up to the pause at most, and
+    is judged as it arrives. ``at_s`` is the audio time the silence began.
     """
 
     channel: Speaker

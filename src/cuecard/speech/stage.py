@@ -128,10 +128,19 @@ class _Channel:
         self.last_end_s: float | None = None
         """Audio time the last utterance that went to a final pass ended."""
         self.silence_due = False
+        self.urgent: list[Level | Pause] = []
+        """Events of the chunk being pushed that go out at once, ahead of the outbox."""
 
     # -- feeding -------------------------------------------------------------
-    def push(self, chunk: AudioChunk) -> list[Level]:
-        levels: list[Level] = []
+    def push(self, chunk: AudioChunk) -> list[Level | Pause]:
+        """Feed one chunk; return what must go out at once (levels, pauses).
+
+        A ``Pause`` goes out here, not through the outbox: queued there it
+        waited behind the closing partial (0.1-0.2 s on 2 cores), and the answer
+        to a question whose text was already known started that much later.
+        """
+        out: list[Level | Pause] = []
+        self.urgent = out
         if not len(self.pending):
             self.pending_t0 = chunk.t0
         self.pending = np.concatenate([self.pending, chunk.samples])
@@ -146,9 +155,9 @@ class _Channel:
             if t0 - self.level_t >= LEVEL_EVERY_S:
                 rms = math.sqrt(self.level_sum / self.level_n)
                 dbfs = 20 * math.log10(rms) if rms > 1e-10 else -100.0
-                levels.append(Level(self.speaker, round(dbfs, 1), self.stage.clock.now()))
+                out.append(Level(self.speaker, round(dbfs, 1), self.stage.clock.now()))
                 self.level_sum, self.level_n, self.level_t = 0.0, 0, t0
-        return levels
+        return out
 
     def _window(self, t0: float, window: npt.NDArray[np.float32]) -> None:
         cfg = self.cfg
@@ -178,7 +187,10 @@ class _Channel:
             ):
                 self._submit_partial(utt, now)  # a closing partial (see CLOSING_STALE_S)
         if self.silence_since is not None:
-            quiet = now - self.silence_since
+            # Rounded: window times add up 0.032 s steps, so two windows of quiet
+            # came out as 0.0639999 s half the time and the pause (or the end of
+            # the utterance) waited one window more than it should.
+            quiet = round(now - self.silence_since, 6)
             if quiet >= cfg.min_silence_ms / 1000:
                 self._end(utt, self.silence_since)
                 return
@@ -189,7 +201,7 @@ class _Channel:
             ):
                 # The same wait filters out the dips between words (mostly one or
                 # two 32 ms windows) for the dialogue stage's end-of-turn decision.
-                self._queue_pause(utt, self.silence_since)
+                self._pause(utt, self.silence_since)
                 self._start_speculative(utt, self.silence_since)
         elif now - utt.start_s >= cfg.max_utterance_s:
             self._split_long(utt)
@@ -349,23 +361,16 @@ class _Channel:
 
         self.outbox.put_nowait(emit)
 
-    def _queue_pause(self, utt: _Utterance, at_s: float) -> None:
-        """Tell the dialogue stage that ``utt``'s speaker has just stopped.
+    def _pause(self, utt: _Utterance, at_s: float) -> None:
+        """Tell the dialogue stage now that ``utt``'s speaker has just stopped.
 
-        Queued behind the partial pass under way (if any), so the dialogue
-        decides on the freshest text there is, and ahead of the speculative
-        final's settled text; dropped if the speaker went on meanwhile (a
-        longer dip between words), since a question fired on it would only be
-        revised.
+        Sent ahead of the outbox: the dialogue decides on the text it already
+        has if that heard the speech up to the pause, and otherwise on the
+        closing partial or the speculative final's text, which come during the
+        pause and are judged as they arrive.
         """
-
-        async def emit() -> None:
-            if utt.finalized or utt.resumed_s > at_s:
-                return
-            self.stage.stats["pauses"] += 1
-            await self.stage.send(Pause(self.speaker, utt.id, at_s, self.stage.clock.now()))
-
-        self.outbox.put_nowait(emit)
+        self.stage.stats["pauses"] += 1
+        self.urgent.append(Pause(self.speaker, utt.id, at_s, self.stage.clock.now()))
 
     def _resume(self, utt: _Utterance, now: float) -> None:
         """The speaker went on after a short pause.
@@ -526,8 +531,8 @@ class SpeechStage:
                 if ch is None:
                     ch = channels[chunk.channel] = _Channel(chunk.channel, self)
                     drains.append(tg.create_task(ch.drain()))
-                for level in ch.push(chunk):
-                    await send(level)
+                for event in ch.push(chunk):
+                    await send(event)
                 self.audio_s = max(self.audio_s, chunk.t1)
             self._ended = True
             for ch in channels.values():
