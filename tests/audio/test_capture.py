@@ -353,7 +353,7 @@ async def run_source(source: LiveSource, seconds: float,
 
 
 def check_timeline(chunks: list[AudioChunk], clock_now: float) -> None:
-    """Chunks of 480 samples whose t0 goes up by exactly 30 ms and keeps up with the clock."""
+    """Chunks of 512 samples whose t0 goes up by exactly 32 ms and keeps up with the clock."""
     assert chunks
     assert all(len(c.samples) == CHUNK_SAMPLES and not c.samples.flags.writeable for c in chunks)
     t0s = np.array([c.t0 for c in chunks])

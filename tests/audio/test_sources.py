@@ -30,7 +30,7 @@ def channel(chunks: list[AudioChunk], who: str) -> np.ndarray:
 
 
 def check_stream_shape(chunks: list[AudioChunk]) -> None:
-    """480 float32 samples each, t0 exactly 30 ms apart per channel, time order overall."""
+    """512 float32 samples each (one VAD window), t0 exactly 32 ms apart per channel, time order."""
     last: dict[str, int] = {}
     previous_t0 = -1.0
     for chunk in chunks:
@@ -54,9 +54,9 @@ async def test_stereo_file_left_is_interviewer_right_is_you(
     chunks = await collect(source)
     check_stream_shape(chunks)
     assert [c.channel for c in chunks[:4]] == ["interviewer", "you", "interviewer", "you"]
-    assert [c.t0 for c in chunks[:4]] == [0.0, 0.0, 0.03, 0.03]
+    assert [c.t0 for c in chunks[:4]] == [0.0, 0.0, 0.032, 0.032]
     interviewer, you = channel(chunks, "interviewer"), channel(chunks, "you")
-    assert len(interviewer) == len(you) == 34 * CHUNK_SAMPLES  # 16 000 samples, last padded
+    assert len(interviewer) == len(you) == 32 * CHUNK_SAMPLES  # 16 000 samples, last padded
     assert abs(peak_hz(interviewer[:16_000], 16_000) - 440) < 2
     assert abs(peak_hz(you[:16_000], 16_000) - 1000) < 2
     assert not interviewer[16_000:].any()  # the padding is silence
@@ -110,8 +110,8 @@ async def test_one_file_per_speaker_shorter_one_ends_early(tmp_path: Path) -> No
     chunks = await collect(source)
     check_stream_shape(chunks)
     them, me = channel(chunks, "interviewer"), channel(chunks, "you")
-    assert len(them) == 67 * CHUNK_SAMPLES  # 2 s
-    assert len(me) == 34 * CHUNK_SAMPLES  # 1 s
+    assert len(them) == 63 * CHUNK_SAMPLES  # 2 s
+    assert len(me) == 32 * CHUNK_SAMPLES  # 1 s
     assert abs(peak_hz(them[:32_000], 16_000) - 440) < 2
     assert abs(peak_hz(me[:16_000], 16_000) - 1000) < 2
     # after 1 s only the interviewer goes on
@@ -167,7 +167,7 @@ async def test_fast_mode_is_fast_and_lets_other_tasks_run(tmp_path: Path) -> Non
     chunks = await collect(FileSource(path, realtime=False))
     elapsed = time.monotonic() - start
     task.cancel()
-    assert len(chunks) == 2000
+    assert len(chunks) == 60 * 16_000 // CHUNK_SAMPLES  # 1875
     assert elapsed < 5.0  # 60 s of audio; real time would take 60
     assert ticks >= len(chunks) // 8 - 1  # the loop got a turn at least every 8 chunks
 
@@ -380,3 +380,10 @@ async def test_stop_ends_the_stream_at_the_next_chunk(stereo_tone: Callable[...,
             if len(got) == 10:
                 source.stop()
     assert 10 <= len(got) <= 12
+
+
+def test_a_chunk_is_one_vad_window() -> None:
+    """The VAD judges each window as soon as its chunk arrives, never half a chunk later."""
+    from cuecard.speech.vad import WINDOW
+
+    assert CHUNK_SAMPLES == WINDOW

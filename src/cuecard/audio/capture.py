@@ -1,7 +1,7 @@
 """Live capture: your microphone and the call's audio as one async stream of AudioChunks.
 
 ``LiveSource`` is to a live call what ``FileSource`` is to a recording: it
-yields 30 ms mono 16 kHz ``AudioChunk``s for ``you`` (a microphone) and
+yields 32 ms mono 16 kHz ``AudioChunk``s for ``you`` (a microphone) and
 ``interviewer`` (a loopback: what the computer plays), so every later stage is
 the same for both.
 

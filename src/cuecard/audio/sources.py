@@ -1,7 +1,7 @@
-"""Recordings as a live-like stream of 30 ms ``AudioChunk``s, one or two speakers.
+"""Recordings as a live-like stream of 32 ms ``AudioChunk``s, one or two speakers.
 
 A replay should behave like a live call, so the speech stage and everything
-after it cannot tell a file from a microphone: chunks of 480 samples (30 ms at
+after it cannot tell a file from a microphone: chunks of 512 samples (32 ms at
 16 kHz), each released when the session clock reaches its end time, both
 channels interleaved in time order. ``realtime=False`` (``--fast``) drops the
 waiting but still lets the event loop breathe.
@@ -57,8 +57,11 @@ __all__ = ["CHUNK_S", "CHUNK_SAMPLES", "FileSource", "same_sound"]
 
 log = logging.getLogger(__name__)
 
-CHUNK_SAMPLES = 480
-"""Samples per AudioChunk: 30 ms at 16 kHz, a frame size every VAD accepts."""
+CHUNK_SAMPLES = 512
+"""Samples per AudioChunk: 32 ms at 16 kHz, exactly one window of the speech stage's
+VAD (Silero takes 512 samples). With 30 ms chunks a window straddled two chunks and
+was judged up to 30 ms (15 ms on average) after its audio was heard: every pause,
+and so every early answer, started that much later."""
 CHUNK_S = CHUNK_SAMPLES / SAMPLE_RATE
 
 _YIELD_EVERY = 8
