@@ -178,10 +178,12 @@ class AnswerEngine:
     def warm(self) -> None:
         """Load, off the hot path, what each provider would load on its first request.
 
-        Measured: the OpenAI SDK imports its chat resources, streaming helpers and the
-        async network backend on first use, about 0.13 s that the first question of an
-        interview paid on top of the provider's own latency. Local work only: nothing
-        is sent (a connection opened now would tell the provider a session started).
+        Measured: the SDKs import modules, resolve type hints and build response models
+        on first use, 0.05-0.13 s that the first question of an interview paid on top of
+        the provider's own latency. Each SDK provider answers a canned question on a
+        replica whose transport never leaves the process (``SdkProvider.warm``). Local
+        work only: nothing is sent (a connection opened now would tell the provider a
+        session started).
         """
         for provider in self.providers:
             warm = getattr(provider, "warm", None)

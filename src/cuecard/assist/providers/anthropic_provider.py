@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Self
 
 import anthropic
+import httpx2
 from anthropic.types import MessageParam
 
 from cuecard.assist import errors
@@ -67,6 +69,25 @@ class AnthropicProvider(SdkProvider):
             timeout=self.sdk_timeout_s,
             # No spans and no trace headers: nothing about the request goes anywhere else.
             open_telemetry={"traces": False, "propagation": False},
+        )
+
+    warm_reply = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"w",'
+        b'"type":"message","role":"assistant","content":[],"model":"w","stop_reason":null,'
+        b'"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n'
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+        b'"content_block":{"type":"text","text":""}}\n\n'
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"text_delta","text":"ok"}}\n\n'
+        b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'
+        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":'
+        b'"end_turn","stop_sequence":null},"usage":{"output_tokens":1}}\n\n'
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+    )
+
+    def _replica(self, http_client: httpx2.AsyncClient) -> Self:
+        return type(self)(
+            api_key="warm-up", model=self.model, base_url=self.base_url, http_client=http_client
         )
 
     async def _pieces(self, prompt: Prompt, max_tokens: int) -> AsyncGenerator[Piece, None]:

@@ -7,7 +7,7 @@ wire format.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import cast
+from typing import Self, cast
 
 import httpx2
 import openai
@@ -76,11 +76,20 @@ class OpenAIProvider(SdkProvider):
             timeout=self.sdk_timeout_s,
         )
 
-    def warm(self) -> None:
-        super().warm()
-        import openai.lib.streaming.chat  # noqa: F401 - loaded by the first streamed answer
+    warm_reply = (
+        b'data: {"id":"w","object":"chat.completion.chunk","created":0,"model":"w",'
+        b'"choices":[{"index":0,"delta":{"role":"assistant","content":"ok"},'
+        b'"finish_reason":null}]}\n\n'
+        b'data: {"id":"w","object":"chat.completion.chunk","created":0,"model":"w",'
+        b'"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],'
+        b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n'
+        b"data: [DONE]\n\n"
+    )
 
-        _ = self._client.chat.completions  # a lazy resource: imports its modules once
+    def _replica(self, http_client: httpx2.AsyncClient) -> Self:
+        return type(self)(
+            api_key="warm-up", model=self.model, base_url=self.base_url, http_client=http_client
+        )
 
     def _messages(self, prompt: Prompt) -> list[ChatCompletionMessageParam]:
         messages: list[ChatCompletionMessageParam] = []
