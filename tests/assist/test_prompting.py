@@ -211,6 +211,14 @@ def test_token_estimate_errs_high_not_low() -> None:
     assert estimate_tokens("") == 0
     assert estimate_tokens("面试准备很重要") == 7  # one per CJK character
     assert estimate_tokens("a\n\nb") == estimate_tokens("a") + estimate_tokens("b")
+    # the rule, piece by piece: a short word 1, a long word 1 per 6 letters more,
+    # digits 1 per 3, any other symbol 1 (accented letters, emoji, punctuation)
+    assert estimate_tokens("hi") == 1
+    assert estimate_tokens("internationalization") == 1 + 19 // 6
+    assert estimate_tokens("2026") == 2
+    assert estimate_tokens("café!") == 1 + 1 + 1
+    assert estimate_tokens("v2.1 😀") == 1 + 1 + 1 + 1 + 1
+    assert estimate_tokens("abcdefg1234567") == 2 + 3
 
 
 def test_building_takes_a_few_milliseconds(index: ProfileIndex) -> None:

@@ -75,7 +75,10 @@ _SPEAKER_LABEL = {"interviewer": "Interviewer", "you": "Candidate"}
 # ---------------------------------------------------------------------------
 # Token estimate
 
-_PIECES = re.compile(r"[A-Za-z]+|[0-9]+|\S")
+_WORDS = re.compile(r"[A-Za-z]+")
+_LONG_WORDS = re.compile(r"[A-Za-z]{7,}")  # greedy: whole runs, as _WORDS finds them
+_NUMBERS = re.compile(r"[0-9]+")
+_SYMBOLS = re.compile(r"[^\sA-Za-z0-9]")
 
 
 def estimate_tokens(text: str) -> int:
@@ -85,17 +88,15 @@ def estimate_tokens(text: str) -> int:
     accented or non-Latin characters) counts as one, so the estimate errs
     high, never low, for any language. Whitespace is free, so the estimate of
     blocks joined by newlines is the sum of their estimates.
+
+    Counted with three regex scans rather than a Python loop over every piece:
+    an answer estimates its whole prompt twice on the way out (cost guard, then
+    the redacted text), and the loop cost 5 ms of the question's head start.
     """
-    count = 0
-    for match in _PIECES.finditer(text):
-        piece = match.group()
-        if piece[0].isascii() and piece[0].isalpha():
-            count += 1 + (len(piece) - 1) // 6
-        elif piece[0].isascii() and piece[0].isdigit():
-            count += (len(piece) + 2) // 3
-        else:
-            count += 1
-    return count
+    count = len(_WORDS.findall(text))
+    count += sum((len(w) - 1) // 6 for w in _LONG_WORDS.findall(text))
+    count += sum((len(n) + 2) // 3 for n in _NUMBERS.findall(text))
+    return count + len(_SYMBOLS.findall(text))
 
 
 # ---------------------------------------------------------------------------
