@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
-
-from pathlib import Path
 
 from cuecard.assist.base import Message, Prompt, Provider
 from cuecard.assist.providers import Timeouts, build_provider
