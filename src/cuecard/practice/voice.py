@@ -28,15 +28,18 @@ import io
 import logging
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
+RENDER_TIMEOUT_S = 15.0
+"""The most one question may take to synthesise (espeak: well under a second)."""
 RATE_WPM = 165
 """A calm interviewer's pace (espeak's default of 175-200 sounds hurried)."""
 ECHO_TAIL_S = 0.35
@@ -76,6 +79,21 @@ def _install_hint() -> str:
     return "the system's speech voices are not available"
 
 
+def _wait_written(engine: Any, done: threading.Event, path: Path) -> None:
+    """Until the driver has written the file: ``runAndWait`` may return before it has.
+
+    pyttsx3's espeak driver ends its loop as soon as it has started synthesising, and
+    espeak then writes the file from its own thread: on a busy CPU the file was not
+    there yet when we read it (a failed question, and a late write into a folder
+    already removed). Other drivers are done when ``runAndWait`` returns.
+    """
+    deadline = time.monotonic() + RENDER_TIMEOUT_S
+    while not done.is_set() and time.monotonic() < deadline:
+        if path.exists() and not engine.isBusy():
+            return
+        time.sleep(0.01)
+
+
 def render(text: str, *, rate_wpm: int = RATE_WPM) -> Rendered:
     """``text`` as audio from the local voice (blocking; a second or less per question)."""
     import soundfile
@@ -91,8 +109,14 @@ def render(text: str, *, rate_wpm: int = RATE_WPM) -> Rendered:
             with contextlib.redirect_stdout(io.StringIO()):  # "Audio saved to …" from the driver
                 engine = pyttsx3.init()
                 engine.setProperty("rate", rate_wpm)
-                engine.save_to_file(text, str(path))
-                engine.runAndWait()
+                done = threading.Event()
+                token = engine.connect("finished-utterance", lambda **_: done.set())
+                try:
+                    engine.save_to_file(text, str(path))
+                    engine.runAndWait()
+                    _wait_written(engine, done, path)
+                finally:
+                    engine.disconnect(token)
             data, sr = soundfile.read(str(path), dtype="float32", always_2d=True)
         except Exception as err:
             raise VoiceError(
