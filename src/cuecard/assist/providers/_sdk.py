@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar, Self, cast
 
 import httpx2
 
@@ -70,6 +70,7 @@ class SdkProvider(ABC):
     """
 
     name: str
+    base_url: str
     needs_network: bool = True
     sdk_timeouts: ClassVar[tuple[type[BaseException], ...]] = ()
     sdk_connection_errors: ClassVar[tuple[type[BaseException], ...]] = ()
@@ -128,8 +129,14 @@ class SdkProvider(ABC):
     """A short streamed answer in the API's own wire format, for the warm-up dry run."""
 
     def _replica(self, http_client: httpx2.AsyncClient) -> Self:
-        """This provider (same class, model and URL) on another HTTP client; no real key."""
-        raise NotImplementedError
+        """This provider (same class, model and URL) on another HTTP client; no real key.
+
+        Every vendor's constructor takes these keywords (the local one ignores no key).
+        """
+        make = cast(Callable[..., Self], type(self))
+        return make(
+            api_key="warm-up", model=self.model, base_url=self.base_url, http_client=http_client
+        )
 
     def warm(self) -> bool:
         """Answer one canned question on a replica of this provider that cannot reach the network.

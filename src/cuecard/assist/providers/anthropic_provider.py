@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Self
 
 import anthropic
-import httpx2
 from anthropic.types import MessageParam
 
 from cuecard.assist import errors
@@ -84,11 +82,6 @@ class AnthropicProvider(SdkProvider):
         b'"end_turn","stop_sequence":null},"usage":{"output_tokens":1}}\n\n'
         b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
     )
-
-    def _replica(self, http_client: httpx2.AsyncClient) -> Self:
-        return type(self)(
-            api_key="warm-up", model=self.model, base_url=self.base_url, http_client=http_client
-        )
 
     async def _pieces(self, prompt: Prompt, max_tokens: int) -> AsyncGenerator[Piece, None]:
         messages: list[MessageParam] = [

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterator
-from typing import Self
 
-import httpx2
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -75,11 +73,6 @@ class GoogleProvider(SdkProvider):
         b'"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":1,'
         b'"candidatesTokenCount":1,"totalTokenCount":2},"modelVersion":"w"}\r\n\r\n'
     )
-
-    def _replica(self, http_client: httpx2.AsyncClient) -> Self:
-        return type(self)(
-            api_key="warm-up", model=self.model, base_url=self.base_url, http_client=http_client
-        )
 
     async def _pieces(self, prompt: Prompt, max_tokens: int) -> AsyncGenerator[Piece, None]:
         contents = [

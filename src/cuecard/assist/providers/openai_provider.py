@@ -7,7 +7,7 @@ wire format.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Self, cast
+from typing import cast
 
 import httpx2
 import openai
@@ -85,11 +85,6 @@ class OpenAIProvider(SdkProvider):
         b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n'
         b"data: [DONE]\n\n"
     )
-
-    def _replica(self, http_client: httpx2.AsyncClient) -> Self:
-        return type(self)(
-            api_key="warm-up", model=self.model, base_url=self.base_url, http_client=http_client
-        )
 
     def _messages(self, prompt: Prompt) -> list[ChatCompletionMessageParam]:
         messages: list[ChatCompletionMessageParam] = []
