@@ -131,7 +131,8 @@ class SdkProvider(ABC):
     def _replica(self, http_client: httpx2.AsyncClient) -> Self:
         """This provider (same class, model and URL) on another HTTP client; no real key.
 
-        Every vendor's constructor takes these keywords (the local one ignores no key).
+        Every vendor's constructor takes these keywords (the local one too: it sends the
+        key it is given, a placeholder when none).
         """
         make = cast(Callable[..., Self], type(self))
         return make(
