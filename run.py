@@ -193,8 +193,12 @@ def ensure_venv(want: str) -> None:
     )
     for lock in lock_paths(want):
         # Wheels only, every file checked against its hash: nothing is built
-        # from source and nothing unpinned can slip in.
-        pip(["--require-hashes", *wheel_policy(), "-r", str(lock)])
+        # from source and nothing unpinned can slip in. --no-deps: pip must not
+        # resolve anything, because resolving consults what the registry serves
+        # today (a patch release of google-auth made an extra of a locked package
+        # an unpinned requirement and pip 23.2 refused the whole lock). The lock
+        # is already the complete, resolved set; pip only fetches and checks it.
+        pip(["--require-hashes", "--no-deps", *wheel_policy(), "-r", str(lock)])
     pip(["--no-deps", "--no-build-isolation", "-e", "."])
     for level in ("runtime", "dev") if want == "dev" else ("runtime",):
         (VENV / f".stamp-{level}").write_text(venv_stamp(level) + "\n")
