@@ -95,7 +95,46 @@ class LiveInput:
     """Practice: only the microphone (the questions come from cuecard, not a call)."""
 
 
-SourceSpec = FileInput | LiveInput
+@dataclass(frozen=True, slots=True)
+class NoInput:
+    """No audio at all: only questions typed into a view are answered.
+
+    A typed question must not open a microphone: the README promises that nothing
+    listens until the user presses Start, so a question typed before that runs a
+    session whose source never opens a device and yields nothing until stopped.
+    """
+
+    demo: bool = False
+    """Answer from the bundled sample profile, as the demo does."""
+
+
+class _NoAudio:
+    """The source of a ``NoInput`` session: no chunk, ever, until ``stop``/``aclose``."""
+
+    def __init__(self) -> None:
+        self._ended: asyncio.Event | None = None
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._ended is not None:
+            self._ended.set()
+
+    async def aclose(self) -> None:
+        self.stop()
+
+    def __aiter__(self) -> _NoAudio:
+        return self
+
+    async def __anext__(self) -> AudioChunk:
+        if self._ended is None:
+            self._ended = asyncio.Event()
+        if not self._stopped:
+            await self._ended.wait()
+        raise StopAsyncIteration
+
+
+SourceSpec = FileInput | LiveInput | NoInput
 
 
 # -- the summary --------------------------------------------------------------------------
@@ -245,6 +284,8 @@ class Session:
     def source_kind(self) -> str:
         if isinstance(self.spec, LiveInput):
             return "live"
+        if isinstance(self.spec, NoInput):
+            return "typed"
         return "demo" if self.spec.demo else "file"
 
     @property
@@ -253,6 +294,11 @@ class Session:
         from cuecard.audio.capture import LiveSource
 
         return self.audio.devices if isinstance(self.audio, LiveSource) else {}
+
+    def open_devices(self) -> dict[Speaker, Device]:
+        """The devices with a capture stream open right now (none while paused)."""
+        live = self.live_source
+        return live.open_devices() if live is not None else {}
 
     @property
     def live_source(self) -> LiveSource | None:
@@ -289,6 +335,8 @@ class Session:
                 stop_after_s=self.spec.stop_after_s,
                 speakers=("you",) if self.spec.mic_only else ("interviewer", "you"),
             )  # fmt: skip
+        if isinstance(self.spec, NoInput):
+            return _NoAudio()
         from cuecard.audio.sources import FileSource
 
         spec = self.spec
@@ -337,8 +385,13 @@ class Session:
             stop()
 
     def set_paused(self, paused: bool) -> None:
-        """Paused: audio is still read from the source but dropped, so nothing is heard."""
+        """Paused: nothing is heard. A live session closes its devices (a paused user
+        expects nothing to listen); a recording keeps playing and its audio is dropped.
+        Thread-safe: the live source only flips flags its capture threads read."""
         self._paused = paused
+        live = self.live_source
+        if live is not None:
+            live.set_paused(paused)
 
     @property
     def paused(self) -> bool:
@@ -433,7 +486,7 @@ class Session:
             from cuecard.assist.factory import build_engine
             from cuecard.dialogue.stage import DialogueStage
 
-            demo = isinstance(self.spec, FileInput) and self.spec.demo
+            demo = isinstance(self.spec, FileInput | NoInput) and self.spec.demo
             self.engine, problems = build_engine(
                 self.cfg, self.clock, self.guard, demo_profile=demo,
                 explicit_key=self.explicit_key,

@@ -199,7 +199,9 @@ def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBo
         panel.show()
         # Nothing happened yet: each pane says so instead of showing an empty box.
         assert panel.ledger_empty.isVisible() and not panel.table.isVisible()
-        assert "stayed on this device" in panel.ledger_summary.text()
+        assert "stayed on this device" in panel.ledger_empty.text()
+        assert not panel.ledger_summary.isVisible()  # said once, not twice
+        assert "no microphone or call audio is open" in panel.devices_label.text()
         panel.show_tab("prompts")
         assert panel.prompts_empty.isVisible() and not panel.prompt_split.isVisible()
 
@@ -209,7 +211,7 @@ def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBo
         panel.show_tab("ledger")
         panel.refresh()
         assert panel.table.rowCount() == 0 and panel.ledger_empty.isVisible()
-        assert "stayed on this device" in panel.ledger_summary.text()
+        assert not panel.ledger_summary.isVisible()
         assert "ldconfig" in panel.programs.text() and panel.programs.isVisible()
 
         ledger.record(host="127.0.0.1", port=11434, purpose="answer", outcome="allowed",

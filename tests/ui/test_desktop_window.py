@@ -23,6 +23,7 @@ from cuecard.ui.desktop.app import OverlayWindow
 from cuecard.ui.desktop.engine_thread import SessionSpec
 from cuecard.ui.desktop.hotkeys import HELP_NOTES
 from cuecard.ui.desktop.prefs import load_prefs
+from live.pulse_server import PulseServer
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -253,7 +254,8 @@ def test_first_start_after_setup_listens_and_a_second_press_while_loading_does_n
     win = OverlayWindow(Config(), default_spec=demo(realtime=True))
     qtbot.addWidget(win)
     show_active(win, qtbot)
-    assert "press Start" in win.listening_label.text()  # nothing listens until asked
+    assert "no device open" in win.listening_label.text()  # nothing listens until asked
+    assert "press Start" in win.listening_label.toolTip()
     assert not win.bridge.running
     qtbot.mouseClick(win.start_button, Qt.MouseButton.LeftButton)
     assert win.state.listening == "loading"
@@ -273,10 +275,12 @@ def test_a_typed_question_is_answered_like_a_spoken_one(qtbot: QtBot) -> None:
     rec = Recorder(win)
     qtbot.keyClick(win, Qt.Key.Key_K, CTRL)  # focus the question box
     assert win.ask_box.hasFocus()
-    # Typed before anything listens: the session starts, and answers once it is ready.
+    # Typed before anything listens: a session with no audio source starts (nothing is
+    # captured or played: the demo recording stays unplayed), and answers once it is ready.
     qtbot.keyClicks(win.ask_box, "What should I say if they ask about my salary expectations?")
     qtbot.keyClick(win.ask_box, Qt.Key.Key_Return)
     assert win.ask_box.text() == "" and win.bridge.running
+    assert win.bridge.spec is not None and win.bridge.spec.kind == "typed"
     qtbot.waitUntil(lambda: win.state.card is not None and win.state.card.done, timeout=60_000)
     card = win.state.card
     assert card is not None and card.typed and card.bullets
@@ -285,6 +289,12 @@ def test_a_typed_question_is_answered_like_a_spoken_one(qtbot: QtBot) -> None:
     assert rec.done_for(card.question.id) == 1
     win.refresh_now()
     assert "TYPED" in win.question.kind.text()
+    assert win.state.listening == "typed" and not win.state.lines  # nothing was heard
+    assert "no device open" in win.listening_label.text()
+    # Start now listens for real, and the typed answer stays on screen meanwhile.
+    qtbot.mouseClick(win.start_button, Qt.MouseButton.LeftButton)
+    assert win.bridge.spec.kind == "demo" and win.state.card is card
+    qtbot.waitUntil(lambda: bool(win.state.lines), timeout=60_000)
     win.bridge.stop()
     win.close()
 
@@ -315,4 +325,60 @@ def test_an_error_names_the_place_that_fixes_it_and_opens_it(qtbot: QtBot) -> No
     dialog = win._settings
     assert dialog is not None and dialog.isVisible() and dialog.page == "Keys"
     dialog.reject()
+    win.close()
+
+
+def test_a_typed_question_opens_no_device_and_pause_closes_both_streams(
+    qtbot: QtBot, sound: PulseServer
+) -> None:
+    """Checked through the real PulseAudio server's recording streams (source outputs)."""
+    cfg = Config.model_validate({"audio": {"mic": "virtmic", "loopback": "call.monitor"}})
+    win = OverlayWindow(cfg, default_spec=SessionSpec(kind="live", tripwire=False))
+    qtbot.addWidget(win)
+    show_active(win, qtbot)
+    opened: list[int] = []
+
+    def answered() -> bool:
+        opened.append(sound.recording_streams())
+        return win.state.card is not None and win.state.card.done
+
+    # A typed question is answered, and no stream was open on the server at any moment.
+    win.ask_box.setText("How should I answer a question about my weaknesses?")
+    win.ask_typed()
+    qtbot.waitUntil(answered, timeout=60_000)
+    assert set(opened) == {0} and win.state.listening == "typed"
+    win.poll_devices()
+    win.refresh_now()
+    assert "no device open" in win.listening_label.text()
+
+    # Start opens the microphone and the call; the status line and the privacy panel say so.
+    qtbot.mouseClick(win.start_button, Qt.MouseButton.LeftButton)
+    sound.wait_until(lambda: sound.recording_streams() == 2, 30, "both capture streams")
+    qtbot.waitUntil(lambda: win.state.listening == "listening", timeout=30_000)
+
+    def status_says(words: str) -> bool:
+        win.poll_devices()
+        win.refresh_now()
+        return words in win.listening_label.text()
+
+    qtbot.waitUntil(lambda: status_says("mic + call open"), timeout=2_000)
+    win.open_privacy()
+    panel = win._privacy_panel
+    assert panel is not None
+    panel.refresh()
+    assert "Virtual Mic" in panel.devices_label.text()
+    assert "Call Audio" in panel.devices_label.text()
+    panel.close()
+
+    # Pause closes both streams at once; Resume reopens them within a second.
+    for paused, streams, words in ((True, 0, "no device open"), (False, 2, "mic + call open")):
+        t0 = time.monotonic()
+        qtbot.mouseClick(win.start_button, Qt.MouseButton.LeftButton)
+        assert win.bridge.paused is paused
+        sound.wait_until(lambda n=streams: sound.recording_streams() == n, 1.0,
+                         f"{streams} capture streams")  # fmt: skip
+        assert time.monotonic() - t0 < 1.0
+        qtbot.waitUntil(lambda w=words: status_says(w), timeout=1_000)
+    win.bridge.stop()
+    assert sound.recording_streams() == 0
     win.close()

@@ -298,6 +298,10 @@ class _Capture(threading.Thread):
         self.report = report
         self.frames = max(1, round(CAPTURE_RATE * block_s))
         self.halt = threading.Event()
+        self.paused = threading.Event()
+        """Set: the device is closed and stays closed until cleared (pause closes capture)."""
+        self.wake = threading.Event()
+        """Set on halt or resume, so a paused thread reopens at once instead of polling."""
         self.current: Device | None = None
         self.streaming = False
         """True while a device is open (read by the loop to decide how long to wait)."""
@@ -308,6 +312,10 @@ class _Capture(threading.Thread):
         lost_id: str | None = None
         who = _WHO[self.channel]
         while not self.halt.is_set():
+            if self.paused.is_set():
+                self.wake.wait()  # no device open while paused; resume or halt wakes us
+                self.wake.clear()
+                continue
             if device is None:
                 device = self._find(lost_at)
                 if device is None:
@@ -338,6 +346,8 @@ class _Capture(threading.Thread):
                 except Exception as err:
                     log.debug("capture %s: close failed (%s)", self.channel, type(err).__name__)
             self.current = None
+            if device is None and not lost and self.paused.is_set():
+                device = opened  # reopen the same device on resume
             if lost:
                 lost_at = time.monotonic()
                 lost_id = opened.id
@@ -349,7 +359,7 @@ class _Capture(threading.Thread):
         converter = Converter(CAPTURE_RATE, stream.channels)
         next_check = time.monotonic() + RECHECK_S
         fresh = True
-        while not self.halt.is_set():
+        while not self.halt.is_set() and not self.paused.is_set():
             try:
                 block = stream.read()
             except Exception as err:  # a failed stream: unplugged, server gone, module unloaded
@@ -552,6 +562,7 @@ class LiveSource:
         self._gen: AsyncGenerator[AudioChunk, None] | None = None
         self._stopped = False
         self._closed = False
+        self._paused = False
 
     # -- control ---------------------------------------------------------------
     def stop(self) -> None:
@@ -564,6 +575,26 @@ class LiveSource:
         """Device events since the last call (lost, reconnected, switched), oldest first."""
         out, self._notices = self._notices, []
         return out
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: every device is closed (no stream open on the sound server) until resumed.
+
+        A paused user expects nothing to listen, not a stream whose audio is dropped. Each
+        capture thread notices within one block read (``BLOCK_S``) and closes its stream;
+        resuming reopens the same devices at once, and the time away becomes silence on
+        the session clock like any reconnection.
+        """
+        self._paused = paused
+        for thread in self._threads:
+            if paused:
+                thread.paused.set()
+            else:
+                thread.paused.clear()
+            thread.wake.set()
+
+    def open_devices(self) -> dict[Speaker, Device]:
+        """The devices with a stream open now, by channel (empty while paused or stopped)."""
+        return {t.channel: t.current for t in self._threads if t.current is not None}
 
     def current_device(self, channel: Speaker) -> Device | None:
         """The device a channel is reading now (None while it reconnects or before start)."""
@@ -617,6 +648,7 @@ class LiveSource:
     def _halt(self) -> None:
         for thread in self._threads:
             thread.halt.set()
+            thread.wake.set()
 
     def _start(self) -> asyncio.Queue[tuple[Speaker, Samples, float, bool] | object]:
         loop = asyncio.get_running_loop()
@@ -637,6 +669,8 @@ class LiveSource:
                 channel, self.backend, self.devices[channel], explicit=self._explicit[channel],
                 clock=self.clock, deliver=deliver, report=report, block_s=self._block_s,
             )  # fmt: skip
+            if self._paused:
+                thread.paused.set()  # started paused: nothing opens until resumed
             self._threads.append(thread)
             thread.start()
         log.info("capture started on %d devices", len(self._threads))

@@ -80,15 +80,34 @@ TRANSCRIPT_LINES_WITH_ANSWER = 3
 """Transcript lines still shown while an answer card takes the room above it."""
 
 LISTENING_TEXT: dict[str, str] = {
-    "idle": "○ ready: press Start when the call begins",
-    "loading": "◌ loading the speech model…",
+    "idle": "○ ready",
+    "loading": "◌ loading…",
     "listening": "● listening",
+    "typed": "✎ typed questions",
     "paused": "❚❚ paused",
     "ended": "■ session over",
     "failed": "✕ stopped",
 }
+"""The listening state, short so it never elides at the smallest window; the status line
+adds which devices are open (``devices_text``) and the tooltip says the rest."""
+
+LISTENING_TIP: dict[str, str] = {
+    "idle": "Nothing listens until you press Start when the call begins",
+    "loading": "Loading the speech model; listening starts in a moment",
+    "listening": "Listening to the devices named here",
+    "typed": "Answering questions you type; no microphone or call audio is open",
+    "paused": "Paused: the microphone and call audio are closed until you resume",
+    "ended": "The session is over; the devices are released",
+    "failed": "The session stopped; the devices are released",
+}
+
+DEVICE_NAMES = {"you": "mic", "interviewer": "call"}
 
 
+def devices_text(devices: dict[str, str]) -> str:
+    """Whether a device is open, in two or three words: the status line always says so."""
+    names = [DEVICE_NAMES[ch] for ch in ("you", "interviewer") if ch in devices]
+    return " + ".join(names) + " open" if names else "no device open"
 
 
 # -- the window --------------------------------------------------------------
@@ -124,6 +143,11 @@ class OverlayWindow(QMainWindow):
 
         self.setWindowTitle("cuecard")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        # Never take the keyboard from the app the candidate is typing in: shown, updated or
+        # answering, the window is mapped without activation (X11: _NET_WM_USER_TIME 0, so
+        # the window manager leaves focus where it is). Only a click into it, or the "type
+        # a question" shortcut (``focus_ask``), activates it.
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.setMinimumSize(360, 320)
         self._build()
         self._build_actions()
@@ -350,13 +374,16 @@ class OverlayWindow(QMainWindow):
         self._schedule()
 
     def on_listening(self, value: str) -> None:
+        spec = self.bridge.spec
+        if value == "listening" and spec is not None and spec.kind == "typed":
+            value = "typed"  # ready, with no device: only typed questions are answered
         listening: Listening = value  # type: ignore[assignment]
         self.state.set_listening(listening)
         running = value in ("loading", "listening")
         self.start_button.setText(
             "❚❚ Pause" if running else "▶ Resume" if value == "paused" else "▶ Start"
         )
-        if value == "listening":
+        if value in ("listening", "typed"):
             pending, self.pending_questions = self.pending_questions, []
             for text in pending:
                 self.bridge.ask(text)
@@ -421,7 +448,13 @@ class OverlayWindow(QMainWindow):
 
     def _status(self) -> None:
         s, cfg = self.state, self.cfg
-        self.listening_label.setText(LISTENING_TEXT.get(s.listening, s.listening))
+        self.listening_label.setText(
+            f"{LISTENING_TEXT.get(s.listening, s.listening)} · {devices_text(s.devices)}"
+        )
+        opened = ", ".join(f"{DEVICE_NAMES[ch]}: {name}" for ch, name in s.devices.items())
+        self.listening_label.setToolTip(
+            LISTENING_TIP.get(s.listening, "") + (f" (open: {opened})" if opened else "")
+        )
         self.meter_them.set_level(s.levels.get("interviewer"))
         self.meter_you.set_level(s.levels.get("you"))
         if s.provider:
@@ -446,9 +479,18 @@ class OverlayWindow(QMainWindow):
         self.notice.style().polish(self.notice)
         self.notice.setVisible(bool(s.notice))
 
+    def poll_devices(self) -> None:
+        """What is really open, from the capture threads: the status line never guesses."""
+        devices = self.bridge.open_devices()
+        if devices != self.state.devices:
+            self.state.devices = devices
+            self.state.changed.add("status")
+            self._schedule()
+
     def poll_ledger(self) -> None:
         from cuecard.privacy.ledger import process_ledger
 
+        self.poll_devices()
         entries = process_ledger().entries()
         connections = [e for e in entries if e.layer != "process"]
         blocked = sum(1 for e in connections if e.outcome == "blocked")
@@ -461,11 +503,22 @@ class OverlayWindow(QMainWindow):
     # -- commands ------------------------------------------------------------
     def start_session(self, spec: SessionSpec | None = None) -> None:
         spec = spec or self.default_spec
-        self.state.reset()  # a new session: its own transcript, answers and token count
-        self.bridge.start(spec, self.cfg)
+        current = self.bridge.spec
+        pending = list(self.pending_questions)
+        if not (self.bridge.running and current is not None and current.kind == "typed"):
+            self.state.reset()  # a new session: its own transcript, answers and token count
+        self.bridge.start(spec, self.cfg)  # after typed questions: their answer stays shown
+        self.pending_questions = pending  # the stopped session's end must not drop them
+
+    def typed_spec(self) -> SessionSpec:
+        """A session that answers typed questions and opens no device (``NoInput``)."""
+        base = self.default_spec
+        return SessionSpec(kind="typed", tripwire=base.tripwire, keep=base.keep,
+                           demo_profile=base.kind == "demo")  # fmt: skip
 
     def toggle_listening(self) -> None:
-        if not self.bridge.running:
+        spec = self.bridge.spec
+        if not self.bridge.running or (spec is not None and spec.kind == "typed"):
             self.start_session()
         elif self.state.listening == "loading":
             self.show_notice("Still loading the speech model: listening starts in a moment", "info")
@@ -473,6 +526,7 @@ class OverlayWindow(QMainWindow):
             self.bridge.set_paused(not self.bridge.paused)
 
     def focus_ask(self) -> None:
+        """The one shortcut that takes focus: the user asked to type here."""
         if self.isHidden() or self.isMinimized():
             self.toggle_hidden()
         self.raise_()
@@ -486,13 +540,13 @@ class OverlayWindow(QMainWindow):
         if not text:
             return
         self.ask_box.clear()
-        if self.state.listening == "listening" and self.bridge.ask(text):
+        ready = ("listening", "typed", "paused")
+        if self.state.listening in ready and self.bridge.ask(text):
             return
-        self.pending_questions.append(text)  # answered as soon as the session listens
+        self.pending_questions.append(text)  # answered as soon as the session is ready
         if not self.bridge.running:
-            self.start_session()
-        self.show_notice("Your question is answered as soon as the speech model has loaded",
-                         "info")  # fmt: skip
+            # Nothing listens until Start: a typed question opens no microphone or call.
+            self.start_session(self.typed_spec())
 
     def answer_now(self) -> None:
         if self.bridge.running:
@@ -522,11 +576,10 @@ class OverlayWindow(QMainWindow):
 
     def toggle_hidden(self) -> None:
         """Hide to the tray when there is one, else minimise (a shortcut cannot reach a
-        hidden window, so without a tray the taskbar brings it back)."""
+        hidden window, so without a tray the taskbar brings it back). Shown again without
+        activation: the keyboard stays in the app the candidate is using."""
         if self.isHidden() or self.isMinimized():
             self.showNormal()
-            self.raise_()
-            self.activateWindow()
             return
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:

@@ -29,7 +29,7 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, Slot
 from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import AnswerNow, Event, Level, Notice, Question, SessionStarted, Speaker
-from cuecard.session import FileInput, LiveInput, Session, SourceSpec
+from cuecard.session import FileInput, LiveInput, NoInput, Session, SourceSpec
 from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import FALLBACK, plain
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 LEVEL_EVERY_S = 0.1
 """At most this often per channel does a level meter move (10 Hz is smooth to the eye)."""
 
-SourceKind = Literal["demo", "file", "live"]
+SourceKind = Literal["demo", "file", "live", "typed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +61,15 @@ class SessionSpec:
     answers (``file``), through ``cuecard.practice.interview``, the CLI's builder."""
     keep: bool | None = None
     """Keep the session in the vault (None: as ``privacy.keep_sessions`` says)."""
+    demo_profile: bool = False
+    """Typed questions in the demo: answered from the bundled sample profile."""
 
     def source(self) -> SourceSpec:
         """The session builder's source for this spec (``cuecard.session``)."""
         if self.kind == "live":
             return LiveInput()
+        if self.kind == "typed":
+            return NoInput(demo=self.demo_profile)
         if self.kind == "demo" or self.path is None:
             return FileInput.bundled_demo(realtime=self.realtime)
         return FileInput(self.path, realtime=self.realtime)
@@ -108,6 +112,18 @@ class EngineBridge(QObject):
     def paused(self) -> bool:
         return self._paused
 
+    def open_devices(self) -> dict[str, str]:
+        """The capture devices open right now, by channel (``interviewer``/``you``) to name.
+
+        Read from the capture threads themselves, not from what the buttons asked for, so
+        the status line and the privacy panel say what is true: empty while paused, for a
+        typed question, a recording or the demo.
+        """
+        session = self._session
+        if session is None or not self.running:
+            return {}
+        return {channel: device.name for channel, device in session.open_devices().items()}
+
     def session_time(self) -> float | None:
         """Seconds on the running session's clock (audio time at real-time speed)."""
         session = self._session
@@ -142,7 +158,7 @@ class EngineBridge(QObject):
         self.drain()
 
     def set_paused(self, paused: bool) -> None:
-        """Paused: audio is still read from the source but dropped, so nothing is heard."""
+        """Paused: nothing is heard; a live session closes its devices (``Session.set_paused``)."""
         if not self.running:
             return
         self._paused = paused

@@ -60,6 +60,15 @@ def erase_all_data() -> list[str]:
     return removed
 
 
+def devices_line(devices: dict[str, str]) -> str:
+    """Which capture devices are open now, by name: what is listening, said plainly."""
+    what = {"you": "your microphone", "interviewer": "the call audio"}
+    if not devices:
+        return "Listening to nothing: no microphone or call audio is open."
+    names = [f"{what.get(ch, ch)} ({name})" for ch, name in devices.items()]
+    return "Open now: " + " and ".join(names) + "."
+
+
 def _stamp(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts))
 
@@ -96,6 +105,10 @@ class PrivacyPanel(QDialog):
     def _ledger_tab(self) -> QWidget:
         page = QWidget()
         col = QVBoxLayout(page)
+        self.devices_label = QLabel()
+        self.devices_label.setObjectName("devices")
+        self.devices_label.setWordWrap(True)
+        col.addWidget(self.devices_label)
         self.ledger_summary = QLabel()
         self.ledger_summary.setWordWrap(True)
         col.addWidget(self.ledger_summary)
@@ -108,8 +121,9 @@ class PrivacyPanel(QDialog):
         self.table.verticalHeader().setVisible(False)
         col.addWidget(self.table, 1)
         self.ledger_empty = placeholder(
-            "Nothing has connected anywhere yet. When an answer comes from a provider you "
-            "chose, each connection is listed here: where it went, and how many bytes."
+            "No connection has been made: everything so far stayed on this device. When an "
+            "answer comes from a provider you chose, each connection is listed here: where "
+            "it went, and how many bytes."
         )
         col.addWidget(self.ledger_empty, 1)
         self.programs = QLabel()
@@ -121,6 +135,7 @@ class PrivacyPanel(QDialog):
     def refresh(self) -> None:
         from cuecard.privacy.ledger import process_ledger
 
+        self.devices_label.setText(devices_line(self.state.devices))
         entries = process_ledger().entries()
         # Program launches are not destinations: they are listed apart, never as connections.
         connections = [e for e in entries if e.layer != "process"]
@@ -143,13 +158,14 @@ class PrivacyPanel(QDialog):
         self.ledger_empty.setVisible(not connections)
         blocked = sum(1 for e in connections if e.outcome == "blocked")
         if not connections:
-            text = "No connection has been made: everything so far stayed on this device."
+            text = ""  # the empty pane below says it once (it was said twice)
         elif blocked:
             text = (f"{blocked} connection(s) were blocked because they were not to a provider "
                     "you configured. Nothing was sent to them.")  # fmt: skip
         else:
             text = f"{len(connections)} connection(s), all to providers you configured."
         self.ledger_summary.setText(text)
+        self.ledger_summary.setVisible(bool(text))
         if launches:
             names = sorted({e.host for e in launches})
             refused = sorted({e.host for e in launches if e.outcome == "blocked"})

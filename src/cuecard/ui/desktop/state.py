@@ -7,13 +7,13 @@ over, which the engine thread reports apart from the events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from cuecard.events import Event, SessionEnded
 from cuecard.ui.view import SessionView
 
-Listening = Literal["idle", "loading", "listening", "paused", "ended", "failed"]
+Listening = Literal["idle", "loading", "listening", "typed", "paused", "ended", "failed"]
 
 
 @dataclass
@@ -21,6 +21,8 @@ class OverlayState(SessionView):
     """The session as the overlay sees it; ``apply`` every event, then redraw what changed."""
 
     listening: Listening = "idle"
+    devices: dict[str, str] = field(default_factory=dict)
+    """Capture devices open now, channel to name (polled from the capture threads)."""
 
     def apply(self, event: Event) -> None:
         super().apply(event)
