@@ -217,6 +217,7 @@ PROGRAMS = {
     "xwininfo": "x11-utils",
     "chromium": "chromium",  # the review's HTML export, opened with the network off
     "parec": "pulseaudio-utils",  # live practice records what the question's voice played
+    "openbox": "openbox",  # a real window manager, so the focus test sees what a desktop does
 }
 # Qt's xcb plugin needs each of these; a machine can have some and not others.
 LIBRARIES = {

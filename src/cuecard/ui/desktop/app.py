@@ -575,18 +575,33 @@ class OverlayWindow(QMainWindow):
         self.help_overlay.toggle()
 
     def toggle_hidden(self) -> None:
-        """Hide to the tray when there is one, else minimise (a shortcut cannot reach a
-        hidden window, so without a tray the taskbar brings it back). Shown again without
-        activation: the keyboard stays in the app the candidate is using."""
+        """Hide, and show again without activation: the keyboard stays in the app the
+        candidate is using.
+
+        Hidden (withdrawn) when something can bring it back: the tray, or a system-wide
+        Ctrl+Alt+H that really is grabbed; else minimised, so the taskbar can. A window
+        shown again from hidden is mapped afresh, which the window manager leaves
+        unfocused (``WA_ShowWithoutActivating``); a minimised one that is restored may be
+        focused by some window managers, so minimising is only the last resort.
+        """
         if self.isHidden() or self.isMinimized():
-            self.showNormal()
+            if self.isMinimized():
+                self.showNormal()
+            else:
+                self.show()
             return
-        if QSystemTrayIcon.isSystemTrayAvailable():
+        tray = QSystemTrayIcon.isSystemTrayAvailable()
+        if tray:
             if self.tray is None:
                 self.tray = QSystemTrayIcon(self.windowIcon() or QIcon(), self)
                 self.tray.setToolTip("cuecard: click to show")
                 self.tray.activated.connect(lambda _reason: self.toggle_hidden())
             self.tray.show()
+        keys = self.global_keys
+        key_works = (
+            keys is not None and keys.mode == "system-wide" and "toggle_hidden" not in keys.problems
+        )
+        if tray or key_works:
             self.hide()
         else:
             self.showMinimized()
