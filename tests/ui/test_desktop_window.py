@@ -98,7 +98,7 @@ def test_demo_shows_question_card_bullets_and_transcript(
     assert "Interviewer" in text and "You" in text
     assert "Northwind" in text  # the last question was transcribed and shown
     assert window.state.answers >= 4  # the demo asks five questions
-    assert "session over" in window.listening_label.text()
+    assert "ended" in window.listening_label.text()
     assert window.privacy_light.green
     assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
     assert len(rec.events) > 50
@@ -238,13 +238,13 @@ def test_geometry_is_remembered(qtbot: QtBot) -> None:
     first = OverlayWindow(Config())
     qtbot.addWidget(first)
     first.show()
-    first.resize(611, 577)
+    first.resize(611, 677)
     first.close()
     assert "geometry" in load_prefs()
     second = OverlayWindow(Config())
     qtbot.addWidget(second)
     second.show()
-    assert (second.width(), second.height()) == (611, 577)
+    assert (second.width(), second.height()) == (611, 677)
     second.close()
 
 

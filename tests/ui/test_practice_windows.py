@@ -83,7 +83,7 @@ def test_overlay_menu_opens_practice_and_review(qtbot: QtBot) -> None:
     menu = win.menu_button
     assert menu.isVisible() and menu.mapTo(win, menu.rect().topRight()).x() <= win.width()
     actions = {a.objectName(): a for a in menu.menu().actions()}
-    assert set(actions) == {"menu_practice", "menu_review"}
+    assert set(actions) == {"menu_practice", "menu_review", "menu_help"}
     actions["menu_review"].trigger()
     assert isinstance(win._review, ReviewWindow)
     win._review.close()

@@ -59,7 +59,7 @@ from cuecard.ui.desktop.hotkeys import (
 )
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.prefs import load_prefs, save_prefs
-from cuecard.ui.desktop.state import Listening, OverlayState
+from cuecard.ui.desktop.state import INFO_S, Listening, OverlayState
 from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
 from cuecard.ui.desktop.widgets import (
     LevelMeter,
@@ -75,17 +75,25 @@ log = logging.getLogger(__name__)
 REDRAW_MS = 30
 """Coalesce redraws: at most ~33 a second, however fast events arrive."""
 
+DEFAULT_SIZE = (520, 640)
+MIN_SIZE = DEFAULT_SIZE
+"""The smallest window is the default one: at the default text size four 12-word talking
+points need all of 520x640 (a warning banner on one line included); narrower, they wrap
+into a scroll bar, and shorter, they do not fit at all (tests/ui/test_overlay_fit.py).
+A 360x320 minimum let the window shrink until every button read "An…ow"."""
+
 LEDGER_POLL_MS = 500
-TRANSCRIPT_LINES_WITH_ANSWER = 3
-"""Transcript lines still shown while an answer card takes the room above it."""
+TRANSCRIPT_LINES_WITH_ANSWER = 2
+"""Transcript lines still shown while an answer card takes the room above it (one while a
+warning banner also needs a line): four 12-word bullets need all the rest at 520x640."""
 
 LISTENING_TEXT: dict[str, str] = {
     "idle": "○ ready",
     "loading": "◌ loading…",
     "listening": "● listening",
-    "typed": "✎ typed questions",
+    "typed": "✎ typed only",
     "paused": "❚❚ paused",
-    "ended": "■ session over",
+    "ended": "■ ended",
     "failed": "✕ stopped",
 }
 """The listening state, short so it never elides at the smallest window; the status line
@@ -148,7 +156,7 @@ class OverlayWindow(QMainWindow):
         # the window manager leaves focus where it is). Only a click into it, or the "type
         # a question" shortcut (``focus_ask``), activates it.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
-        self.setMinimumSize(360, 320)
+        self.setMinimumSize(*MIN_SIZE)
         self._build()
         self._build_actions()
 
@@ -157,6 +165,10 @@ class OverlayWindow(QMainWindow):
         self._ledger_timer = QTimer(self, interval=LEDGER_POLL_MS)
         self._ledger_timer.timeout.connect(self.poll_ledger)
         self._ledger_timer.start()
+        self._info_timer = QTimer(self, singleShot=True, interval=round(INFO_S * 1000))
+        self._info_timer.timeout.connect(self._info_expired)
+        self._notice_seen = ("", "info")
+        self._notice_fitted = False
 
         self.apply_bindings(self.bindings)
         self.apply_ui(cfg.ui)
@@ -181,12 +193,13 @@ class OverlayWindow(QMainWindow):
         button = QToolButton()
         button.setText("☰")
         button.setObjectName("btn_menu")
-        button.setToolTip("Practice (a mock interview with feedback) and Review")
+        button.setToolTip("Practice (a mock interview with feedback), Review, keyboard shortcuts")
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(button)
         for text, action in (("Practice: a mock interview…", "practice"),
-                             ("Review kept sessions…", "review")):  # fmt: skip
+                             ("Review kept sessions…", "review"),
+                             ("Keyboard shortcuts (F1)", "help")):  # fmt: skip
             item = menu.addAction(text)
             item.setObjectName(f"menu_{action}")
             item.triggered.connect(lambda _=False, a=action: self.trigger(a))
@@ -204,18 +217,19 @@ class OverlayWindow(QMainWindow):
         controls.setSpacing(4)
         self.start_button = self._button("▶ Start", "toggle_listening", "start / pause listening")
         controls.addWidget(self.start_button)
+        # Words only where an icon would be a guess; the rest are icons with tooltips, so
+        # the row fits the smallest window (MIN_SIZE) without eliding a label.
         for text, action, tip in (
             ("Answer now", "answer_now", "treat the interviewer's last turn as the question"),
             ("↻", "regenerate", "regenerate the answer"),
-            ("Copy", "copy_answer", "copy the answer"),
-            ("Clear", "clear", "clear the answer"),
+            ("⧉", "copy_answer", "copy the answer"),
+            ("✕", "clear", "clear the answer"),
         ):
             controls.addWidget(self._button(text, action, tip))
         controls.addStretch(1)
         controls.addWidget(self._menu_button())
         for text, action, tip in (
             ("⚙", "settings", "settings"),
-            ("?", "help", "keyboard shortcuts"),
             ("–", "toggle_hidden", "hide the window"),
         ):
             controls.addWidget(self._button(text, action, tip))
@@ -249,6 +263,8 @@ class OverlayWindow(QMainWindow):
 
         self.notice = named(QLabel(), "notice")
         self.notice.setWordWrap(True)
+        # Never wider than the window, whatever its text: one line is elided, not widened.
+        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice.setVisible(False)
         self.notice.setTextFormat(Qt.TextFormat.RichText)
         self.notice.linkActivated.connect(self.open_place)
@@ -259,7 +275,7 @@ class OverlayWindow(QMainWindow):
         rows.setContentsMargins(0, 3, 0, 0)
         rows.setSpacing(2)
         row = QHBoxLayout()
-        row.setSpacing(8)
+        row.setSpacing(6)
         self.listening_label = QLabel()
         self.meter_them = LevelMeter(self.theme.interviewer)
         self.meter_you = LevelMeter(self.theme.you)
@@ -406,14 +422,19 @@ class OverlayWindow(QMainWindow):
     def refresh_now(self) -> None:
         s = self.state
         changed = s.take_changes()
+        if "status" in changed:
+            self._status()
+        if "card" in changed or "status" in changed:
+            self.fit_notice()
+            if (not self.notice.isHidden()) != self._notice_fitted:
+                self._notice_fitted = not self.notice.isHidden()
+                changed.add("card")  # the banner came or went: the answer's room changes
         if "card" in changed:
             self.question.show_card(s.card)
             self.points.show_card(s.card)
             self.fit_answer()
         if "transcript" in changed:
             self.transcript.show_lines(list(s.lines))
-        if "status" in changed:
-            self._status()
 
     def _split_moved(self, _pos: int, _index: int) -> None:
         self._user_split = True  # the candidate chose the split: cuecard stops changing it
@@ -421,10 +442,12 @@ class OverlayWindow(QMainWindow):
     def fit_answer(self) -> None:
         """While an answer is on screen the transcript gives it its room, down to a few lines.
 
-        Four 12-word bullets need about 300 px at the default 18 px font; at the default
-        560x640 the 3:2 split left the answer 250 px, and a scroll bar mid-call means
-        reaching for the mouse. The transcript keeps its last three lines meanwhile and
-        gets its share back when the card is cleared; a split the user dragged is kept.
+        Four 12-word bullets need about 370 px at the default 18 px font; at the default
+        520x640 the 3:2 split left the answer 250 px, and a scroll bar mid-call means
+        reaching for the mouse. The transcript keeps its last two lines meanwhile (one
+        beside a warning banner), any room the window gains goes to the answer, and the
+        transcript gets its share back when the card is cleared; a split the user dragged
+        is kept.
         """
         if self._user_split:
             return
@@ -434,13 +457,17 @@ class OverlayWindow(QMainWindow):
             return
         card = self.state.card
         if card is not None and (card.answer or card.shown):
-            lines = round(self.font_px * 1.45 * TRANSCRIPT_LINES_WITH_ANSWER) + 14
-            transcript = min(max(self.transcript.minimumSizeHint().height(), lines), total - 120)
+            shown = TRANSCRIPT_LINES_WITH_ANSWER - (1 if self.state.notice else 0)
+            lines = round(self.font_px * 1.45 * shown) + 14
+            self.transcript.setMinimumHeight(round(self.font_px * 1.45) + 14)  # one line
+            transcript = min(lines, total - 120)
             if self._split_before is None:
                 self._split_before = sizes[1] / total
+            self.splitter.setStretchFactor(1, 0)  # a layout pass after this: room to the answer
         elif self._split_before is not None:
             transcript = round(total * self._split_before)
             self._split_before = None
+            self.splitter.setStretchFactor(1, 2)
         else:
             return
         if abs(sizes[1] - transcript) > 2:
@@ -465,19 +492,58 @@ class OverlayWindow(QMainWindow):
             model = getattr(settings, "model", None) or ("notes" if provider == "offline" else "")
         answering = f"{provider} · {model}" if model else provider
         tokens = s.input_tokens + s.output_tokens
+        # The model names the provider (claude-…, gpt-…); the provider is in the tooltip,
+        # so the line fits the smallest window even with a long model name.
         self.engine_label.setText(
-            f"speech {cfg.speech.model}   ·   answers {answering}   ·   {tokens:,} tokens"
+            f"speech {cfg.speech.model} · {model or provider} · {tokens:,} tokens"
         )
         self.engine_label.setToolTip(
             f"speech-to-text model {cfg.speech.model} (on this device); answers from "
             f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
             f"{s.answers} answer(s)"
         )
-        self.notice.setText(linked(plain(s.notice)))
-        self.notice.setProperty("level", s.notice_level)
-        self.notice.style().unpolish(self.notice)
-        self.notice.style().polish(self.notice)
+        if self.notice.property("level") != s.notice_level:
+            self.notice.setProperty("level", s.notice_level)
+            self.notice.style().unpolish(self.notice)
+            self.notice.style().polish(self.notice)
         self.notice.setVisible(bool(s.notice))
+        if (s.notice, s.notice_level) != self._notice_seen:
+            self._notice_seen = (s.notice, s.notice_level)
+            if s.notice and s.notice_level == "info":
+                self._info_timer.start()  # an info banner goes by itself (INFO_S)
+            else:
+                self._info_timer.stop()
+
+    def _info_expired(self) -> None:
+        if self.state.notice_level == "info":
+            self.state.clear_notice()
+            self._schedule()
+
+    def fit_notice(self) -> None:
+        """The banner in full while there is room; one line while an answer needs the room.
+
+        A wrapped warning took three lines from the talking points and pushed them into
+        a scroll bar mid-call; on one line (the whole text in its tooltip) it still says
+        what is wrong, and the answer keeps its room.
+        """
+        message = plain(self.state.notice)
+        card = self.state.card
+        compact = card is not None and bool(card.answer or card.shown)
+        label = self.notice
+        label.setWordWrap(not compact)
+        if label.property("compact") != compact:
+            label.setProperty("compact", compact)
+            # A re-polish keeps a label's old padding; a changed style sheet recomputes it.
+            label.setStyleSheet("/* one line */" if compact else "/* in full */")
+        if compact:
+            room = max(40, label.contentsRect().width() - 8)
+            shown = label.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, room)
+            label.setToolTip(message if shown != message else "")
+        else:
+            shown = message
+            label.setToolTip("")
+        if label.text() != linked(shown):
+            label.setText(linked(shown))
 
     def poll_devices(self) -> None:
         """What is really open, from the capture threads: the status line never guesses."""
@@ -692,7 +758,7 @@ class OverlayWindow(QMainWindow):
                 return
             except (ValueError, TypeError):
                 pass
-        self.resize(520, 640)
+        self.resize(*DEFAULT_SIZE)
 
     def save_geometry(self) -> None:
         self.prefs["geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode()
@@ -700,6 +766,8 @@ class OverlayWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        if self.state.notice:
+            self.fit_notice()
         if self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.root.rect().adjusted(16, 16, -16, -16))
 

@@ -2,7 +2,8 @@
 
 Events are reduced exactly as in the terminal; the overlay only adds what
 belongs to a window: whether the session is loading, listening, paused or
-over, which the engine thread reports apart from the events.
+over, which the engine thread reports apart from the events, and when its
+warning banner has outlived its cause.
 """
 
 from __future__ import annotations
@@ -10,10 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cuecard.events import Event, SessionEnded
+from cuecard.audio.levels import MESSAGES, SILENT_DBFS
+from cuecard.events import Event, Level, Notice, SessionEnded, Speaker, Utterance
 from cuecard.ui.view import SessionView
 
 Listening = Literal["idle", "loading", "listening", "typed", "paused", "ended", "failed"]
+
+INFO_S = 8.0
+"""An info banner ("capturing the call again") has said what it had to after this long."""
+
+
+def silent_channel(message: str) -> Speaker | None:
+    """The channel a silence warning is about (the watcher's own wording), else None."""
+    for channel, template in MESSAGES.items():
+        if message.startswith(template.split("{", 1)[0]):
+            return channel
+    return None
 
 
 @dataclass
@@ -23,14 +36,41 @@ class OverlayState(SessionView):
     listening: Listening = "idle"
     devices: dict[str, str] = field(default_factory=dict)
     """Capture devices open now, channel to name (polled from the capture threads)."""
+    notice_silent: Speaker | None = None
+    """The channel the banner says is silent; it clears when that channel is heard."""
 
     def apply(self, event: Event) -> None:
         super().apply(event)
+        if isinstance(event, Notice):
+            self.notice_silent = silent_channel(event.message)
+        else:
+            self._clear_if_heard(event)
         if isinstance(event, SessionEnded):
             self.set_listening("ended")
 
+    def _clear_if_heard(self, event: Event) -> None:
+        """A silence warning ends the moment its channel is heard (a Level above the
+        watcher's own threshold, four a second, or an utterance): the banner must not stay
+        for minutes while the interviewer's words are being transcribed."""
+        channel = self.notice_silent
+        if channel is None:
+            return
+        heard = (isinstance(event, Level) and event.channel == channel
+                 and event.dbfs > SILENT_DBFS) or (
+            isinstance(event, Utterance) and event.speaker == channel
+        )  # fmt: skip
+        if heard:
+            self.clear_notice()
+
+    def clear_notice(self) -> None:
+        if self.notice:
+            self.notice, self.notice_level, self.notice_silent = "", "info", None
+            self.changed.add("status")
+
     def set_listening(self, value: Listening) -> None:
         self.listening = value
-        if value in ("paused", "ended", "failed", "idle"):
+        if value in ("paused", "ended", "failed", "idle", "typed"):
             self.levels.clear()
+            if self.notice_silent is not None:
+                self.clear_notice()  # nothing is captured: "no audio" is no longer news
         self.changed.add("status")

@@ -90,8 +90,9 @@ def stylesheet(theme: Theme, font_px: int) -> str:
         background: {theme.panel}; border: 2px solid {theme.warn}; }}
     #notice[level="error"] {{ border-color: {theme.bad}; }}
     #notice[level="info"] {{ border-color: {theme.border}; }}
+    #notice[compact="true"] {{ padding: 1px 8px; font-size: {small}px; }}
     QToolButton, QPushButton {{ background: {theme.panel}; border: 1px solid {theme.border};
-        border-radius: 6px; padding: 3px 8px; font-size: {small}px; }}
+        border-radius: 6px; padding: 3px 6px; font-size: {small}px; }}
     QToolButton:hover, QPushButton:hover {{ border-color: {theme.accent}; }}
     #help {{ background: {theme.panel}; border: 2px solid {theme.accent}; border-radius: 10px; }}
     QLineEdit[invalid="true"], QSpinBox[invalid="true"], QDoubleSpinBox[invalid="true"],
