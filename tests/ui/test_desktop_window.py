@@ -13,8 +13,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QScrollBar
 from pytestqt.qtbot import QtBot
 
 from cuecard.config import Config
@@ -97,6 +98,18 @@ def test_demo_shows_question_card_bullets_and_transcript(
     text = window.transcript.toPlainText()
     assert "Interviewer" in text and "You" in text
     assert "Northwind" in text  # the last question was transcribed and shown
+    # The transcript followed the conversation: its last line is on screen at the end.
+    view = window.transcript
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == bar.maximum()
+    bottom = view.cursorForPosition(QPoint(20, view.viewport().height() - 8))
+    assert bottom.block().text().endswith(window.state.lines[-1].text[-20:])
+    # Scrolled back by the user, it stays where they are reading.
+    bar.triggerAction(QScrollBar.SliderAction.SliderPageStepSub)
+    qtbot.waitUntil(lambda: not view.following, timeout=1_000)
+    kept = bar.value()
+    view.show_lines(list(window.state.lines))
+    assert bar.value() == kept < bar.maximum()
     assert window.state.answers >= 4  # the demo asks five questions
     assert "ended" in window.listening_label.text()
     assert window.privacy_light.green

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from typing import TypeVar
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -179,7 +179,14 @@ class TalkingPoints(QFrame):
 
 class TranscriptView(QTextBrowser):
     """The live transcript: two colours by speaker, partials lighter; follows the end
-    unless the user scrolled back to read something."""
+    unless the user scrolled back to read something.
+
+    Following is the user's choice, kept as state, not read off the scroll bar after the
+    fact: when an answer took the transcript's room (the demo's first question, 8 s in)
+    the bar was left mid-way, "not at the end" read as "the user scrolled back", and the
+    demo's transcript stayed on its first lines for the whole interview. Every change of
+    size or of the document's length now scrolls to the end while following.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -188,15 +195,28 @@ class TranscriptView(QTextBrowser):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.theme: Theme = DARK
         self.lines_shown = 0
-
-    @property
-    def following(self) -> bool:
+        self.following = True
         bar = self.verticalScrollBar()
-        return bar.value() >= bar.maximum() - 4
+        bar.rangeChanged.connect(lambda _lo, _hi: self._keep_end())
+        bar.actionTriggered.connect(lambda _action: QTimer.singleShot(0, self._user_scrolled))
+
+    def _user_scrolled(self) -> None:
+        """The user moved the bar (wheel, drag, keys): follow again only at the end."""
+        bar = self.verticalScrollBar()
+        self.following = bar.value() >= bar.maximum() - 4
+
+    def _keep_end(self) -> None:
+        if self.following:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_end()
 
     def show_lines(self, lines: list[Line]) -> None:
         bar = self.verticalScrollBar()
-        follow, old = self.following, bar.value()
+        old = bar.value()
         t = self.theme
         parts = []
         for line in lines:
@@ -217,7 +237,7 @@ class TranscriptView(QTextBrowser):
             )
         self.setHtml("".join(parts))
         self.lines_shown = len(lines)
-        bar.setValue(bar.maximum() if follow else min(old, bar.maximum()))
+        bar.setValue(bar.maximum() if self.following else min(old, bar.maximum()))
 
 
 class LevelMeter(QWidget):
