@@ -74,7 +74,7 @@ def test_devices_are_lists_with_a_verdict_for_each_the_default_included(
     assert wizard.result_config().audio.mic is None  # the system default stays the default
 
 
-def test_the_check_waits_for_the_model_then_passes_only_when_both_were_heard(
+def test_the_check_counts_down_gives_one_verdict_per_channel_and_keeps_what_it_heard(
     qtbot: QtBot, sound: PulseServer, testdata: Path
 ) -> None:
     wizard = wizard_at(qtbot, "devices")
@@ -84,21 +84,45 @@ def test_the_check_waits_for_the_model_then_passes_only_when_both_were_heard(
         wizard.next()
     check = wizard.selftest
     assert check.run_button.isVisible() and not check.demo_button.isVisible()
+    check.listen_s = 8.0  # the check's own limit, shortened so a silent call ends it soon
     check.start()
     assert "Loading the speech model" in check.instruction.text()
     qtbot.waitUntil(lambda: check.loaded, timeout=60_000)  # the model's load is not counted
-    assert "say something" in check.instruction.text()
-    # Only the user speaks: not enough.
+    asked = check.instruction.text()
+    assert "say something" in asked and "play a video" in asked
+    # The countdown says how long is left and what the check still waits for.
+    left = check.countdown.text()
+    assert left.endswith(" s left · still waiting for your voice and the call's sound")
+    assert int(left.split(" s left")[0]) in range(6, 9), left
+    # Only the user speaks: not enough, and the countdown now waits for the call alone.
     talk = sound.play("micfeed", testdata / "jfk.flac")
     qtbot.waitUntil(lambda: "you" in check.heard, timeout=30_000)
     assert check.passed is None and check.call.text() in (
         "… The call's sound: waiting", "… The call's sound: there is sound, no words yet"
     )  # fmt: skip
+    assert check.countdown.text().endswith("still waiting for the call's sound")
+    qtbot.waitUntil(lambda: check.passed is not None, timeout=20_000)  # the call stays silent
+    talk.terminate()
+    talk.wait(10)
+    # One verdict line per channel, none contradicting another.
+    assert check.passed is False and check.instruction.text() == "Not quite yet."
+    assert check.you.text().startswith("✔ Your microphone: heard")
+    assert check.call.text().startswith("✕ The call's sound: nothing in 8 s")
+    shown = "\n".join((check.you.text(), check.call.text(), check.report.text()))
+    assert "No audio from" not in shown and "microphone was not heard" not in shown
+    assert all("\n" not in line.text() for line in (check.you, check.call))
+    assert check.countdown.text() == "" and check.run_button.text() == "Check again"
+
+    # Check again keeps what was heard: it waits only for the call.
+    check.start()
+    qtbot.waitUntil(lambda: check.loaded, timeout=60_000)
+    assert check.you.text().startswith("✔ Your microphone: heard")
+    assert "say something" not in check.instruction.text()
+    assert check.countdown.text().endswith("still waiting for the call's sound")
     call = sound.play("call", testdata / "beckett.wav")
     qtbot.waitUntil(lambda: check.passed is not None, timeout=40_000)
-    for proc in (talk, call):
-        proc.terminate()
-        proc.wait(10)
+    call.terminate()
+    call.wait(10)
     assert check.passed, check.report.text()
     assert check.instruction.text() == "All set: cuecard hears you and the call."
     assert check.you.text().startswith("✔") and check.call.text().startswith("✔")

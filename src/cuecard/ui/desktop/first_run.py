@@ -42,10 +42,14 @@ from cuecard.ui.desktop.devices import QUIET_DBFS, DeviceList, DevicePicker
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.settings import KEY_PROVIDERS, PROVIDERS, DocList, add_to_profile
+from cuecard.ui.desktop.state import silent_channel
 
 STEPS = 4
 LISTEN_S = 30.0
-"""After the model has loaded: time to speak and to start something playing."""
+"""After the model has loaded: time to speak and to start something playing (counted down
+on the page, with what the check still waits for)."""
+WHO = {"you": "Your microphone", "interviewer": "The call's sound"}
+WAITING_FOR = {"you": "your voice", "interviewer": "the call's sound"}
 WIDTH, HEIGHT = 640, 520
 
 
@@ -245,22 +249,29 @@ class SelfTestPage(QWizardPage):
         self.instruction = _label(
             "cuecard loads its speech model (a few seconds), then asks you to say something "
             "and to play a video with someone talking, to make sure it hears both.", "lead")
-        self.you = _label()
-        self.call = _label()
+        self.you = _label(name="verdictLine")
+        self.call = _label(name="verdictLine")
+        self.countdown = _label(name="hint")
         self.report = _label()
         col = QVBoxLayout(self)
-        for widget in (self.instruction, self.you, self.call, self.report, self.run_button,
-                       self.demo_button):  # fmt: skip
+        for widget in (self.instruction, self.you, self.call, self.countdown, self.report,
+                       self.run_button, self.demo_button):  # fmt: skip
             col.addWidget(widget)
         col.addStretch(1)
         self.bridge = EngineBridge(self)
         self.bridge.session_event.connect(self._on_event)
         self.bridge.listening.connect(self._on_listening)
         self.bridge.failed.connect(self._on_failed)
+        self.listen_s = LISTEN_S
         self._deadline = QTimer(self, singleShot=True)
         self._deadline.timeout.connect(self.finish)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._show_countdown)
         self.passed: bool | None = None
         self.mode = "live"
+        self.heard: dict[str, str] = {}
+        """What each channel said, kept across "Check again" while its device is the same."""
+        self._heard_on: dict[str, str | None] = {}
         self._reset()
 
     def initializePage(self) -> None:
@@ -274,11 +285,18 @@ class SelfTestPage(QWizardPage):
 
     def _reset(self) -> None:
         self.loaded = False
-        self.heard: dict[str, str] = {}
         self.sound: set[str] = set()
         self.problems: list[str] = []
-        for label in (self.you, self.call, self.report):
+        for label in (self.you, self.call, self.countdown, self.report):
             label.setText("")
+
+    def _keep_heard(self, cfg: Config) -> None:
+        """"Check again" keeps a channel already heard, unless its device was changed."""
+        devices = {"you": cfg.audio.mic, "interviewer": cfg.audio.loopback}
+        for channel in list(self.heard):
+            if self.mode != "live" or self._heard_on.get(channel) != devices[channel]:
+                del self.heard[channel]
+        self._heard_on = devices
 
     def start(self) -> None:
         self._begin("live")
@@ -288,9 +306,13 @@ class SelfTestPage(QWizardPage):
 
     def _begin(self, mode: str) -> None:
         self._reset()
+        cfg = self.wiz.result_config()
+        if mode == "live":
+            self._keep_heard(cfg)
+        else:
+            self.heard.clear()
         self.passed = None
         self.mode = mode
-        cfg = self.wiz.result_config()
         spec = SessionSpec(kind="live" if mode == "live" else "demo", realtime=self.realtime,
                            answers=mode == "demo", tripwire=self.wiz.tripwire)  # fmt: skip
         self.run_button.setEnabled(False)
@@ -298,21 +320,36 @@ class SelfTestPage(QWizardPage):
         self.instruction.setText("Loading the speech model… (a few seconds)")
         self.bridge.start(spec, cfg)
 
+    def waiting_for(self) -> list[str]:
+        return [WAITING_FOR[ch] for ch in ("you", "interviewer") if ch not in self.heard]
+
     def _on_listening(self, state: str) -> None:
         if state == "listening" and not self.loaded:
             self.loaded = True
             if self.mode == "live":
-                self.instruction.setText(
-                    "Now say something out loud, like “Hello, this is a test”. "
-                    "And play a video with someone talking (or join a test call), so cuecard "
-                    "hears the call's sound too."
-                )
+                asks = []
+                if "you" not in self.heard:
+                    asks.append("say something out loud, like “Hello, this is a test”")
+                if "interviewer" not in self.heard:
+                    asks.append("play a video with someone talking (or join a test call), so "
+                                "cuecard hears the call's sound too")  # fmt: skip
+                self.instruction.setText(f"Now {' and '.join(asks)}.")
                 self._show_rows()
-                self._deadline.start(round(LISTEN_S * 1000))
+                self._deadline.start(round(self.listen_s * 1000))
+                self._tick.start()
+                self._show_countdown()
             else:
                 self.instruction.setText("Playing the demo recording…")
         elif state in ("ended", "failed") and self.passed is None and self.loaded:
             self.finish()
+
+    def _show_countdown(self) -> None:
+        if not self._deadline.isActive():
+            self.countdown.setText("")
+            return
+        left = max(0, round(self._deadline.remainingTime() / 1000))
+        waiting = " and ".join(self.waiting_for())
+        self.countdown.setText(f"{left} s left · still waiting for {waiting}")
 
     def _on_failed(self, reason: str) -> None:
         self.problems.append(plain(reason))
@@ -320,57 +357,83 @@ class SelfTestPage(QWizardPage):
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Utterance) and event.final and event.text.strip():
-            self.heard.setdefault(event.speaker, event.text.strip())
+            if event.speaker not in self.heard:
+                self.heard[event.speaker] = event.text.strip()
+                self._show_countdown()
         elif isinstance(event, Level) and event.dbfs > QUIET_DBFS:
             self.sound.add(event.channel)
-        elif isinstance(event, Notice) and event.level != "info":
+        elif (
+            isinstance(event, Notice) and event.level != "info"
+            and silent_channel(event.message) is None
+        ):  # fmt: skip
+            # A channel's "no audio for 10 s" is that channel's verdict line, not a second,
+            # contradicting sentence after "heard …".
             self.problems.append(plain(event.message))
         if self.mode == "live" and self.loaded and self.passed is None:
             self._show_rows()
             if "you" in self.heard and "interviewer" in self.heard:
                 self.finish()
 
-    def _row(self, channel: str, who: str) -> str:
+    def _row(self, channel: str) -> str:
+        who = WHO[channel]
         if channel in self.heard:
             return f"✔ {who}: heard “{self.heard[channel][:60]}”"
         if channel in self.sound:
             return f"… {who}: there is sound, no words yet"
         return f"… {who}: waiting"
 
+    def _verdict(self, channel: str) -> str:
+        """The one line a channel gets at the end: heard, or what to do about it."""
+        if channel in self.heard:
+            return self._row(channel)
+        who, waited = WHO[channel], f"{self.listen_s:.0f} s"
+        if channel == "you":
+            if channel in self.sound:
+                return (f"✕ {who}: sound, but no words in {waited}; speak up, or pick "
+                        "another microphone in step 1 (Back)")  # fmt: skip
+            return (f"✕ {who}: nothing in {waited}; is it muted? Or pick another one in "
+                    "step 1 (Back)")  # fmt: skip
+        if channel in self.sound:
+            return (f"✕ {who}: sound, but no words in {waited}; play something with "
+                    "speech, then check again")  # fmt: skip
+        return (f"✕ {who}: nothing in {waited}; play a video with speech through the device "
+                "picked in step 1, then check again")  # fmt: skip
+
     def _show_rows(self) -> None:
-        self.you.setText(self._row("you", "Your microphone"))
-        self.call.setText(self._row("interviewer", "The call's sound"))
+        self.you.setText(self._row("you"))
+        self.call.setText(self._row("interviewer"))
 
     def finish(self) -> None:
         if self.passed is not None:
             return
         self._deadline.stop()
+        self._tick.stop()
+        self.countdown.setText("")
         self.bridge.stop()
         self.run_button.setEnabled(True)
         self.demo_button.setEnabled(True)
         if self.mode == "demo":
             self._finish_demo()
             return
-        self._show_rows()
         you, call = "you" in self.heard, "interviewer" in self.heard
         self.passed = self.loaded and you and call
-        advice = []
-        if not self.loaded:
-            advice.append("The speech model did not load.")
+        if self.loaded:
+            self.you.setText(self._verdict("you"))
+            self.call.setText(self._verdict("interviewer"))
         else:
-            if not you:
-                advice.append("Your microphone was not heard: check it is not muted, or pick "
-                              "another one in step 1 (Back).")  # fmt: skip
-            if not call:
-                advice.append("The call's sound was not heard: play a video with speech "
-                              "through the device picked in step 1, then check again.")  # fmt: skip
-        advice += self.problems[:2]
+            self.you.setText("")
+            self.call.setText("")
         if self.passed:
             self.instruction.setText("All set: cuecard hears you and the call.")
             self.report.setText("Press Finish, then Start when your interview begins.")
         else:
-            self.instruction.setText("Not quite yet.")
-            self.report.setText(" ".join(advice))
+            self.instruction.setText(
+                "Not quite yet." if self.loaded else "The speech model did not load."
+            )
+            lines = self.problems[:2]
+            if self.heard:
+                lines.append("What was heard is kept: Check again waits only for the rest.")
+            self.report.setText("\n".join(lines))
         self.run_button.setText("Check again")
 
     def _finish_demo(self) -> None:
