@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from cuecard import config as config_mod
@@ -227,3 +227,77 @@ def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBo
             ledger.record(**{k: v for k, v in entry.to_dict().items()
                              if k not in ("id", "time", "duration_s", "command",
                                           "session")})  # fmt: skip
+
+
+def test_small_layout_faults_stay_fixed(qtbot: QtBot) -> None:
+    """Seen in the screenshots: a gap in Settings › Privacy, blank space atop the F1 help,
+    radio buttons that vanish in the dark theme."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication, QRadioButton, QStyle, QStyleOptionButton
+
+    from cuecard.ui.desktop.devices import DeviceList
+    from cuecard.ui.desktop.first_run import FirstRunDialog
+
+    win = OverlayWindow(Config(), system_keys=False)
+    qtbot.addWidget(win)
+    win.show()
+
+    # Settings › Privacy: the hint sits right under the names box, not a box-height below.
+    dialog = win.settings_dialog("Privacy")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for _ in range(10):  # the page's layout settles over a few passes
+        QApplication.processEvents()
+    terms = dialog.fields[("privacy", "redact_terms")].widget
+    box = terms.parentWidget()
+    assert box is not None
+    hint = next(w for w in box.findChildren(QLabel) if w.objectName() == "hint")
+    below = hint.mapTo(dialog, hint.rect().topLeft()).y()
+    bottom = terms.mapTo(dialog, terms.rect().bottomLeft()).y()
+    assert 0 <= below - bottom <= 8, (below, bottom)
+    assert hint.height() <= hint.heightForWidth(hint.width()) + 4  # its text at its top
+    dialog.reject()
+
+    # F1: the list starts at the top of the panel.
+    win.show_help()
+    QApplication.processEvents()
+    label = win.help_overlay.label
+    assert label.y() <= 16 and label.height() <= label.heightForWidth(label.width()) + 4
+    win.show_help()
+
+    # The wizard's radio buttons, in the dark theme, stand out from the page (3:1 at least,
+    # the contrast WCAG asks of a control's outline).
+    wizard = FirstRunDialog(Config(), win, devices=DeviceList(problem="none here"),
+                            tripwire=False)  # fmt: skip
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    wizard.next()
+    QApplication.processEvents()
+    button: QRadioButton = wizard.answers.keyed  # not checked: the faintest state
+    option = QStyleOptionButton()
+    button.initStyleOption(option)
+    ring = button.style().subElementRect(QStyle.SubElement.SE_RadioButtonIndicator, option, button)
+    image = button.grab().toImage()
+    page = QColor(win.theme.window)
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        r, g, b = channel(c.redF()), channel(c.greenF()), channel(c.blueF())
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    def contrast(a: QColor, b: QColor) -> float:
+        hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    dpr = image.devicePixelRatio()
+    best = max(
+        contrast(image.pixelColor(round(x * dpr), round(y * dpr)), page)
+        for x in range(ring.left(), ring.right() + 1)
+        for y in range(ring.top(), ring.bottom() + 1)
+    )
+    assert best >= 3.0, best
+    wizard.reject()
+    win.close()

@@ -163,6 +163,10 @@ def test_a_warning_shrinks_to_one_line_beside_an_answer_and_clears_when_its_caus
     assert window.notice.isVisible() and not window.notice.wordWrap()
     assert window.notice.height() <= 2.2 * window.notice.fontMetrics().height()
     assert window.notice.toolTip() == plain(warning.message)  # in the app's words
+    shown = window.notice.shown
+    assert shown.endswith("…") and len(shown) > 30  # elided with a mark, never clipped
+    metrics = window.notice.fontMetrics()
+    assert metrics.horizontalAdvance(shown) <= window.notice.contentsRect().width()
     _no_scrolling(window, "answer beside a one-line warning")
 
     # The interviewer is heard (a Level above the watcher's threshold, as the speech
@@ -195,7 +199,8 @@ def test_a_warning_shrinks_to_one_line_beside_an_answer_and_clears_when_its_caus
 
 
 def elided(win: OverlayWindow) -> list[str]:
-    """Every visible label or button whose text does not fit the room it was given."""
+    """Every visible label or button whose text does not fit the room it was given, or
+    whose font has no glyph for one of its characters."""
     out = []
     for widget in win.findChildren(QWidget):
         if not widget.isVisibleTo(win) or widget is win.notice:
@@ -207,6 +212,11 @@ def elided(win: OverlayWindow) -> list[str]:
                 short = widget.sizeHint().width() > widget.width()
         elif isinstance(widget, QAbstractButton) and widget.text():
             short = widget.sizeHint().width() > widget.width()
+            metrics = widget.fontMetrics()
+            missing = [c for c in widget.text() if not c.isspace()
+                       and not metrics.inFontUcs4(ord(c))]  # fmt: skip
+            if missing:  # drawn as an empty box: as unreadable as an elided word
+                out.append(f"{type(widget).__name__} {widget.text()!r}: no glyph for {missing}")
         else:
             continue
         if short:

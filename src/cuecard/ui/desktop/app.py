@@ -62,6 +62,7 @@ from cuecard.ui.desktop.prefs import load_prefs, save_prefs
 from cuecard.ui.desktop.state import INFO_S, Listening, OverlayState
 from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
 from cuecard.ui.desktop.widgets import (
+    Banner,
     LevelMeter,
     PrivacyLight,
     QuestionCard,
@@ -222,7 +223,7 @@ class OverlayWindow(QMainWindow):
         for text, action, tip in (
             ("Answer now", "answer_now", "treat the interviewer's last turn as the question"),
             ("↻", "regenerate", "regenerate the answer"),
-            ("⧉", "copy_answer", "copy the answer"),
+            ("❐", "copy_answer", "copy the answer"),
             ("✕", "clear", "clear the answer"),
         ):
             controls.addWidget(self._button(text, action, tip))
@@ -261,12 +262,8 @@ class OverlayWindow(QMainWindow):
         self.splitter.splitterMoved.connect(self._split_moved)
         layout.addWidget(self.splitter, 1)
 
-        self.notice = named(QLabel(), "notice")
-        self.notice.setWordWrap(True)
-        # Never wider than the window, whatever its text: one line is elided, not widened.
-        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice = named(Banner(linked), "notice")
         self.notice.setVisible(False)
-        self.notice.setTextFormat(Qt.TextFormat.RichText)
         self.notice.linkActivated.connect(self.open_place)
         layout.insertWidget(1, self.notice)  # under the controls: seen at once
 
@@ -526,24 +523,9 @@ class OverlayWindow(QMainWindow):
         a scroll bar mid-call; on one line (the whole text in its tooltip) it still says
         what is wrong, and the answer keeps its room.
         """
-        message = plain(self.state.notice)
         card = self.state.card
         compact = card is not None and bool(card.answer or card.shown)
-        label = self.notice
-        label.setWordWrap(not compact)
-        if label.property("compact") != compact:
-            label.setProperty("compact", compact)
-            # A re-polish keeps a label's old padding; a changed style sheet recomputes it.
-            label.setStyleSheet("/* one line */" if compact else "/* in full */")
-        if compact:
-            room = max(40, label.contentsRect().width() - 8)
-            shown = label.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, room)
-            label.setToolTip(message if shown != message else "")
-        else:
-            shown = message
-            label.setToolTip("")
-        if label.text() != linked(shown):
-            label.setText(linked(shown))
+        self.notice.show_message(plain(self.state.notice), compact=compact)
 
     def poll_devices(self) -> None:
         """What is really open, from the capture threads: the status line never guesses."""
@@ -766,8 +748,6 @@ class OverlayWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self.state.notice:
-            self.fit_notice()
         if self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.root.rect().adjusted(16, 16, -16, -16))
 

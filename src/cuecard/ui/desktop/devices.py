@@ -13,7 +13,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QWidget
 
 from cuecard.ui.desktop.plain import plain
@@ -136,11 +137,20 @@ class DevicePicker(QWidget):
 
     @staticmethod
     def _verdict_label() -> QLabel:
-        label = QLabel()
+        """Shown from the start ("not tested yet") with room for two lines, so a verdict
+        arriving never pushes the Test button down under the pointer."""
+        label = QLabel("· not tested yet")
         label.setObjectName("verdict")
+        label.setProperty("tone", "none")
         label.setWordWrap(True)
-        label.setVisible(False)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         return label
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Two lines of room per verdict, in the font the style sheet really gave it."""
+        super().showEvent(event)
+        for label in (self.mic_verdict, self.call_verdict):
+            label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 2)
 
     def _fill(self, combo: QComboBox, kind: Kind, wanted: str | None) -> None:
         default = self.found.default(kind)

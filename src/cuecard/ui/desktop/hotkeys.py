@@ -123,9 +123,11 @@ class HelpOverlay(QWidget):
         self.label = QLabel(help_html(default_bindings(), ""))
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.label)
+        layout.addStretch(1)  # the list starts at the top, not after a blank band
         self.hide()
 
     def toggle(self) -> None:

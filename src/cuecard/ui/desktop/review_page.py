@@ -74,6 +74,7 @@ class ReviewWindow(QDialog):
         layout.addWidget(self.message)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.sessions = named(QListWidget(), "reviewSessions")
+        self.sessions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sessions.currentItemChanged.connect(lambda item, _old: self.show_session(item))
         self.view = named(QTextBrowser(), "reviewView")
         split.addWidget(self.sessions)
@@ -99,16 +100,25 @@ class ReviewWindow(QDialog):
         self.reviews = {r.id: r for r in reviews}
         self.points = points
         for review in reviews:
+            count = len(review.answers)
             label = (
-                f"{review.started[:16].replace('T', ' ')}  ·  {review.mode}  ·  "
-                f"{len(review.answers)}"
+                f"{review.started[:16].replace('T', ' ')} · {review.mode} · "
+                f"{count} answer{'' if count == 1 else 's'}"
             )
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, review.id)
             self.sessions.addItem(item)
         self.export_button.setEnabled(bool(reviews))
+        self._fit_sessions()
         if reviews:
             self.sessions.setCurrentRow(0)
+
+    def _fit_sessions(self) -> None:
+        """The session list as wide as its longest entry (it was cut off mid-date)."""
+        listing = self.sessions
+        needed = (listing.sizeHintForColumn(0) + 2 * listing.frameWidth()
+                  + listing.verticalScrollBar().sizeHint().width() + 8)  # fmt: skip
+        listing.setMinimumWidth(min(max(needed, 160), 480))
 
     def load(self) -> None:
         """Read every kept session (decrypted in memory) and list them, newest first."""

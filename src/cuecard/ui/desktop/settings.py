@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -527,6 +528,9 @@ class SettingsDialog(QDialog):
         self._check(form, "Hide names before sending", ("privacy", "redact"), p.redact)
         terms = QPlainTextEdit("\n".join(p.redact_terms))
         terms.setFixedHeight(90)
+        # Fixed, not the editor's default Expanding: the row took the page's spare height and
+        # left a gap as tall as the box between the box and its hint.
+        terms.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         terms.textChanged.connect(self.validate)
 
         def read_terms() -> list[str]:

@@ -103,6 +103,15 @@ def stylesheet(theme: Theme, font_px: int) -> str:
         min-height: 24px; }}
     QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
     QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
+    QRadioButton::indicator, QCheckBox::indicator {{ width: 12px; height: 12px;
+        border: 2px solid {theme.muted}; background: {theme.window}; }}
+    QRadioButton::indicator {{ border-radius: 8px; }}
+    QCheckBox::indicator {{ border-radius: 3px; }}
+    QRadioButton::indicator:hover, QCheckBox::indicator:hover {{ border-color: {theme.accent}; }}
+    QRadioButton::indicator:checked {{ border-color: {theme.accent}; background: qradialgradient(
+        cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5, stop:0 {theme.accent}, stop:0.55 {theme.accent},
+        stop:0.65 {theme.window}, stop:1 {theme.window}); }}
+    QCheckBox::indicator:checked {{ border-color: {theme.accent}; background: {theme.accent}; }}
     #fieldError {{ color: {theme.bad}; font-size: {small}px; }}
     #verdict[tone="ok"] {{ color: {theme.ok}; font-weight: 600; }}
     #verdict[tone="warn"] {{ color: {theme.warn}; font-weight: 600; }}

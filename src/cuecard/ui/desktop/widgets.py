@@ -8,9 +8,10 @@ one paint.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -80,6 +81,55 @@ class QuestionCard(QFrame):
             early = " · early" if q.speculative else ""
             self.kind.setText(f"{kind} · {q.confidence:.0%}{early}")
         self.text.setText(q.text)
+
+
+class Banner(QLabel):
+    """A message under the controls: wrapped in full, or one line elided to fit (``compact``),
+    the whole text in its tooltip. It elides itself whenever its width changes, with the
+    font it really has, so a line is never clipped mid-word at the border."""
+
+    def __init__(self, rich: Callable[[str], str] = html.escape) -> None:
+        super().__init__()
+        self.rich = rich
+        self.message = ""
+        self.shown = ""
+        """The text on screen (``message``, elided when compact)."""
+        self.compact = False
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+        # Never wider than the window, whatever its text: one line is elided, not widened.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def show_message(self, message: str, *, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.setWordWrap(not compact)
+            self.setProperty("compact", compact)
+            # A re-polish keeps a label's old padding; a changed style sheet recomputes it.
+            self.setStyleSheet("/* one line */" if compact else "/* in full */")
+        self.message = message
+        self._fit()
+
+    def _fit(self) -> None:
+        shown = self.message
+        if self.compact:
+            room = max(40, self.contentsRect().width() - 2)
+            shown = self.fontMetrics().elidedText(shown, Qt.TextElideMode.ElideRight, room)
+        self.shown = shown
+        self.setToolTip(self.message if shown != self.message else "")
+        text = self.rich(shown)
+        if self.text() != text:
+            self.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.compact:
+            self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.compact:
+            self._fit()
 
 
 class TalkingPoints(QFrame):
