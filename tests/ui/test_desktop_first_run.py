@@ -55,10 +55,13 @@ def test_devices_are_lists_with_a_verdict_for_each_the_default_included(
     # The defaults are tested as they are: the mic hears the speaker, the idle speakers nothing.
     talk = sound.play("micfeed", testdata / "jfk.flac")
     playing(sound)
+    where = picker.test_button.mapTo(wizard, picker.test_button.rect().topLeft())
     qtbot.mouseClick(picker.test_button, LEFT)
     qtbot.waitUntil(picker.test_button.isEnabled, timeout=15_000)
     talk.terminate()
     talk.wait(10)
+    # The verdicts had their room already: the button did not move under the pointer.
+    assert picker.test_button.mapTo(wizard, picker.test_button.rect().topLeft()) == where
     assert picker.verdicts()["input"] == "✔ We hear you"
     assert picker.verdicts()["loopback"].startswith("✕ Nothing")
 

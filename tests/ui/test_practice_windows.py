@@ -65,6 +65,22 @@ def test_practice_window_runs_a_mock_interview_and_review_reads_it_back(
     review.close()
 
 
+def test_the_review_list_shows_each_session_in_full(qtbot: QtBot) -> None:
+    from practice.samples import sample_review
+
+    review = ReviewWindow(load=False)
+    qtbot.addWidget(review)
+    sample, points = sample_review()
+    review.show_reviews([sample], points)
+    review.show()
+    QApplication.processEvents()
+    listing = review.sessions
+    text = listing.item(0).text()
+    assert text.endswith(f"{len(sample.answers)} answers"), text
+    assert listing.sizeHintForColumn(0) <= listing.viewport().width(), text
+    review.close()
+
+
 def test_review_window_says_what_to_do_when_nothing_was_kept(qtbot: QtBot) -> None:
     review = ReviewWindow()
     qtbot.addWidget(review)
