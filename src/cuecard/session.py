@@ -384,14 +384,18 @@ class Session:
         if callable(stop):
             stop()
 
-    def set_paused(self, paused: bool) -> None:
-        """Paused: nothing is heard. A live session closes its devices (a paused user
-        expects nothing to listen); a recording keeps playing and its audio is dropped.
-        Thread-safe: the live source only flips flags its capture threads read."""
+    def set_paused(self, paused: bool, *, close_devices: bool = False) -> None:
+        """Paused: audio is still read from the source but dropped, so nothing is heard.
+
+        ``close_devices``: a live session also closes its capture streams until resumed
+        (the user's Pause: a paused user expects nothing to listen, not a stream whose
+        audio is dropped). Practice's short pauses while a question is read keep them
+        open. Thread-safe: the live source only flips flags its capture threads read.
+        """
         self._paused = paused
         live = self.live_source
         if live is not None:
-            live.set_paused(paused)
+            live.set_paused(paused and close_devices)
 
     @property
     def paused(self) -> bool:

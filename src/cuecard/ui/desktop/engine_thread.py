@@ -164,7 +164,7 @@ class EngineBridge(QObject):
         self._paused = paused
         session = self._session
         if session is not None:
-            session.set_paused(paused)  # a plain flag the session's source loop reads
+            session.set_paused(paused, close_devices=True)  # flags the capture threads read
         if self._ready:  # still loading: "loading" stays until the model is there
             self.listening("paused" if paused else "listening")
 
@@ -251,7 +251,7 @@ class EngineBridge(QObject):
                 cfg, spec.source(), answers=spec.answers, tripwire=spec.tripwire,
                 sinks=[self._sink], keep=spec.keep,
             )  # fmt: skip
-        session.set_paused(self._paused)
+        session.set_paused(self._paused, close_devices=True)
         self._session = session
         await session.run()  # "listening" is posted when the model has loaded (``_sink``)
 
