@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -342,10 +343,11 @@ def test_an_error_names_the_place_that_fixes_it_and_opens_it(qtbot: QtBot) -> No
 
 
 def test_a_typed_question_opens_no_device_and_pause_closes_both_streams(
-    qtbot: QtBot, sound: PulseServer
+    qtbot: QtBot, sound: PulseServer, testdata: Path
 ) -> None:
     """Checked through the real PulseAudio server's recording streams (source outputs)."""
-    cfg = Config.model_validate({"audio": {"mic": "virtmic", "loopback": "call.monitor"}})
+    cfg = Config.model_validate({"audio": {"mic": "virtmic", "loopback": "call.monitor",
+                                           "silence_warning_s": 2.0}})  # fmt: skip
     win = OverlayWindow(cfg, default_spec=SessionSpec(kind="live", tripwire=False))
     qtbot.addWidget(win)
     show_active(win, qtbot)
@@ -382,6 +384,21 @@ def test_a_typed_question_opens_no_device_and_pause_closes_both_streams(
     assert "Virtual Mic" in panel.devices_label.text()
     assert "Call Audio" in panel.devices_label.text()
     panel.close()
+
+    # Nothing plays yet: the silence watcher warns. When the call and the voice start,
+    # the banner is gone within 2 s of the audio arriving.
+    qtbot.waitUntil(lambda: "No audio from" in win.state.notice, timeout=15_000)
+    win.refresh_now()
+    assert win.notice.isVisible()
+    players = [sound.play("micfeed", testdata / "jfk.flac"),
+               sound.play("call", testdata / "beckett.wav")]  # fmt: skip
+    sound.wait_until(lambda: sound.playing() >= 2, 15, "both clips to play")
+    t0 = time.monotonic()
+    qtbot.waitUntil(lambda: not win.notice.isVisible(), timeout=5_000)
+    assert time.monotonic() - t0 < 2.0
+    for proc in players:
+        proc.terminate()
+        proc.wait(10)
 
     # Pause closes both streams at once; Resume reopens them within a second.
     for paused, streams, words in ((True, 0, "no device open"), (False, 2, "mic + call open")):
