@@ -200,6 +200,22 @@ def ensure_venv(want: str) -> None:
         # is already the complete, resolved set; pip only fetches and checks it.
         pip(["--require-hashes", "--no-deps", *wheel_policy(), "-r", str(lock)])
     pip(["--no-deps", "--no-build-isolation", "-e", "."])
+    # --no-deps trusts the lock to be complete; `pip check` (under a second,
+    # offline) proves it for this platform, so a missing dependency is one line
+    # now instead of an ImportError at the first question.
+    checked = subprocess.run(
+        [str(venv_bin("python")), "-m", "pip", "check", "--disable-pip-version-check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if checked.returncode != 0:
+        first = (checked.stdout.strip() or checked.stderr.strip()).splitlines()[:1]
+        raise Fail(
+            f"the locked packages do not fit together here ({''.join(first)}): "
+            "the lock is incomplete for this platform; report it with this line"
+        )
     for level in ("runtime", "dev") if want == "dev" else ("runtime",):
         (VENV / f".stamp-{level}").write_text(venv_stamp(level) + "\n")
 
