@@ -50,9 +50,10 @@ from cuecard.privacy.ledger import Ledger, process_ledger
 if TYPE_CHECKING:
     from cuecard.config import Config
 
-PURPOSES: Final = ("answer", "doctor", "coach", "model-download")
+PURPOSES: Final = ("answer", "doctor", "coach", "model-download", "key-check")
 """What a connection is for: a live answer, `cuecard doctor`'s check, practice's optional
-coach's critique (the same configured providers as answers), a model download."""
+coach's critique (the same configured providers as answers), a model download, the model
+list asked for when a key is saved (``assist.keycheck``)."""
 UNATTRIBUTED: Final = "unattributed"
 """Purpose recorded by the socket layer: it cannot know which feature opened a socket."""
 
