@@ -238,14 +238,14 @@ PROGRAMS = {
 }
 
 
-def qt_system() -> ModuleType:
+def syslibs() -> ModuleType:
     """The app's own table of Qt's X11 libraries and how each distribution installs them
-    (src/cuecard/ui/desktop/qt_system.py, stdlib only), loaded by path: one table, and
+    (src/cuecard/syslibs.py, stdlib only), loaded by path: one table, and
     `cuecard app`'s check and this installer cannot disagree."""
     import importlib.util
 
-    path = ROOT / "src" / "cuecard" / "ui" / "desktop" / "qt_system.py"
-    spec = importlib.util.spec_from_file_location("cuecard_qt_system", path)
+    path = ROOT / "src" / "cuecard" / "syslibs.py"
+    spec = importlib.util.spec_from_file_location("cuecard_syslibs", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -254,13 +254,13 @@ def qt_system() -> ModuleType:
 
 def missing_system_packages() -> list[str]:
     missing = [pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None]
-    qt = qt_system()
+    qt = syslibs()
     return missing + qt.packages(qt.missing_libraries(), "debian")
 
 
 def install_system_packages(packages: list[str], family: str | None, purpose: str) -> None:
     """Install with the distribution's package manager, as root or through sudo."""
-    qt = qt_system()
+    qt = syslibs()
     if family not in qt.INSTALLERS or shutil.which(qt.PACKAGE_MANAGER[family]) is None:
         raise Fail(
             f"{purpose} needs: {' '.join(packages)} — install them with your package manager"
@@ -289,7 +289,7 @@ def install_system_packages(packages: list[str], family: str | None, purpose: st
 
 def ensure_app_packages() -> None:
     """What Qt's xcb plugin needs, for `./run app` (Linux, unless Qt is told otherwise)."""
-    qt = qt_system()
+    qt = syslibs()
     if not qt.uses_xcb():
         return
     missing = qt.missing_libraries()

@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from cuecard.ui.desktop import qt_system
+from cuecard import syslibs
 
 from ..install.conftest import REPO, load
 from .conftest import assert_one_line_error, cuecard
@@ -61,9 +61,9 @@ def test_missing_qt_libraries_are_one_line_naming_the_distributions_packages(
     installs = line.split(command, 1)[1].split("(")[0].split()
     assert set(wanted) <= set(installs)
     assert len(installs) == len(set(installs)), "each package once"
-    family = qt_system.os_family({"CUECARD_OS_RELEASE": env["CUECARD_OS_RELEASE"]})
+    family = syslibs.os_family({"CUECARD_OS_RELEASE": env["CUECARD_OS_RELEASE"]})
     assert family is not None
-    present = {qt_system.QT_XCB_LIBRARIES[lib][family] for lib in HAVE}
+    present = {syslibs.QT_XCB_LIBRARIES[lib][family] for lib in HAVE}
     assert not present & set(installs), "asks only for what is missing"
     assert "cuecard demo" in line
 
@@ -88,17 +88,17 @@ def test_an_unknown_distribution_gets_the_library_names(
 )
 def test_only_the_xcb_platform_is_checked(env: dict[str, str], checked: bool) -> None:
     empty = {"CUECARD_LIBDIRS": "/nonexistent", **env}
-    assert (qt_system.preflight_problem(empty) is not None) is checked
+    assert (syslibs.preflight_problem(empty) is not None) is checked
 
 
 def test_this_machine_passes_the_check_it_ships() -> None:
     """The suite's own desktop tests run here, so the real check must find every library."""
-    assert qt_system.missing_libraries({}) == []
+    assert syslibs.missing_libraries({}) == []
 
 
 def test_every_library_names_a_package_for_every_distribution() -> None:
-    for lib, names in qt_system.QT_XCB_LIBRARIES.items():
-        assert set(names) == set(qt_system.SHOWN) == set(qt_system.INSTALLERS), lib
+    for lib, names in syslibs.QT_XCB_LIBRARIES.items():
+        assert set(names) == set(syslibs.SHOWN) == set(syslibs.INSTALLERS), lib
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_run_py_installs_from_the_same_table(
 ) -> None:
     """One table: ./run app and ./run test read the app's own, by path, not a copy."""
     assert "libxcb-cursor" not in (REPO / "run.py").read_text()
-    assert bootstrap.qt_system().QT_XCB_LIBRARIES == qt_system.QT_XCB_LIBRARIES
+    assert bootstrap.syslibs().QT_XCB_LIBRARIES == syslibs.QT_XCB_LIBRARIES
     monkeypatch.setenv("CUECARD_LIBDIRS", half_a_desktop["CUECARD_LIBDIRS"])
     missing = bootstrap.missing_system_packages()
     assert "libxcb-cursor0" in missing and "libegl1" not in missing

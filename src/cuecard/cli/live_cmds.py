@@ -25,7 +25,7 @@ def open_app(*, demo: bool = False, fast: bool = False) -> None:
     ):
         fail("no display to open the window on (DISPLAY is not set): use `cuecard demo` "
              "or `cuecard listen` in the terminal")  # fmt: skip
-    from cuecard.ui.desktop.qt_system import preflight_problem
+    from cuecard.syslibs import preflight_problem
 
     problem = preflight_problem()  # before Qt loads: Qt itself would abort with exit 134
     if problem:

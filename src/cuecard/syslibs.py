@@ -1,18 +1,29 @@
-"""What Qt's X11 (xcb) platform plugin needs from the system, per distribution.
+"""Native libraries from the system: where they are, without starting a program to ask.
 
-Qt's wheels bring Qt itself but not the X11 helper libraries its xcb plugin
-opens; without them Qt aborts (exit 134) with "Could not load the Qt platform
-plugin" and advice to reinstall, which does not help. ``cuecard app`` asks
-this module first and says in one line which packages to install; ``./run
-app`` (run.py) and ``./run test`` read the same table to install them. So
-this file is stdlib only, imports nothing from cuecard, and run.py loads it by
-path: one table, two readers.
+Two needs, one stdlib-only module:
+
+- What Qt's X11 (xcb) platform plugin needs. Qt's wheels bring Qt itself but
+  not the X11 helper libraries its xcb plugin opens; without them Qt aborts
+  (exit 134) with "Could not load the Qt platform plugin" and advice to
+  reinstall, which does not help. ``cuecard app`` asks this module first and
+  says in one line which packages to install; ``./run app`` and ``./run test``
+  (run.py) read the same table to install them. run.py loads this file by
+  path, so it imports nothing from cuecard: one table, two readers.
+- Finding a shared library by name. ``ctypes.util.find_library`` on Linux
+  starts ``ldconfig -p``, then ``gcc`` and ``ld``, to answer; cffi calls it for
+  ``ffi.dlopen("pulse")`` (soundcard's PulseAudio backend), and the privacy
+  report then listed "gcc, ld, ldconfig" after an ordinary session.
+  ``find_library`` here reads the same folders the dynamic loader searches
+  (LD_LIBRARY_PATH, /etc/ld.so.conf, the distribution's defaults) instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 # soname → the package that ships it: Debian/Ubuntu, Fedora, Arch.
@@ -156,6 +167,41 @@ def library_dirs(env: Mapping[str, str] | None = None) -> list[str]:
     return list(dict.fromkeys(dirs))
 
 
+def find_library(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """``ctypes.util.find_library`` for Linux, answered from the library folders.
+
+    Returns the file name (``libpulse.so.0``) as ctypes does, the shortest
+    versioned name first (the soname, not the full version), or None.
+    """
+    pattern = re.compile(rf"lib{re.escape(name)}\.so(\.[0-9]+)*")
+    for folder in library_dirs(env):
+        try:
+            names = [n for n in os.listdir(folder) if pattern.fullmatch(n)]
+        except OSError:
+            continue
+        versioned = [n for n in names if n != f"lib{name}.so"]
+        if versioned or names:
+            return min(versioned or names, key=lambda n: (len(n), n))
+    return None
+
+
+@contextlib.contextmanager
+def no_spawn_lookup() -> Iterator[None]:
+    """While a library loads its native parts: ``ctypes.util.find_library`` reads folders
+    instead of starting ``ldconfig``, ``gcc`` and ``ld`` (Linux; elsewhere it starts nothing)."""
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    import ctypes.util
+
+    original = ctypes.util.find_library
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
 def missing_libraries(env: Mapping[str, str] | None = None) -> list[str]:
     dirs = library_dirs(env)
     return [lib for lib in QT_XCB_LIBRARIES if not any(Path(d, lib).exists() for d in dirs)]
@@ -168,8 +214,6 @@ def packages(libraries: list[str], family: str) -> list[str]:
 
 def uses_xcb(env: Mapping[str, str] | None = None) -> bool:
     """Whether Qt will load its xcb plugin: Linux, and no other platform chosen."""
-    import sys
-
     env = os.environ if env is None else env
     if not sys.platform.startswith("linux"):
         return False
