@@ -123,6 +123,6 @@ def test_plain_output_prints_a_question_found_on_the_final_line_right_after_it()
         view(Utterance(4, "you", "On my last team…", True, 24.0, 29.0, 29.1, "On my last team…"))
         view(SessionEnded(30.0, 30.5))
     lines = buffer.getvalue().splitlines()
-    heads = [next(i for i, ln in enumerate(lines) if s in ln)
-             for s in ("interviewer", "? behavioural", "- The migration story", "00:24 you")]  # fmt: skip
+    wanted = ("interviewer", "? behavioural", "- The migration story", "00:24 you")
+    heads = [next(i for i, ln in enumerate(lines) if s in ln) for s in wanted]
     assert heads == sorted(heads), lines
