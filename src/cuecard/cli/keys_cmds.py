@@ -48,7 +48,7 @@ def keys_set(
 
     Prompts without echo; reads stdin when piped. The check is one request for
     the provider's model list, recorded in the egress ledger; a key the provider
-    rejects is not stored (``--no-check`` stores it unchecked).
+    rejects is not stored (--no-check stores it unchecked).
     """
     from cuecard.privacy import secrets
 

@@ -29,6 +29,18 @@ def star_line(star: dict[str, bool]) -> Text:
     return text
 
 
+def star_words(star: dict[str, bool]) -> str:
+    """The same in words, for output without colour (a pipe, a log): which parts were
+    stated and which were missing; four letters alike on every row would say nothing."""
+    present = [part for part, _ in STAR_LETTERS if star.get(part)]
+    missing = [part for part, _ in STAR_LETTERS if not star.get(part)]
+    if not missing:
+        return "all four parts"
+    if not present:
+        return "no part stated"
+    return f"{', '.join(present)}; missing {', '.join(missing)}"
+
+
 def feedback_panel(fb: Feedback) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
