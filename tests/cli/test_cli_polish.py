@@ -138,3 +138,19 @@ def test_ctrl_c_in_listen_prints_the_summary_then_exits_130(fresh_pulse: PulseSe
     assert code == 130, err
     assert "listened" in err and "devices released" in err, err
     assert out.rstrip().splitlines()[-1].startswith('{"type": "session_end"')
+
+
+def test_ctrl_c_in_practice_prints_its_summary_then_exits_130(testdata: Path) -> None:
+    args = ["practice", "--sample", "--no-voice", "--answers", str(testdata / "jfk.flac")]
+    code, _out, err = interrupt_after(args, "question 1 of")
+    assert code == 130, err
+    assert re.search(r"^practice: ", err, re.M) and err.rstrip().endswith("stopped."), err
+
+
+def test_piped_practice_feedback_says_the_star_parts_in_words(testdata: Path) -> None:
+    proc = cuecard("practice", "--sample", "--no-voice", "--count", "1", "--fast",
+                   "--answers", str(testdata / "jfk.flac"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (star,) = [ln for ln in proc.stdout.splitlines() if "STAR" in ln]
+    assert not re.search(r"S\s+T\s+A\s+R", star), star
+    assert re.search(r"all four parts|missing|no part stated", star), star
