@@ -121,6 +121,7 @@ def interrupt_after(
     return proc.returncode, seen + out, err
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_demo_prints_the_summary_then_exits_130() -> None:
     code, _out, err = interrupt_after(["demo"], "interviewer")
     assert code == 130, err
@@ -140,6 +141,7 @@ def test_ctrl_c_in_listen_prints_the_summary_then_exits_130(fresh_pulse: PulseSe
     assert out.rstrip().splitlines()[-1].startswith('{"type": "session_end"')
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_practice_prints_its_summary_then_exits_130(testdata: Path) -> None:
     args = ["practice", "--sample", "--no-voice", "--answers", str(testdata / "jfk.flac")]
     code, _out, err = interrupt_after(args, "question 1 of")
@@ -147,6 +149,7 @@ def test_ctrl_c_in_practice_prints_its_summary_then_exits_130(testdata: Path) ->
     assert re.search(r"^practice: ", err, re.M) and err.rstrip().endswith("stopped."), err
 
 
+@pytest.mark.slow
 def test_piped_practice_feedback_says_the_star_parts_in_words(testdata: Path) -> None:
     proc = cuecard("practice", "--sample", "--no-voice", "--count", "1", "--fast",
                    "--answers", str(testdata / "jfk.flac"))  # fmt: skip

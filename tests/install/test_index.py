@@ -155,6 +155,7 @@ def test_bootstrap_installs_exactly_the_lock_whatever_the_index_serves(
     assert version_seen.stdout.strip() == version  # the venv is made by the Python under test
 
 
+@pytest.mark.slow
 def test_the_index_is_a_real_trap_for_a_resolving_install(
     index_and_project: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -177,6 +178,7 @@ def test_the_index_is_a_real_trap_for_a_resolving_install(
     assert re.search(r"beta\[fast\]>=1\.0", done.stderr), done.stderr[-1500:]
 
 
+@pytest.mark.slow
 def test_a_tampered_wheel_is_refused(index_and_project: tuple[Path, Path]) -> None:
     wheels, root = index_and_project
     gamma = wheels / "gamma-1.0-py3-none-any.whl"
@@ -189,6 +191,7 @@ def test_a_tampered_wheel_is_refused(index_and_project: tuple[Path, Path]) -> No
     assert not (root / ".venv" / ".stamp-runtime").exists()
 
 
+@pytest.mark.slow
 def test_a_lock_missing_a_dependency_is_one_line_not_an_import_error_later(
     index_and_project: tuple[Path, Path],
 ) -> None:
