@@ -263,12 +263,12 @@ def install_system_packages(packages: list[str], family: str | None, purpose: st
     qt = syslibs()
     if family not in qt.INSTALLERS or shutil.which(qt.PACKAGE_MANAGER[family]) is None:
         raise Fail(
-            f"{purpose} needs: {' '.join(packages)} — install them with your package manager"
+            f"missing for {purpose}: {' '.join(packages)} — install them with your package manager"
         )
     sudo: list[str] = []
     if os.geteuid() != 0:
         if shutil.which("sudo") is None:
-            raise Fail(f"{purpose} needs: {' '.join(packages)} — install them as root")
+            raise Fail(f"missing for {purpose}: {' '.join(packages)} — install them as root")
         sudo = ["sudo"]
     print(f"run: installing system packages for {purpose}: {' '.join(packages)}", file=sys.stderr)
     steps = qt.INSTALLERS[family]

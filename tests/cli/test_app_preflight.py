@@ -123,5 +123,5 @@ def test_run_app_without_the_package_manager_says_what_to_install(
     monkeypatch.setenv("PATH", "/nonexistent")
     for key, value in half_a_desktop.items():
         monkeypatch.setenv(key, value)
-    with pytest.raises(bootstrap.Fail, match=r"the desktop needs: .*libxcb-cursor0"):
+    with pytest.raises(bootstrap.Fail, match=r"missing for the desktop: .*libxcb-cursor0"):
         bootstrap.ensure_app_packages()
