@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -42,6 +43,7 @@ USAGE = """\
 usage: ./run COMMAND [args]        (Windows: .\\run.ps1 COMMAND [args])
 
   demo [options]        play the bundled mock interview (no key, no network)
+  app                   the desktop overlay (installs Qt's X11 libraries on Linux)
   test [pytest args]    the whole test suite (what CI runs)
 
 for developers:
@@ -200,6 +202,22 @@ def ensure_venv(want: str) -> None:
         # is already the complete, resolved set; pip only fetches and checks it.
         pip(["--require-hashes", "--no-deps", *wheel_policy(), "-r", str(lock)])
     pip(["--no-deps", "--no-build-isolation", "-e", "."])
+    # --no-deps trusts the lock to be complete; `pip check` (under a second,
+    # offline) proves it for this platform, so a missing dependency is one line
+    # now instead of an ImportError at the first question.
+    checked = subprocess.run(
+        [str(venv_bin("python")), "-m", "pip", "check", "--disable-pip-version-check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if checked.returncode != 0:
+        first = (checked.stdout.strip() or checked.stderr.strip()).splitlines()[:1]
+        raise Fail(
+            f"the locked packages do not fit together here ({''.join(first)}): "
+            "the lock is incomplete for this platform; report it with this line"
+        )
     for level in ("runtime", "dev") if want == "dev" else ("runtime",):
         (VENV / f".stamp-{level}").write_text(venv_stamp(level) + "\n")
 
@@ -219,31 +237,72 @@ PROGRAMS = {
     "parec": "pulseaudio-utils",  # live practice records what the question's voice played
     "openbox": "openbox",  # a real window manager, so the focus test sees what a desktop does
 }
-# Qt's xcb plugin needs each of these; a machine can have some and not others.
-LIBRARIES = {
-    "libEGL.so.1": "libegl1",
-    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
-    "libxcb-cursor.so.0": "libxcb-cursor0",
-    "libxcb-icccm.so.4": "libxcb-icccm4",
-    "libxcb-keysyms.so.1": "libxcb-keysyms1",
-    "libxcb-shape.so.0": "libxcb-shape0",
-    "libxcb-randr.so.0": "libxcb-randr0",
-    "libxcb-render-util.so.0": "libxcb-render-util0",
-    "libxcb-image.so.0": "libxcb-image0",
-    "libxcb-xinerama.so.0": "libxcb-xinerama0",
-    "libfontconfig.so.1": "libfontconfig1",
-    "libGL.so.1": "libgl1",
-    "libdbus-1.so.3": "libdbus-1-3",
-}
-LIBDIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib")
+
+
+def syslibs() -> ModuleType:
+    """The app's own table of Qt's X11 libraries and how each distribution installs them
+    (src/cuecard/syslibs.py, stdlib only), loaded by path: one table, and
+    `cuecard app`'s check and this installer cannot disagree."""
+    import importlib.util
+
+    path = ROOT / "src" / "cuecard" / "syslibs.py"
+    spec = importlib.util.spec_from_file_location("cuecard_syslibs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def missing_system_packages() -> list[str]:
     missing = [pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None]
-    for lib, pkg in LIBRARIES.items():
-        if not any(Path(d, lib).exists() for d in LIBDIRS):
-            missing.append(pkg)
-    return missing
+    qt = syslibs()
+    return missing + qt.packages(qt.missing_libraries(), "debian")
+
+
+def install_system_packages(packages: list[str], family: str | None, purpose: str) -> None:
+    """Install with the distribution's package manager, as root or through sudo."""
+    qt = syslibs()
+    if family not in qt.INSTALLERS or shutil.which(qt.PACKAGE_MANAGER[family]) is None:
+        raise Fail(
+            f"missing for {purpose}: {' '.join(packages)} — install them with your package manager"
+        )
+    sudo: list[str] = []
+    if os.geteuid() != 0:
+        if shutil.which("sudo") is None:
+            raise Fail(f"missing for {purpose}: {' '.join(packages)} — install them as root")
+        sudo = ["sudo"]
+    print(f"run: installing system packages for {purpose}: {' '.join(packages)}", file=sys.stderr)
+    steps = qt.INSTALLERS[family]
+    ok = all(
+        subprocess.run(
+            [*sudo, *step, *(packages if i == len(steps) - 1 else [])],
+            stdout=subprocess.DEVNULL,
+            check=False,
+        ).returncode
+        == 0
+        for i, step in enumerate(steps)
+    )
+    if not ok:
+        raise Fail(
+            f"could not install {' '.join(packages)}: install them with your package manager"
+        )
+
+
+def ensure_app_packages() -> None:
+    """What Qt's xcb plugin needs, for `./run app` (Linux, unless Qt is told otherwise)."""
+    qt = syslibs()
+    if not qt.uses_xcb():
+        return
+    missing = qt.missing_libraries()
+    if not missing:
+        return
+    family = qt.os_family()
+    if family is None:
+        raise Fail(
+            f"the desktop needs these libraries, missing here: {' '.join(missing)}; "
+            "install the packages that provide them"
+        )
+    install_system_packages(qt.packages(missing, family), family, "the desktop")
 
 
 def ensure_system_packages() -> None:
@@ -256,26 +315,8 @@ def ensure_system_packages() -> None:
         )
         return
     missing = missing_system_packages()
-    if not missing:
-        return
-    if shutil.which("apt-get") is None:
-        raise Fail(f"the tests need: {' '.join(missing)} — install them with your package manager")
-    sudo: list[str] = []
-    if os.geteuid() != 0:
-        if shutil.which("sudo") is None:
-            raise Fail(f"the tests need: {' '.join(missing)} — install them as root")
-        sudo = ["sudo"]
-    print(f"run: installing system packages for the tests: {' '.join(missing)}", file=sys.stderr)
-    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
-    ok = all(
-        subprocess.run(step, stdout=subprocess.DEVNULL, check=False).returncode == 0
-        for step in (
-            [*apt, "update", "-qq"],
-            [*apt, "install", "-y", "-qq", "--no-install-recommends", *missing],
-        )
-    )
-    if not ok:
-        raise Fail(f"could not install {' '.join(missing)}: install them with your package manager")
+    if missing:
+        install_system_packages(missing, "debian", "the tests")
 
 
 # -- locks ------------------------------------------------------------------------
@@ -497,6 +538,10 @@ def main(argv: list[str]) -> int:
         ensure_system_packages()
         ensure_venv("dev")
         return run([str(venv_bin("python")), "-m", "pytest", *args])
+    if command == "app":
+        ensure_app_packages()
+        ensure_venv("runtime")
+        return run([str(venv_bin("cuecard")), "app", *args])
     if command == "cuecard":
         ensure_venv("runtime")
         return run([str(venv_bin("cuecard")), *args])

@@ -24,7 +24,8 @@ API
                                        a request for a model not listed gets that API's real 404
         srv.models_status              HTTP status of the model-list endpoints (500: listing fails)
         srv.require_key                when set, any other presented key gets that API's real
-                                       answer: 401 (OpenAI, Anthropic), 400 API_KEY_INVALID (Gemini)
+                                       answer: 401 (OpenAI, Anthropic), 400 API_KEY_INVALID
+                                       (Gemini), on generation and model-list requests alike
         srv.requests                   every RecordedRequest, in arrival order
         srv.generations                only the streaming generation requests
         srv.connection_count           TCP connections accepted so far (connection reuse checks)
@@ -485,6 +486,8 @@ class _Exchange:
 
     async def _models(self) -> bool:
         rec, srv = self.rec, self.srv
+        if srv.require_key is not None and rec.api_key != srv.require_key:
+            return await self._error(401, bad_key=True)  # the real APIs check the key here too
         if srv.models_status != 200:
             return await self._error(srv.models_status)
         ids = srv.models.get(rec.api, [])

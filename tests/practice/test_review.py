@@ -84,6 +84,9 @@ def test_kept_practice_is_reviewed_with_progress_then_erased(
     text = run_cuecard(tmp_path, "review", env=env)
     assert text.returncode == 0, text.stderr
     assert "Progress over 2 practice sessions" in text.stdout
+    # Piped, the STAR column says which parts are there in words (letters need colour).
+    assert not re.search(r"S\s+T\s+A\s+R", text.stdout), text.stdout
+    assert re.search(r"all four parts|missing|no part stated", text.stdout), text.stdout
 
     page = tmp_path_factory.mktemp("export") / "review.html"  # the candidate's own file
     exported = run_cuecard(tmp_path, "review", "--html", str(page), env=env)

@@ -105,7 +105,11 @@ class PrivateKeychain:
                 err = self._keyring_proc.stderr.read().decode() if self._keyring_proc.stderr else ""
                 raise RuntimeError(f"gnome-keyring-daemon exited: {err.strip()}")
             res = subprocess.run(
-                [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30,
+                [sys.executable, "-c", probe],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
                 check=False,
             )
             if res.returncode == 0:

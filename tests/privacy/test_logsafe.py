@@ -206,7 +206,7 @@ def find_content_in_log_calls(source: str, filename: str = "<src>") -> list[str]
 
 def test_guard_catches_content_in_log_calls() -> None:
     """The guard itself must be able to fail (positive control)."""
-    bad = '''
+    bad = """
 import logging
 log = logging.getLogger(__name__)
 def f(question, prompt, api_key, utterance, self):
@@ -217,10 +217,10 @@ def f(question, prompt, api_key, utterance, self):
     self._log.info("{}".format(self.prompt))
     logging.log(logging.INFO, "x %s", message)
     log.info("said %s", utterance.text.strip())
-'''
+"""
     problems = find_content_in_log_calls(bad)
     assert len(problems) == 7, problems
-    good = '''
+    good = """
 import logging
 log = logging.getLogger(__name__)
 def f(question, prompt, n, started):
@@ -229,7 +229,7 @@ def f(question, prompt, n, started):
     log.warning("provider %s failed: %s", provider.name, type(err).__name__)
     log.exception("session crashed")
     log.info("%s: deadline passed (text started: %s)", name, got_text)
-'''
+"""
     assert find_content_in_log_calls(good) == []
 
 

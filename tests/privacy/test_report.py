@@ -328,9 +328,7 @@ def test_ledger_file_is_private_and_listed_by_data_where(cuecard_home: Path) -> 
 
 
 def test_report_shows_every_spelling_a_person_term_is_matched_in(cuecard_home: Path) -> None:
-    write_config(
-        cuecard_home, '[privacy]\nredact = true\nredact_terms = ["person:Alex Rivera"]\n'
-    )
+    write_config(cuecard_home, '[privacy]\nredact = true\nredact_terms = ["person:Alex Rivera"]\n')
     proc = cuecard("privacy", "report", "--json")
     assert proc.returncode == 0, proc.stderr
     redaction = json.loads(proc.stdout)["redaction"]

@@ -48,7 +48,7 @@ def test_keys_set_via_cli_is_read_back_from_the_real_keychain(
     subprocess_env: dict[str, str], cuecard_home: Path
 ) -> None:
     key = fake_key()
-    res = cuecard("keys", "set", "openai", env=subprocess_env, stdin=key + "\n")
+    res = cuecard("keys", "set", "openai", "--no-check", env=subprocess_env, stdin=key + "\n")
     assert res.returncode == 0, res.stderr
     assert "SecretService" in res.stdout
     assert key not in res.stdout + res.stderr
@@ -107,10 +107,10 @@ def test_bad_input_gets_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cli_set_reads_stdin_and_rejects_an_empty_key() -> None:
     key = fake_key()
-    result = runner.invoke(app, ["keys", "set", "google"], input=key + "\n")
+    result = runner.invoke(app, ["keys", "set", "google", "--no-check"], input=key + "\n")
     assert result.exit_code == 0, result.output
     assert keyring.get_password("cuecard", "google") == key
-    empty = runner.invoke(app, ["keys", "set", "google"], input="\n")
+    empty = runner.invoke(app, ["keys", "set", "google", "--no-check"], input="\n")
     assert empty.exit_code == 1
     assert "no key given" in empty.output
     assert keyring.get_password("cuecard", "google") == key  # unchanged

@@ -7,15 +7,18 @@ with paplay, as a person speaking and a call playing would.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from cuecard import config as config_mod
+from cuecard import paths
 from cuecard.ui.desktop.config_file import config_path
 from cuecard.ui.desktop.devices import DeviceList, no_sound_system
-from cuecard.ui.desktop.first_run import FirstRunDialog, needs_first_run
+from cuecard.ui.desktop.first_run import AnswersPage, FirstRunDialog, needs_first_run
+from fakes.provider_server import FakeProviderServer
 from live.pulse_server import PulseServer
 
 FAKE_KEY = "sk-test-" + "abcdefghijklmnop"  # built at run time: obviously not a real key
@@ -178,21 +181,35 @@ def test_finish_writes_only_the_choices_and_keeps_the_users_file(
     assert cfg.assist.local.model == "qwen2.5" and cfg.ui.theme == "light"
 
 
-def test_a_pasted_key_goes_to_the_keychain_and_then_setup_is_done(
+def key_page(qtbot: QtBot, base_url: str) -> tuple[FirstRunDialog, AnswersPage]:
+    """The key step, with OpenAI's base_url pointing at the fake provider server."""
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'[assist.openai]\nbase_url = "{base_url}"\n', encoding="utf-8")
+    wizard = wizard_at(qtbot, "answers", devices=DeviceList(problem="none here"))
+    page = wizard.answers
+    page.keyed.setChecked(True)
+    page.provider.setCurrentIndex(page.provider.findData("openai"))
+    return wizard, page
+
+
+def test_a_pasted_key_is_checked_goes_to_the_keychain_and_then_setup_is_done(
     qtbot: QtBot, keychain: object
 ) -> None:
     from cuecard.privacy import secrets
 
     assert needs_first_run({})
-    wizard = wizard_at(qtbot, "answers", devices=DeviceList(problem="none here"))
-    page = wizard.answers
-    page.keyed.setChecked(True)
-    page.provider.setCurrentIndex(page.provider.findData("openai"))
-    page.key.setText("has a space")
-    wizard.next()
-    assert wizard.currentPage() is page and "API key" in page.error.text()
-    page.key.setText(FAKE_KEY)
-    wizard.next()
+    with FakeProviderServer(require_key=FAKE_KEY) as srv:
+        wizard, page = key_page(qtbot, srv.openai_base_url)
+        page.key.setText("has a space")
+        wizard.next()
+        assert wizard.currentPage() is page and "API key" in page.error.text()
+        assert srv.requests == [], "a malformed key is refused before anything is sent"
+        page.key.setText(FAKE_KEY)
+        wizard.next()
+        assert [(r.method, r.path, r.api_key) for r in srv.requests] == [
+            ("GET", "/v1/models", FAKE_KEY)
+        ]
     assert wizard.currentPage() is wizard.profile
     assert page.key.text() == ""
     assert secrets.get_secret("openai") == FAKE_KEY
@@ -200,3 +217,37 @@ def test_a_pasted_key_goes_to_the_keychain_and_then_setup_is_done(
     assert config_mod.load().assist.provider == "openai"
     assert not needs_first_run({})  # someone with a key is not asked again
     assert not needs_first_run({"first_run_done": True})
+
+
+def test_a_key_the_provider_rejects_is_not_saved_and_the_page_says_so(
+    qtbot: QtBot, keychain: object
+) -> None:
+    from cuecard.privacy import secrets
+
+    with FakeProviderServer(require_key="the-right-key") as srv:
+        wizard, page = key_page(qtbot, srv.openai_base_url)
+        page.key.setText(FAKE_KEY)
+        wizard.next()
+    assert wizard.currentPage() is page
+    assert page.error.text().startswith("OpenAI rejected this key, so it was not saved.")
+    assert "platform.openai.com" in page.error.text() and FAKE_KEY not in page.error.text()
+    assert secrets.get_secret("openai") is None
+    assert wizard.isEnabled()
+
+
+def test_an_unreachable_provider_saves_the_key_and_says_it_was_not_checked(
+    qtbot: QtBot, keychain: object
+) -> None:
+    from cuecard.privacy import secrets
+
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    wizard, page = key_page(qtbot, f"http://127.0.0.1:{port}/v1")
+    page.key.setText(FAKE_KEY)
+    wizard.next()
+    assert wizard.currentPage() is page
+    assert page.error.text().startswith("Saved, but not checked:")
+    assert secrets.get_secret("openai") == FAKE_KEY
+    wizard.next()  # it was said once; the stored key lets the user on
+    assert wizard.currentPage() is wizard.profile

@@ -103,7 +103,26 @@ def test_plain_output_prints_a_question_once_as_it_finally_stood() -> None:
     text = buffer.getvalue()
     assert "What will you do?" not in text and "Nothing in your notes" not in text
     assert text.count("What will you do if production went down?") == 2  # card and line
-    order = [text.index(s) for s in ("? situational", "- Follow the runbook", "interviewer",
+    # The line that asked comes first, then the question and its notes, as in the conversation.
+    order = [text.index(s) for s in ("interviewer", "? situational", "- Follow the runbook",
                                      "provider timed out", "Why Northwind?", "- The data platform",
                                      "session over")]  # fmt: skip
     assert order == sorted(order)
+
+
+def test_plain_output_prints_a_question_found_on_the_final_line_right_after_it() -> None:
+    """A question detected only once its line was final has nothing left to settle: it is
+    printed at once, under its line, not held until the next question."""
+    buffer = io.StringIO()
+    view = TerminalView("t", console=Console(file=buffer, width=120, force_terminal=False))
+    asked = "Tell me about a time you had a conflict."
+    with view:
+        view(Utterance(3, "interviewer", asked, True, 20.0, 23.0, 23.1, asked))
+        view(Question(7, asked, "behavioural", 0.8, 3, 20.0, 23.0, 23.2))
+        view(SuggestionDone(7, "- The migration story", "offline", "notes", 23.3))
+        view(Utterance(4, "you", "On my last team…", True, 24.0, 29.0, 29.1, "On my last team…"))
+        view(SessionEnded(30.0, 30.5))
+    lines = buffer.getvalue().splitlines()
+    wanted = ("interviewer", "? behavioural", "- The migration story", "00:24 you")
+    heads = [next(i for i, ln in enumerate(lines) if s in ln) for s in wanted]
+    assert heads == sorted(heads), lines

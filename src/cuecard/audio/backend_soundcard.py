@@ -36,19 +36,24 @@ MAX_CHANNELS = 8
 def load_soundcard(what: str) -> ModuleType:
     """Import soundcard, turning 'cannot reach the sound system' into one line.
 
-    soundcard names its PulseAudio client after ``sys.argv``, and fails with
-    ``python -c`` when argv has no second element; a placeholder avoids that.
+    Its libraries are found by reading the library folders, not by starting
+    programs (``cuecard.syslibs``). soundcard names its PulseAudio client after
+    ``sys.argv``, and fails with ``python -c`` when argv has no second element; a
+    placeholder avoids that.
     """
     restore = None
     if sys.argv[:1] == ["-c"] and len(sys.argv) == 1:
         restore = sys.argv
         sys.argv = ["-c", "cuecard"]
+    from cuecard.syslibs import no_spawn_lookup
+
     try:
-        import soundcard
+        with no_spawn_lookup():  # cffi's dlopen("pulse") would start ldconfig, gcc and ld
+            import soundcard
     except Exception as err:
         raise AudioError(
-            f"cannot reach the sound system ({what}): "
-            f"{type(err).__name__} {err}".strip() + "; is it running?"
+            f"cannot reach the sound system ({what}): {type(err).__name__} {err}".strip()
+            + "; is it running?"
         ) from None
     finally:
         if restore is not None:

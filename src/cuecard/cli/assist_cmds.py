@@ -216,8 +216,11 @@ def register(app: typer.Typer) -> None:
             False
         ),
         as_json: Annotated[bool, typer.Option("--json", help="JSON events, one per line.")] = False,
-        show_prompt: Annotated[
-            bool, typer.Option("--show-prompt", help="Print exactly what is sent.")
+        show_prompts: Annotated[
+            bool, typer.Option("--show-prompts", help="Print exactly what is sent.")
+        ] = False,
+        show_prompt: Annotated[  # the old spelling, kept working; every command says -prompts
+            bool, typer.Option("--show-prompt", hidden=True)
         ] = False,
     ) -> None:
         """Answer one typed question: check your setup before an interview."""
@@ -227,7 +230,7 @@ def register(app: typer.Typer) -> None:
             fail("the question is empty", code=2)
         explicit = _key_from_stdin() if key_stdin else None
         code = asyncio.run(_ask(cfg, question, key=explicit, sample=sample, as_json=as_json,
-                                show_prompt=show_prompt))  # fmt: skip
+                                show_prompt=show_prompts or show_prompt))  # fmt: skip
         raise typer.Exit(code)
 
     @app.command()

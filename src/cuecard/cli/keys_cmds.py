@@ -30,11 +30,26 @@ def keys_set(
     provider: Annotated[ProviderChoice, typer.Argument(help="openai, anthropic or google")],
     use: Annotated[
         bool | None,
-        typer.Option("--use/--no-use", help="Answer with this provider from now on "
-                     "(assist.provider), or leave the setting as it is. Asked on a terminal."),
+        typer.Option(
+            "--use/--no-use",
+            help="Answer with this provider from now on "
+            "(assist.provider), or leave the setting as it is. Asked on a terminal.",
+        ),
     ] = None,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check",
+            help="Store without asking the provider (offline, or to keep a key it rejected).",
+        ),
+    ] = False,
 ) -> None:
-    """Store a key in the OS keychain. Prompts without echo; reads stdin when piped."""
+    """Check a key with the provider, then store it in the OS keychain.
+
+    Prompts without echo; reads stdin when piped. The check is one request for
+    the provider's model list, recorded in the egress ledger; a key the provider
+    rejects is not stored (--no-check stores it unchecked).
+    """
     from cuecard.privacy import secrets
 
     name = secrets.DISPLAY_NAMES[provider.value]
@@ -44,12 +59,39 @@ def keys_set(
     else:
         value = sys.stdin.readline() if sys.stdin is not None else ""
     try:
-        stored = secrets.set_key(provider.value, value)
+        key = secrets.clean_key(value)
+        secrets.get_secret(provider.value)  # no keychain: say so before asking the provider
+    except secrets.SecretsError as err:
+        fail(str(err))
+    verdict = "not checked (--no-check)" if no_check else _check(provider.value, key)
+    try:
+        stored = secrets.set_key(provider.value, key)
         backend = secrets.keychain_backend()
     except secrets.SecretsError as err:
         fail(str(err))
-    out(f"stored your {name} key ({stored.masked}) in the OS keychain ({backend})")
+    out(f"stored your {name} key ({stored.masked}) in the OS keychain ({backend}): {verdict}")
     _offer_switch(provider.value, name, use, interactive=interactive)
+
+
+def _check(provider: str, key: str) -> str:
+    """The provider's verdict on ``key`` as the end of the "stored" line; exits 1 (nothing
+    stored) when the provider rejects it."""
+    from cuecard import catalog
+    from cuecard import config as config_mod
+    from cuecard.assist.keycheck import check_key_blocking
+    from cuecard.privacy.egress import startup
+
+    try:
+        cfg = config_mod.load(create=False)
+    except config_mod.ConfigError as err:
+        return f"not checked: the settings cannot be read ({err})"
+    verdict = check_key_blocking(cfg, provider, key, startup(cfg))
+    if verdict.outcome == "rejected":
+        info = catalog.info(provider)
+        fail(f"{info.label} rejected this key, so it was not stored: copy a current one from "
+             f"{info.key_url} and run `cuecard keys set {provider}` again "
+             "(--no-check stores it anyway)")  # fmt: skip
+    return verdict.line
 
 
 def _offer_switch(provider: str, name: str, use: bool | None, *, interactive: bool) -> None:

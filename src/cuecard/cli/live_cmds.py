@@ -25,6 +25,11 @@ def open_app(*, demo: bool = False, fast: bool = False) -> None:
     ):
         fail("no display to open the window on (DISPLAY is not set): use `cuecard demo` "
              "or `cuecard listen` in the terminal")  # fmt: skip
+    from cuecard.syslibs import preflight_problem
+
+    problem = preflight_problem()  # before Qt loads: Qt itself would abort with exit 134
+    if problem:
+        fail(problem)
     try:
         config_mod.load()
     except config_mod.ConfigError as err:

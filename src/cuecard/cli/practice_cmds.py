@@ -108,8 +108,8 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
               pause_s: float, voice: bool, keep: bool, coach: bool, mic: str | None,
               seed: int | None, sample: bool, show_prompts: bool = False) -> None:  # fmt: skip
     from cuecard import config as config_mod
-    from cuecard.audio.errors import AudioError
-    from cuecard.cli.running import _prompt_printer, _run_with_signals
+    from cuecard.audio.errors import FORMATS, AudioError
+    from cuecard.cli.running import Interrupted, _prompt_printer, _run_with_signals
     from cuecard.events import PromptSent
     from cuecard.practice.interview import (
         PracticeOptions,
@@ -132,7 +132,7 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
     except config_mod.ConfigError as err:
         fail(str(err))
     if answers is not None and not answers.is_file():
-        fail(f"{answers}: no such recording; give a WAV, FLAC, MP3 or OGG file of your answers")
+        fail(f"{answers}: no such recording; give a recording of your answers ({FORMATS})")
     source = answers_source(answers, realtime=not fast) if answers else live_source(mic)
     problems: list[str] = []
     options = PracticeOptions(kind=kind, count=count, pause_s=pause_s, voice=voice,  # type: ignore[arg-type]
@@ -168,29 +168,34 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
     async def run() -> Any:
         if answers is None and sys.stdin is not None and sys.stdin.isatty():
             _key_reader(session, asyncio.get_running_loop())
-        return await _run_with_signals(session)
+        return await _run_with_signals(session, interrupted)
 
+    def practice_line() -> str:
+        done = stage.feedback
+        if not done:
+            return "practice: no answer was heard"
+        wpm = sum(f.wpm for f in done) / len(done)
+        fillers = sum(f.filler_total for f in done)
+        return (f"practice: {len(done)} of {len(stage.questions)} answered, about {wpm:.0f} "
+                f"words a minute, {fillers} filler{'s' if fillers != 1 else ''}")  # fmt: skip
+
+    interrupted = Interrupted()
     try:
         summary = asyncio.run(run())
     except (AudioError, ModelError, SessionError) as err:
         fail(str(err))
     except (KeyboardInterrupt, asyncio.CancelledError):
+        typer.echo(practice_line(), err=True)
         typer.echo("stopped.", err=True)
         raise typer.Exit(130) from None
-    done = stage.feedback
-    if done:
-        wpm = sum(f.wpm for f in done) / len(done)
-        fillers = sum(f.filler_total for f in done)
-        line = (f"practice: {len(done)} of {len(stage.questions)} answered, about {wpm:.0f} "
-                f"words a minute, {fillers} filler{'s' if fillers != 1 else ''}")  # fmt: skip
-    else:
-        line = "practice: no answer was heard"
+    line = practice_line()
     if summary.kept_session:
         line += f"; kept as {summary.kept_session} (`cuecard review {summary.kept_session}`)"
     typer.echo(line, err=True)
     if summary.vault_error:
         typer.echo(f"cuecard: this practice was not kept to the end: {summary.vault_error}",
                    err=True)  # fmt: skip
+    interrupted.exit_if_so()
 
 
 # -- review ------------------------------------------------------------------------------
@@ -262,7 +267,7 @@ def _print_review(review: Any, points: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cuecard.ui.practice_view import star_line
+    from cuecard.ui.practice_view import star_line, star_words
     from cuecard.ui.text import duration, review_summary
 
     c = Console(highlight=False)
@@ -275,9 +280,11 @@ def _print_review(review: Any, points: list[Any]) -> None:
     table = Table(show_lines=False)
     for column in ("#", "question", "length", "wpm", "fillers", "STAR", "next step"):
         table.add_column(column, overflow="fold")
+    coloured = c.is_terminal and not c.no_color
     for i, a in enumerate(review.answers, 1):
+        star = star_line(a.star) if coloured else star_words(a.star)
         table.add_row(str(i), a.question, duration(a.duration_s), f"{a.wpm:.0f}",
-                      str(a.filler_total), star_line(a.star), a.next_step)  # fmt: skip
+                      str(a.filler_total), star, a.next_step)  # fmt: skip
     c.print(table)
     if len(points) >= 2:
         c.print(f"[bold]Progress over {len(points)} practice sessions[/bold]")

@@ -65,7 +65,21 @@ def attach_view(
         yield
 
 
-async def _run_with_signals(session: Session) -> SessionSummary:
+class Interrupted:
+    """Whether Ctrl-C (or SIGTERM) ended a live session: it ends cleanly, prints its
+    summary, and the command still exits 130 as every terminal tool does."""
+
+    def __init__(self) -> None:
+        self.by_signal = False
+
+    def exit_if_so(self) -> None:
+        if self.by_signal:
+            raise typer.Exit(130)
+
+
+async def _run_with_signals(
+    session: Session, interrupted: Interrupted | None = None
+) -> SessionSummary:
     """Live: the first Ctrl-C (or SIGTERM) ends the session cleanly, a second one at once.
 
     A recording stops at the first Ctrl-C (asyncio cancels the session, which still
@@ -80,6 +94,8 @@ async def _run_with_signals(session: Session) -> SessionSummary:
     def interrupt() -> None:
         nonlocal presses
         presses += 1
+        if interrupted is not None:
+            interrupted.by_signal = True
         if presses == 1:
             session.stop()
         elif task is not None:
@@ -105,17 +121,22 @@ async def _run_with_signals(session: Session) -> SessionSummary:
 def run_in_terminal(
     session: Session, *, title: str, as_json: bool, show_prompts: bool
 ) -> SessionSummary:
-    """Run to the end; every expected failure is one line and exit 1, Ctrl-C twice is 130."""
+    """Run to the end; every expected failure is one line and exit 1. Ctrl-C prints the
+    summary of what was heard so far and exits 130 (a second Ctrl-C on a live session
+    stops at once)."""
     from cuecard.audio.errors import AudioError
     from cuecard.session import SessionError
     from cuecard.speech.model import ModelError
 
+    interrupted = Interrupted()
     try:
         with attach_view(session, title=title, as_json=as_json, show_prompts=show_prompts):
-            summary = asyncio.run(_run_with_signals(session))
+            summary = asyncio.run(_run_with_signals(session, interrupted))
     except (AudioError, ModelError, SessionError) as err:
         fail(str(err))
     except (KeyboardInterrupt, asyncio.CancelledError):
+        if session.summary.utterances or session.live:
+            typer.echo(session.summary.line(live=session.live), err=True)
         typer.echo("stopped.", err=True)
         raise typer.Exit(130) from None
     except Exception:  # a bug of ours: one line here, the traceback in the log only
@@ -127,4 +148,5 @@ def run_in_terminal(
     if summary.vault_error:
         typer.echo(f"cuecard: this session was not kept to the end: {summary.vault_error}",
                    err=True)  # fmt: skip
+    interrupted.exit_if_so()
     return summary

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cuecard.audio.errors import FORMATS
 from cuecard.cli.common import fail, out
 
 FastOpt = Annotated[bool, typer.Option("--fast", help="Run as fast as the CPU allows.")]
@@ -83,7 +84,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def replay(
-        file: Annotated[Path | None, typer.Argument(help="Recording: WAV, FLAC, MP3, OGG.")] = None,
+        file: Annotated[Path | None, typer.Argument(help=f"Recording: {FORMATS}.")] = None,
         interviewer: Annotated[
             Path | None, typer.Option(help="A recording of the interviewer alone.")
         ] = None,

@@ -50,9 +50,10 @@ from cuecard.privacy.ledger import Ledger, process_ledger
 if TYPE_CHECKING:
     from cuecard.config import Config
 
-PURPOSES: Final = ("answer", "doctor", "coach", "model-download")
+PURPOSES: Final = ("answer", "doctor", "coach", "model-download", "key-check")
 """What a connection is for: a live answer, `cuecard doctor`'s check, practice's optional
-coach's critique (the same configured providers as answers), a model download."""
+coach's critique (the same configured providers as answers), a model download, the model
+list asked for when a key is saved (``assist.keycheck``)."""
 UNATTRIBUTED: Final = "unattributed"
 """Purpose recorded by the socket layer: it cannot know which feature opened a socket."""
 
@@ -78,12 +79,19 @@ DEFAULT_SUBPROCESSES: Final[frozenset[str]] = frozenset(
 )
 """Programs cuecard's own dependencies may start, none of them networked.
 
-``ctypes.util.find_library`` (which cffi uses to find libpulse for the
-soundcard package) runs ``ldconfig -p`` and, failing that, a compiler or
-``objdump`` to locate a shared library. The keyring backends cuecard uses talk
+``ctypes.util.find_library`` runs ``ldconfig -p`` and, failing that, a
+compiler or ``objdump`` to locate a shared library. cuecard's own libraries
+(libpulse for soundcard, through cffi) are found by reading the library folders
+instead (``cuecard.syslibs``); these stay allowed, and named in the report with
+why, for a dependency that still looks one up this way. The keyring backends cuecard uses talk
 D-Bus (Linux), the Security framework (macOS) or the Credential Manager
 (Windows) in-process, so no helper program is needed for keys.
 """
+
+PROGRAM_REASONS: Final[dict[str, str]] = dict.fromkeys(DEFAULT_SUBPROCESSES, "library-lookup")
+"""Why an allowed program was started, as the ledger records it (the report says it in words).
+cuecard's own libraries are found without these (``cuecard.syslibs``); one that a dependency
+still starts this way is allowed and named."""
 
 _LOOPBACK_NAMES: Final = frozenset(
     {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -887,10 +895,11 @@ class Tripwire:
 
     def _check_process(self, event: str, args: tuple[Any, ...]) -> None:
         program = _program_name(event, args)
-        if program in self._policy.subprocesses or _is_sealed_worker(event, args):
-            self._ledger.record(
-                host=program, port=0, purpose="subprocess", outcome="allowed", layer="process"
-            )
+        sealed = _is_sealed_worker(event, args)
+        if program in self._policy.subprocesses or sealed:
+            why = "document-reader" if sealed else PROGRAM_REASONS.get(program, "")
+            self._ledger.record(host=program, port=0, purpose="subprocess", outcome="allowed",
+                                layer="process", reason=why)  # fmt: skip
             return
         self._ledger.record(
             host=program,

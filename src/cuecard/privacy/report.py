@@ -75,6 +75,14 @@ class ProcessSummary:
     program: str
     allowed: int
     blocked: int
+    why: str = ""
+    """In words, from the reason the guard recorded; empty when it gave none."""
+
+
+PROGRAM_WHY = {
+    "document-reader": "reads a PDF or DOCX you added, in a sealed process with no network",
+    "library-lookup": "a library looking for a shared library by name (ctypes.util.find_library)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +196,7 @@ def summarize(entries: Ledger | Iterable[LedgerEntry]) -> Report:
             name,
             sum(e.outcome == "allowed" for e in group),
             sum(e.outcome == "blocked" for e in group),
+            next((PROGRAM_WHY[e.reason] for e in group if e.reason in PROGRAM_WHY), ""),
         )
         for name, group in sorted(programs.items())
     )
@@ -234,7 +243,8 @@ def render_text(report: Report, *, scope: str = "") -> str:
             )
     if report.processes:
         progs = ", ".join(
-            f"{p.program} ({p.allowed} allowed, {p.blocked} blocked)" for p in report.processes
+            f"{p.program} ({p.why + '; ' if p.why else ''}{p.allowed} allowed, {p.blocked} blocked)"
+            for p in report.processes
         )
         lines.append(f"Programs started: {progs}")
     lines.append(f"Verdict: {report.verdict}")

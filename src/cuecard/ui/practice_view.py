@@ -29,7 +29,19 @@ def star_line(star: dict[str, bool]) -> Text:
     return text
 
 
-def feedback_panel(fb: Feedback) -> Panel:
+def star_words(star: dict[str, bool]) -> str:
+    """The same in words, for output without colour (a pipe, a log): which parts were
+    stated and which were missing; four letters alike on every row would say nothing."""
+    present = [part for part, _ in STAR_LETTERS if star.get(part)]
+    missing = [part for part, _ in STAR_LETTERS if not star.get(part)]
+    if not missing:
+        return "all four parts"
+    if not present:
+        return "no part stated"
+    return f"{', '.join(present)}; missing {', '.join(missing)}"
+
+
+def feedback_panel(fb: Feedback, *, colour: bool = True) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
     grid.add_column()
@@ -39,7 +51,7 @@ def feedback_panel(fb: Feedback) -> Panel:
     grid.add_row("fillers", f"{fb.filler_total}: {fillers}")
     if fb.long_pauses:
         grid.add_row("long pauses", ", ".join(f"{p:.1f} s" for p in fb.long_pauses))
-    grid.add_row("STAR", star_line(fb.star))
+    grid.add_row("STAR", star_line(fb.star) if colour else star_words(fb.star))
     grid.add_row("story", fb.story or "none of your stories")
     grid.add_row("numbers", ", ".join(fb.numbers) or "none")
     grid.add_row(Text("next step", style="bold"), Text(fb.next_step, style="bold yellow"))
@@ -79,7 +91,7 @@ class PracticePrinter:
             case Utterance() if event.final and event.speaker == "you":
                 c.print(Text("you: ", style="green") + Text(event.text))
             case Feedback():
-                c.print(feedback_panel(event))
+                c.print(feedback_panel(event, colour=c.is_terminal and not c.no_color))
             case CoachNote():
                 c.print(Panel(event.text, title=f"coach ({event.provider})", title_align="left",
                               border_style="magenta"))  # fmt: skip

@@ -100,6 +100,7 @@ class TerminalView:
         # reach the log. Answers after that print as they come.
         self._held: dict[int, list[Event]] = {}
         self._printed: set[int] = set()
+        self._finals: set[int] = set()  # utterances whose final line is printed
 
     def __enter__(self) -> TerminalView:
         if self.interactive:
@@ -136,15 +137,18 @@ class TerminalView:
                     if qid != event.id and _utterance_of(held) != event.utterance_id:
                         self._release(qid)  # a newer question: the older one has settled
                 self._held[event.id] = [event]  # a revision drops the answers it obsoleted
+                if event.utterance_id in self._finals:  # its line is out: nothing to settle
+                    self._release(event.id)
             case SuggestionDone() | OfflineNotes() | SuggestionFailed() if (
                 event.question_id in self._held
             ):
                 self._held[event.question_id].append(event)
             case Utterance(final=True):
+                self._print(event)  # the line that asked comes first, as in the conversation
+                self._finals.add(event.id)
                 for qid, held in list(self._held.items()):
                     if _utterance_of(held) == event.id:
                         self._release(qid)
-                self._print(event)
             case SessionEnded():
                 for qid in list(self._held):
                     self._release(qid)

@@ -17,7 +17,7 @@ never sees this again.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -43,6 +43,9 @@ from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.settings import KEY_PROVIDERS, PROVIDERS, DocList, add_to_profile
 from cuecard.ui.desktop.state import silent_channel
+
+if TYPE_CHECKING:
+    from cuecard.assist.keycheck import KeyVerdict
 
 STEPS = 4
 LISTEN_S = 30.0
@@ -92,17 +95,25 @@ class WelcomePage(QWizardPage):
         super().__init__()
         self.setTitle("Welcome to cuecard")
         col = QVBoxLayout(self)
-        col.addWidget(_label(
-            "cuecard listens to your interview on this computer and shows short talking "
-            "points, from your own résumé, when the interviewer asks something.", "lead"))
-        col.addWidget(_label(
-            f"Setting up takes about two minutes, in {STEPS} steps:\n"
-            "1. Your microphone and the call's sound\n"
-            "2. How answers are made\n"
-            "3. Your résumé\n"
-            "4. A quick check that cuecard hears you and the call"))
-        col.addWidget(_label(
-            "What you say is turned into text on this computer and never leaves it.", "hint"))
+        col.addWidget(
+            _label(
+                "cuecard listens to your interview on this computer and shows short talking "
+                "points, from your own résumé, when the interviewer asks something.",
+                "lead",
+            )
+        )
+        col.addWidget(
+            _label(
+                f"Setting up takes about two minutes, in {STEPS} steps:\n"
+                "1. Your microphone and the call's sound\n"
+                "2. How answers are made\n"
+                "3. Your résumé\n"
+                "4. A quick check that cuecard hears you and the call"
+            )
+        )
+        col.addWidget(
+            _label("What you say is turned into text on this computer and never leaves it.", "hint")
+        )
         col.addStretch(1)  # fmt: skip
 
 
@@ -122,8 +133,10 @@ class DevicesPage(QWizardPage):
 
 
 class AnswersPage(QWizardPage):
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, *, tripwire: bool = True) -> None:
         super().__init__()
+        self.cfg = cfg
+        self.tripwire = tripwire
         self.setTitle("How should answers be made?")
         self.setSubTitle(f"Step 2 of {STEPS}")
         self.offline = QRadioButton("Offline: notes from your résumé, nothing leaves this computer")
@@ -168,7 +181,9 @@ class AnswersPage(QWizardPage):
         self.local_box.setVisible(self.local.isChecked())
 
     def validatePage(self) -> bool:
-        """A pasted key is stored now, so a bad one is reported on this page."""
+        """A pasted key is checked with its provider and stored now, so a bad one is
+        reported on this page: rejected keys are not stored; a key that could not be
+        checked (offline) is stored, and the page says why before letting the user on."""
         self.error.setText("")
         if self.local.isChecked():
             if not self.url.text().strip().startswith(("http://", "https://")):
@@ -177,6 +192,7 @@ class AnswersPage(QWizardPage):
             return True
         if self.offline.isChecked():
             return True
+        from cuecard import catalog
         from cuecard.privacy import secrets
 
         provider = str(self.provider.currentData())
@@ -188,12 +204,61 @@ class AnswersPage(QWizardPage):
                 self.error.setText(plain(str(err)))
                 return False
         try:
-            secrets.set_key(provider, self.key.text())
+            key = secrets.clean_key(self.key.text())
+            secrets.get_secret(provider)  # no keychain: say so before asking the provider
+        except secrets.SecretsError as err:
+            self.error.setText(plain(str(err)))
+            return False
+        info = catalog.info(provider)
+        verdict = self._check(provider, key)
+        if verdict.outcome == "rejected":
+            self.error.setText(f"{info.label} rejected this key, so it was not saved. "
+                               f"Copy a current one from {info.key_url}")  # fmt: skip
+            return False
+        try:
+            secrets.set_key(provider, key)
         except secrets.SecretsError as err:
             self.error.setText(plain(str(err)))
             return False
         self.key.clear()
+        if verdict.outcome == "unchecked":  # stored; the next Next finds it and goes on
+            self.error.setText(plain(f"Saved, but not checked: {verdict.reason}. "
+                                     "Press Next to go on."))  # fmt: skip
+            return False
         return True
+
+    def _check(self, provider: str, key: str) -> KeyVerdict:
+        """The key check on a worker thread; this page's buttons wait, the window keeps
+        painting (a nested event loop until the one request is answered)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from PySide6.QtCore import QEventLoop
+
+        from cuecard.assist.keycheck import check_key_blocking
+        from cuecard.privacy.egress import startup
+
+        guard = startup(self.cfg, tripwire=self.tripwire)
+        wizard = self.wizard()
+        self.error.setText("Checking the key…")
+        wizard.setEnabled(False)
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="cuecard-keycheck") as pool:
+                future = pool.submit(check_key_blocking, self.cfg, provider, key, guard)
+                loop = QEventLoop()
+                poll = QTimer(self, interval=20)
+
+                def quit_when_answered() -> None:
+                    if future.done():
+                        loop.quit()
+
+                poll.timeout.connect(quit_when_answered)
+                poll.start()
+                loop.exec()
+                poll.stop()
+                return future.result()
+        finally:
+            wizard.setEnabled(True)
+            self.error.setText("")
 
     def provider_choice(self) -> str:
         if self.local.isChecked():
@@ -463,7 +528,7 @@ class FirstRunDialog(QWizard):
         self.tripwire = tripwire
         self.welcome = WelcomePage()
         self.devices = DevicesPage(cfg, devices)
-        self.answers = AnswersPage(cfg)
+        self.answers = AnswersPage(cfg, tripwire=tripwire)
         self.profile = ProfilePage()
         self.selftest = SelfTestPage(self, realtime=realtime)
         for page in (self.welcome, self.devices, self.answers, self.profile, self.selftest):
