@@ -217,6 +217,7 @@ PROGRAMS = {
     "xwininfo": "x11-utils",
     "chromium": "chromium",  # the review's HTML export, opened with the network off
     "parec": "pulseaudio-utils",  # live practice records what the question's voice played
+    "tesseract": "tesseract-ocr",  # reads a screen region on the device (cuecard.screen)
 }
 # Qt's xcb plugin needs each of these; a machine can have some and not others.
 LIBRARIES = {

@@ -45,6 +45,7 @@ class RegionPicker(QWidget):
         flags = Qt.WindowType
         super().__init__(None, flags.FramelessWindowHint | flags.WindowStaysOnTopHint | flags.Tool)
         self.setObjectName("regionPicker")
+        self.setWindowTitle("cuecard: pick a region")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         screens = QGuiApplication.screens()

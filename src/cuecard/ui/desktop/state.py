@@ -21,6 +21,8 @@ class OverlayState(SessionView):
     """The session as the overlay sees it; ``apply`` every event, then redraw what changed."""
 
     listening: Listening = "idle"
+    screen_read_at: float | None = None
+    """When a question was last read from the screen (privacy panel); the picture never is."""
 
     def apply(self, event: Event) -> None:
         super().apply(event)
