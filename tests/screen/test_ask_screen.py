@@ -55,7 +55,7 @@ def shown_text(stderr: str) -> str:
     start = next(i for i, line in enumerate(lines) if line.startswith(HEADER)) + 1
     shown = []
     for line in lines[start:]:
-        if line.startswith("cuecard: "):
+        if line.startswith(("cuecard: ", "--- prompt")):
             break
         shown.append(line)
     return "\n".join(shown).strip("\n")
@@ -108,12 +108,14 @@ def test_ask_image_shows_the_text_and_sends_exactly_it(cuecard_home: Path, tmp_p
     child_tmp.mkdir()
     with FakeProviderServer(default=Reply(text="- Lead with the outcome")) as srv:
         write_config(cuecard_home, srv)
-        proc = cuecard("ask", "--image", str(tmp_path / "question.png"),
+        proc = cuecard("ask", "--image", str(tmp_path / "question.png"), "--show-prompt",
                        env=child_env(child_tmp))  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         shown = shown_text(proc.stderr)
         assert char_accuracy(shown, text, "prose") >= 0.99, shown
         assert sent_question(srv) == shown  # exactly what the candidate saw
+        inspected = proc.stderr.split("--- prompt", 1)[1]  # what the prompt inspector shows
+        assert f">\n{shown}\n</question>" in inspected
         for request in srv.requests:  # text only: no picture in any request
             assert b"\x89PNG" not in json.dumps(request.body).encode()
     assert "- Lead with the outcome" in proc.stdout

@@ -99,6 +99,14 @@ _ALIGNED_GAP = 2.0
 Word boxes hug the ink, so a single space measures 1.2-1.6 characters."""
 
 
+_TOUCHING = 0.6
+"""Under 0.6 of a character apart, two "words" touched on screen: Tesseract splits a
+colon or a dot from the word before it (``median(data) :``, ``Counter('a') .most_common``)
+though no space was drawn; a drawn space measures over one character."""
+_CLOSERS = frozenset(":.,;)]}")
+_OPENERS = frozenset("([{.")
+
+
 def _advance(rows: list[list[_Word]]) -> float:
     """The width of one character, from where words start.
 
@@ -139,7 +147,10 @@ def lines_from_tsv(tsv: str) -> str:
         parts = [ws[0].text]
         for prev, w in pairwise(ws):
             gap = (w.left - (prev.left + prev.width)) / adv
-            parts.append(" " * (1 if gap < _ALIGNED_GAP else min(round(gap), 8)) + w.text)
+            if gap < _TOUCHING and (w.text[0] in _CLOSERS or prev.text[-1] in _OPENERS):
+                parts.append(w.text)  # "data) :" was "data):" with no space between
+            else:
+                parts.append(" " * (1 if gap < _ALIGNED_GAP else min(round(gap), 8)) + w.text)
         out.append(" " * indent + "".join(parts))
     return "\n".join(out).translate(_STRAIGHT)
 

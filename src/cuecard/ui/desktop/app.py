@@ -189,7 +189,6 @@ class OverlayWindow(QMainWindow):
             ("↻", "regenerate", "regenerate the answer"),
             ("Copy", "copy_answer", "copy the answer"),
             ("Clear", "clear", "clear the answer"),
-            ("Screen", "read_screen", "read a question from the screen: drag over it"),
         ):
             controls.addWidget(self._button(text, action, tip))
         controls.addStretch(1)
@@ -215,7 +214,13 @@ class OverlayWindow(QMainWindow):
         self.ask_box.setPlaceholderText("Type a question (“what should I say to…”) and press Enter")
         self.ask_box.setClearButtonEnabled(True)
         self.ask_box.returnPressed.connect(self.ask_typed)
-        top_layout.addWidget(self.ask_box)
+        ask_row = QHBoxLayout()
+        ask_row.setSpacing(4)
+        ask_row.addWidget(self.ask_box, 1)
+        # Beside the box it fills: the question read from the screen lands there to edit.
+        screen_tip = "read a question from the screen: drag over it"
+        ask_row.addWidget(self._button("⬚", "read_screen", screen_tip))
+        top_layout.addLayout(ask_row)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.transcript)
