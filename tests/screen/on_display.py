@@ -4,6 +4,8 @@ Qt's xcb platform: the pytest process itself is offscreen).
     python on_display.py read ID...      read these screens through capture.read_region
     python on_display.py show ID         show one screen; print its region; wait for stdin
     python on_display.py overlay ID      the overlay: idle, then Ctrl+Alt+S and a drag (XTest)
+    python on_display.py overlay ID ask  … then the text edited and asked with Enter (the
+                                         demo session answers, from config.toml's provider)
 
 Each prints one JSON object per line on stdout.
 """
@@ -101,17 +103,19 @@ def main() -> None:
         say(id=ids[0], region=[r.x(), r.y(), r.width(), r.height()], text=page.screen_.text)
         sys.stdin.read()  # the test closes stdin when it is done
     elif mode == "overlay":
-        overlay(app, ids[0])
+        overlay(app, ids[0], ask="ask" in ids[1:])
     os._exit(0)  # no Qt teardown of closed windows: PySide6 can crash in its finaliser
 
 
-def overlay(app: QApplication, screen_id: str) -> None:
-    from cuecard.config import Config
+def overlay(app: QApplication, screen_id: str, *, ask: bool) -> None:
+    from cuecard import config as config_mod
     from cuecard.ui.desktop.app import OverlayWindow
+    from cuecard.ui.desktop.engine_thread import SessionSpec
     from cuecard.ui.desktop.privacy_panel import screen_line
 
     page = shown(app, screen_id)
-    window = OverlayWindow(Config(), display=os.environ["DISPLAY"])
+    spec = SessionSpec(kind="demo", realtime=False)
+    window = OverlayWindow(config_mod.load(), default_spec=spec, display=os.environ["DISPLAY"])
     window.setGeometry(900, 20, 360, 420)
     window.show()
     settle(app, 2.0)  # idle: nothing may read the screen on its own
@@ -136,6 +140,34 @@ def overlay(app: QApplication, screen_id: str) -> None:
         accuracy=char_accuracy(text, page.screen_.text, page.screen_.type),
         privacy=screen_line(window.state.screen_read_at),
         notice=window.notice.text())  # fmt: skip
+    if ask:
+        edit_and_ask(app, window, " Answer in two sentences.")
+
+
+
+def edit_and_ask(app: QApplication, window: Any, addition: str) -> None:
+    """Type ``addition`` at the end of the question box and press Enter, as the candidate
+    would; report what the prompt inspector holds for that question once it is answered."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.ask_box.setFocus()
+    window.ask_box.end(False)
+    QTest.keyClicks(window.ask_box, addition)
+    edited = window.ask_box.text()
+    QTest.keyClick(window.ask_box, Qt.Key.Key_Return)
+    deadline = time.monotonic() + 240
+    card = None
+    while time.monotonic() < deadline:
+        settle(app, 0.2)
+        card = window.state.card
+        if card is not None and card.typed and card.done:
+            break
+    question_id = card.question.id if card is not None and card.typed else None
+    inspected = [p.text for p in window.state.prompts if p.question_id == question_id]
+    say(step="asked", edited=edited, question=card.question.text if card else None,
+        inspected=inspected)  # fmt: skip
+    window.bridge.stop()
 
 
 if __name__ == "__main__":

@@ -225,16 +225,30 @@ def test_ask_screen_reads_the_dragged_region_and_sends_only_its_text(
 
 @pytest.mark.slow
 def test_overlay_reads_only_after_the_shortcut_and_fills_the_question_box(
-    xvfb: str, tmp_path: Path
+    xvfb: str, cuecard_home: Path, tmp_path: Path
 ) -> None:
     """Idle for two seconds: nothing read, no picker. Ctrl+Alt+S (a real key press through
-    the X server): the picker. A drag: the text in the box, and the privacy panel's line."""
+    the X server): the picker. A drag: the text in the box, and the privacy panel's line.
+    Then the candidate edits it and presses Enter: the provider and the prompt inspector
+    get exactly the edited text, nothing of the picture."""
     env = child_env(tmp_path, DISPLAY=xvfb)
     script = str(HERE / "on_display.py")
-    proc = subprocess.run([sys.executable, script, "overlay", "chat-2"], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)  # fmt: skip
-    steps = {s["step"]: s for s in map(json.loads, proc.stdout.splitlines())}
-    assert set(steps) == {"idle", "key", "read"}, proc.stderr[-3000:]
+    with FakeProviderServer(default=Reply(text="- Name the metric first")) as srv:
+        write_config(cuecard_home, srv)
+        proc = subprocess.run([sys.executable, script, "overlay", "chat-2", "ask"],
+                              capture_output=True, text=True, env=env, timeout=400,
+                              check=False)  # fmt: skip
+        steps = {s["step"]: s for s in map(json.loads, proc.stdout.splitlines())}
+        assert set(steps) == {"idle", "key", "read", "asked"}, proc.stderr[-3000:]
+        asked = steps["asked"]
+        edited = steps["read"]["text"] + " Answer in two sentences."
+        assert asked["edited"] == edited and asked["question"] == edited
+        questions = [re.search(r"<question[^>]*>\n(.*)\n</question>", m["content"], re.DOTALL)
+                     for g in srv.generations for m in g.body["messages"]
+                     if m["role"] == "user"]  # fmt: skip
+        assert edited in [q.group(1) for q in questions if q]  # the provider got exactly it
+        assert len(asked["inspected"]) == 1  # and the inspector shows that prompt
+        assert f">\n{edited}\n</question>" in asked["inspected"][0]
     assert steps["idle"]["read_at"] is None and steps["idle"]["pickers"] == 0
     assert "has not been read" in steps["idle"]["privacy"]
     assert steps["key"]["pickers"] == 1
