@@ -164,13 +164,16 @@ def test_bad_pictures_and_mixed_sources_are_one_line(tmp_path: Path) -> None:
     assert both.returncode == 2 and "give one question" in both.stderr
 
 
-def test_ask_screen_without_a_display_says_so_in_one_line(tmp_path: Path) -> None:
+def test_ask_screen_without_a_display_or_on_wayland_says_so_in_one_line(tmp_path: Path) -> None:
     env = child_env(tmp_path)
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
+        env.pop(var, None)
     proc = cuecard("ask", "--screen", env=env)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.count("\n") == 1 and "needs a display" in proc.stderr
+    wayland = cuecard("ask", "--screen", env={**env, "WAYLAND_DISPLAY": "wayland-0"})
+    assert wayland.returncode == 1 and wayland.stderr.count("\n") == 1
+    assert "on Wayland cuecard cannot read the screen" in wayland.stderr
 
 
 def wait_for_window(display: str, title: str, timeout: float = 60) -> None:

@@ -100,3 +100,11 @@ def test_missing_tesseract_is_one_line_saying_how_to_install_it(
 def test_without_a_display_capture_says_why_in_one_line(app: QGuiApplication) -> None:
     problem = cannot_capture()
     assert "no display" in problem and "\n" not in problem
+
+
+def test_on_wayland_one_line_says_why_nothing_is_read(
+    app: QGuiApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    problem = cannot_capture()
+    assert "on Wayland" in problem and "--image" in problem and "\n" not in problem

@@ -72,9 +72,9 @@ def _screen_text(image: str | None) -> str:
         engine = default_engine()
         if image is not None:
             return read_image_file(image, engine)
-        if sys.platform.startswith("linux") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        ):
+        if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
+            fail(cannot_capture())
+        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
             fail("`ask --screen` needs a display: run it in a terminal on your desktop, or "
                  "read a saved picture with `ask --image FILE`")  # fmt: skip
         from PySide6.QtWidgets import QApplication

@@ -6,9 +6,10 @@ the grayscale bytes OCR reads (``prepare``), and both are dropped as soon as the
 text is back (``read_region``): no file, no cache, no log line holds them.
 
 X11, Windows and macOS: ``QScreen.grabWindow(0, …)`` (macOS asks once for the
-Screen Recording permission). Wayland: compositors refuse that call, and the
-desktop portal's Screenshot interface hands the picture over as a file on disk,
-which this feature promises never to write; so on Wayland one line says so.
+Screen Recording permission). Wayland: compositors refuse that call (under XWayland it
+sees only X11 windows), and the desktop portal's Screenshot interface hands the
+picture over as a file on disk, which this feature promises never to write; so on
+Wayland one line says so.
 """
 
 from __future__ import annotations
@@ -57,16 +58,22 @@ class Region:
         return QRect(self.x, self.y, self.width, self.height)
 
 
+WAYLAND = ("on Wayland cuecard cannot read the screen: the compositor gives screenshots only "
+           "through the desktop portal, which saves them as files, and screen pictures must "
+           "stay in memory; log in to an X11 session, or save a screenshot and use "
+           "`cuecard ask --image FILE`")
+"""Also under XWayland: there ``grabWindow`` sees only X11 windows (GNOME returns black)."""
+
+
 def cannot_capture() -> str:
     """Why the screen cannot be read here, in one line; "" when it can."""
+    if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
+        return WAYLAND
     if QGuiApplication.instance() is None:
         return "reading the screen needs a display: run it from the desktop"
     platform = QGuiApplication.platformName()
     if platform == "wayland":
-        return ("on Wayland cuecard cannot read the screen: the compositor allows screenshots "
-                "only through the desktop portal, which saves them as files, and screen "
-                "pictures must stay in memory; start cuecard with QT_QPA_PLATFORM=xcb "
-                "(XWayland) or use `cuecard ask --image FILE`")  # fmt: skip
+        return WAYLAND
     if platform in ("offscreen", "minimal") or not QGuiApplication.screens():
         return "there is no display to read (no DISPLAY or WAYLAND_DISPLAY): run it on a desktop"
     return ""
