@@ -236,6 +236,7 @@ PROGRAMS = {
     "chromium": "chromium",  # the review's HTML export, opened with the network off
     "parec": "pulseaudio-utils",  # live practice records what the question's voice played
     "openbox": "openbox",  # a real window manager, so the focus test sees what a desktop does
+    "tesseract": "tesseract-ocr",  # reads a screen region on the device (cuecard.screen)
 }
 
 

@@ -21,8 +21,10 @@ Speaker = Literal["interviewer", "you"]
 SPEAKERS: tuple[Speaker, ...] = ("interviewer", "you")
 
 QuestionKind = Literal[
-    "behavioural", "technical", "situational", "about-you", "logistics", "small-talk"
+    "behavioural", "technical", "situational", "about-you", "logistics", "small-talk", "coding"
 ]
+"""``coding``: a problem to solve in code (signature, examples, constraints), usually read
+from the screen; last, so it never wins a tie between spoken-question rules."""
 
 SAMPLE_RATE = 16_000
 """Every AudioChunk is mono float32 at this rate, whatever the source."""

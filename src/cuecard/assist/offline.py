@@ -12,7 +12,10 @@ question's kind:
   follow up, from the closest story;
 - about you: a short pitch, present → past → why this role, from the résumé and
   the job description ("why us" puts the job first, under the company's name as
-  the job description gives it).
+  the job description gives it);
+- coding: the order interviewers expect (clarify → brute force and its cost →
+  the better approach and its complexity → tests). Offline there is no model to
+  solve the problem, so these four are fixed lines: the structure, not the content.
 
 Every line after a fixed frame label is a sentence of the user's own text (or a
 clause cut at its own punctuation, or its first words and "…"), so it can
@@ -47,12 +50,23 @@ FRAMES: dict[str, str] = {
 }
 """The frames the labels follow; kept for providers' guidance, no longer printed (the labels say
 it, and every line costs the overlay space)."""
-FIXED_LINES: frozenset[str] = frozenset({HEADER, NOTHING, NOTHING_HINT, *FRAMES.values()})
+CODING_HEADER = "Offline notes — a coding problem:"
+CODING_STEPS: tuple[str, ...] = (
+    "- Clarify: input sizes, empty input, duplicates, negatives, limits.",
+    "- Brute force: the simplest correct way first; say its cost.",
+    "- Better: what to sort, hash or reuse; its time and space.",
+    "- Tests: the examples given, then edge cases, then a large input.",
+)
+"""What interviewers expect of a coding answer, in their order; a model fills in the content."""
+FIXED_LINES: frozenset[str] = frozenset(
+    {HEADER, NOTHING, NOTHING_HINT, CODING_HEADER, *CODING_STEPS, *FRAMES.values()}
+)
 """Lines with no profile text in them; every other line quotes the profile."""
 LABELS: tuple[str, ...] = (
     "Story", "From", "Closest story", "Company", "Situation", "Task", "Action", "Result",
     "Requirements", "Design", "Trade-offs", "First", "Tell", "Follow up",
     "Now", "Background", "Before", "Why this role", "The company", "What you bring", "Note",
+    "Clarify", "Brute force", "Better", "Tests",
 )  # fmt: skip
 """Frame labels that start a line ("- Action: …", "Story: …")."""
 
@@ -343,6 +357,8 @@ def best_note(notes: Sequence[Note], question: str, kind: str) -> Note | None:
 
 def compose(prompt: Prompt) -> str:
     """The offline answer for ``prompt``, from ``prompt.context`` only."""
+    if prompt.kind == "coding":
+        return "\n".join([CODING_HEADER, *CODING_STEPS])
     notes = _notes(prompt)
     goal = intent(prompt.question)
     body: list[str] = []

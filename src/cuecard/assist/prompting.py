@@ -67,6 +67,12 @@ KIND_GUIDANCE: dict[str, str] = {
     "logistics": "This is a logistics question (availability, salary, process): answer only "
     "with facts from the profile; otherwise suggest an honest, polite way to answer.",
     "small-talk": "This is small talk: one or two short, friendly lines are enough.",
+    "coding": "This is a coding problem the candidate read from the screen (OCR text: fix "
+    "obvious misreads silently). Give the talking points in this order, one short bullet "
+    "each: 1) clarify: the inputs and edge cases to ask about; 2) brute force: the simplest "
+    "correct approach and its time cost; 3) better: the faster approach and its time and "
+    "space complexity; 4) tests: the examples given, then the edge cases. Code only if the "
+    "question asks for it, a few lines. The profile matters only for the language to use.",
 }
 
 _SPEAKER_LABEL = {"interviewer": "Interviewer", "you": "Candidate"}
@@ -184,8 +190,27 @@ def _trim_to(text: str, tokens: int) -> str:
     return text[:end]
 
 
+def _clean_question(question: str, kind: str) -> str:
+    """The question as one line; a coding problem keeps its lines and their indentation
+    (code means nothing without them), blank and trailing space dropped."""
+    if kind == "coding":
+        lines = (line.rstrip() for line in defuse(question).replace("\t", "    ").splitlines())
+        return "\n".join(line for line in lines if line.strip())
+    return " ".join(defuse(question).split())
+
+
 def _trim_question(question: str, tokens: int) -> str:
-    """A question that is too long keeps its end: the ask is where speech stops."""
+    """A question that is too long keeps its end: the ask is where speech stops.
+
+    A coding problem keeps its start instead, whole lines: the signature and the
+    statement come first, the examples after."""
+    if "\n" in question:
+        lines = question.split("\n")
+        while len(lines) > 1 and estimate_tokens("\n".join(lines)) > tokens:
+            lines.pop()
+        question = "\n".join(lines)
+        if estimate_tokens(question) <= tokens:
+            return question
     words = question.split()
     while words and estimate_tokens(" ".join(words)) > tokens:
         words = words[max(1, len(words) // 10) :]
@@ -212,7 +237,7 @@ def build_prompt(
     """
     guidance = KIND_GUIDANCE.get(kind, "")
     system = f"{SYSTEM_RULES}\n\n{guidance}" if guidance else SYSTEM_RULES
-    clean_question = " ".join(defuse(question).split())
+    clean_question = _clean_question(question, kind)
 
     # Section intros are paid for up front so adding a block never overshoots.
     fixed = estimate_tokens(system) + estimate_tokens(_ASK)

@@ -57,6 +57,62 @@ def _load_config() -> Any:
         fail(str(err))
 
 
+def _screen_text(image: str | None) -> str:
+    """The text of ``image`` (a file) or of a region picked now, read on this device.
+
+    The picture is held only in memory and dropped once read; only the text comes
+    back. Every problem is one line (no OCR, no display, Wayland, nothing picked).
+    """
+    import os
+
+    from cuecard.screen.capture import CaptureError, cannot_capture, read_image_file, read_picture
+    from cuecard.screen.ocr import OcrError, default_engine
+
+    try:
+        engine = default_engine()
+        if image is not None:
+            return read_image_file(image, engine)
+        if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
+            fail(cannot_capture())
+        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+            fail("`ask --screen` needs a display: run it in a terminal on your desktop, or "
+                 "read a saved picture with `ask --image FILE`")  # fmt: skip
+        from PySide6.QtWidgets import QApplication
+
+        from cuecard.screen.picker import pick_once
+
+        app = QApplication.instance() or QApplication([])
+        problem = cannot_capture()
+        if problem:
+            fail(problem)
+        pixels = pick_once()
+        del app
+        if pixels is None:
+            fail("nothing was picked: drag over the question, or press Esc to give up")
+        try:
+            return read_picture(pixels, engine)
+        finally:
+            del pixels
+    except (OcrError, CaptureError) as err:
+        fail(str(err))
+
+
+def _confirm_screen_text(text: str, *, as_json: bool, yes: bool) -> str:
+    """Show what was read before anything is sent; on a terminal, ask first."""
+    text = text.strip("\n")
+    if not text.strip():
+        fail("no text was found in the picture: pick a region with the question in it")
+    if not as_json:
+        typer.echo("cuecard: read on this device (only this text is sent; the picture is "
+                   "gone):", err=True)  # fmt: skip
+        typer.echo(text, err=True)
+    if not yes and sys.stdin is not None and sys.stdin.isatty() and not typer.confirm(
+        "Ask this?", default=True, err=True
+    ):
+        fail("not asked", code=1)
+    return text
+
+
 async def _ask(cfg: Any, question_text: str, *, key: str | None, sample: bool, as_json: bool,
                show_prompt: bool) -> int:  # fmt: skip
     from cuecard.assist.factory import build_engine
@@ -209,7 +265,7 @@ def register(app: typer.Typer) -> None:
     def ask(
         question: Annotated[
             str, typer.Argument(help="A question, as an interviewer would ask it.")
-        ],
+        ] = "",
         key_stdin: KeyStdinOpt = False,
         key: KeyArgOpt = None,
         sample: Annotated[bool, typer.Option("--sample", help="Answer from the demo profile.")] = (
@@ -222,12 +278,30 @@ def register(app: typer.Typer) -> None:
         show_prompt: Annotated[  # the old spelling, kept working; every command says -prompts
             bool, typer.Option("--show-prompt", hidden=True)
         ] = False,
+        image: Annotated[
+            str | None,
+            typer.Option("--image", metavar="FILE",
+                         help="Read the question from a picture (OCR on this device)."),
+        ] = None,
+        screen: Annotated[
+            bool,
+            typer.Option("--screen", help="Drag over the question on screen and read it "
+                         "(OCR on this device; the picture is never saved)."),
+        ] = False,
+        yes: Annotated[
+            bool, typer.Option("--yes", "-y", help="Ask the text read without confirming.")
+        ] = False,
     ) -> None:
         """Answer one typed question: check your setup before an interview."""
         _refuse_key_in_argv(key)
+        if sum((bool(question.strip()), image is not None, screen)) > 1:
+            fail("give one question: typed, --image FILE or --screen", code=2)
         cfg = _load_config()
+        if image is not None or screen:
+            question = _confirm_screen_text(_screen_text(image), as_json=as_json, yes=yes)
         if not question.strip():
-            fail("the question is empty", code=2)
+            fail("the question is empty: type it, or read it with --image FILE or --screen",
+                 code=2)  # fmt: skip
         explicit = _key_from_stdin() if key_stdin else None
         code = asyncio.run(_ask(cfg, question, key=explicit, sample=sample, as_json=as_json,
                                 show_prompt=show_prompts or show_prompt))  # fmt: skip

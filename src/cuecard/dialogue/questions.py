@@ -33,6 +33,7 @@ __all__ = [
     "QuestionAnalysis",
     "analyse",
     "classify",
+    "coding_parts",
     "is_follow_up",
     "normalise",
     "reads_complete",
@@ -499,6 +500,29 @@ _KIND_RULES: tuple[_KindRule, ...] = (
 _DEFAULT_KIND_WITH_YOU: QuestionKind = "about-you"
 _DEFAULT_KIND: QuestionKind = "technical"
 
+# Coding problems, as a screen shows them (a problem page, a pad with a stub): told by
+# their shape, not their words. Two of the three parts make a ``coding`` question; one
+# alone does not ("what does this function signature mean?" stays technical), and a
+# system-design prompt has none of them. Only text with lines (read, pasted) is looked at:
+# a transcript is one line, and speech recognition's timing budget has no room for it.
+_CODING_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("signature", re.compile(
+        r"^\s*(?:def|fn|func|function|class|(?:public|private|protected|static)\b[^\n(]*)\s*\w+"
+        r"\s*[(:<{]|^\s*(?:int|long|void|bool|boolean|double|string|String|char|auto|vector<"
+        r"[^\n]*>|List<[^\n]*>|int\[\])\s+\w+\s*\(|^\s*(?:const|let|var)\s+\w+\s*=\s*(?:function"
+        r"\b|\([^)\n]*\)\s*=>)", re.MULTILINE)),
+    ("examples", re.compile(r"^\s*(?:example\s*\d*\s*:|input\s*:|output\s*:|>>>\s)",
+                            re.IGNORECASE | re.MULTILINE)),
+    ("constraints", re.compile(
+        r"^\s*constraints?\s*:|-?\d+\s*(?:<=|≤|<)\s*[\w.\[\]()]+\s*(?:<=|≤|<)\s*(?:-?\d|\w+\.\w)",
+        re.IGNORECASE | re.MULTILINE)),
+)  # fmt: skip
+
+
+def coding_parts(text: str) -> tuple[str, ...]:
+    """Which parts of a coding problem ``text`` has: signature, examples, constraints."""
+    return tuple(name for name, pattern in _CODING_PARTS if pattern.search(text))
+
 # --------------------------------------------------------------------------
 # Completeness of a stable partial and follow-ups.
 
@@ -755,8 +779,13 @@ def classify(question: str, *, context: str = "", company: str | None = None) ->
     How do you handle it?"): it decides the kind only when the question alone
     says nothing about it. ``company`` is the company of the job description
     (``cuecard.profile.company``), so "why Harbor & Pine?" is about the
-    candidate; without it a short "Why <Name>?" is taken as the same.
+    candidate; without it a short "Why <Name>?" is taken as the same. A text with two
+    parts of a coding problem (``coding_parts``) is ``coding`` whatever its words.
     """
+    if ("\n" in question or "\n" in context) and max(  # a transcript is one line: skip
+        len(coding_parts(question)), len(coding_parts(context))
+    ) >= 2:
+        return "coding"
     body = ungarble(normalise(question))
     if _about_company(body, question, company):
         return "about-you"

@@ -75,8 +75,9 @@ DOWNLOAD_HOSTS: Final[tuple[str, ...]] = (
 """Hugging Face hosts a model download is redirected through (the Hub, its LFS CDN, Xet)."""
 
 DEFAULT_SUBPROCESSES: Final[frozenset[str]] = frozenset(
-    {"ldconfig", "ldconfig.real", "gcc", "cc", "ld", "objdump"}
-)
+    {"ldconfig", "ldconfig.real", "gcc", "cc", "ld", "objdump",
+     "tesseract"}  # OCR of a screen region the user picked (cuecard.screen.ocr); no network
+)  # fmt: skip
 """Programs cuecard's own dependencies may start, none of them networked.
 
 ``ctypes.util.find_library`` runs ``ldconfig -p`` and, failing that, a

@@ -59,6 +59,7 @@ from cuecard.ui.desktop.hotkeys import (
 )
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.prefs import load_prefs, save_prefs
+from cuecard.ui.desktop.screen_read import ScreenReader
 from cuecard.ui.desktop.state import INFO_S, Listening, OverlayState
 from cuecard.ui.desktop.theme import palette, stylesheet, theme_named
 from cuecard.ui.desktop.widgets import (
@@ -149,6 +150,9 @@ class OverlayWindow(QMainWindow):
         self.global_keys: GlobalKeys | None = (
             GlobalKeys(self.trigger, self, display=display) if system_keys else None
         )
+        self.screen_reader = ScreenReader(self)
+        self.screen_reader.read.connect(self.on_screen_text)
+        self.screen_reader.failed.connect(self.on_screen_failed)
 
         self.setWindowTitle("cuecard")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
@@ -249,7 +253,13 @@ class OverlayWindow(QMainWindow):
         self.ask_box.setPlaceholderText("Type a question (“what should I say to…”) and press Enter")
         self.ask_box.setClearButtonEnabled(True)
         self.ask_box.returnPressed.connect(self.ask_typed)
-        top_layout.addWidget(self.ask_box)
+        ask_row = QHBoxLayout()
+        ask_row.setSpacing(4)
+        ask_row.addWidget(self.ask_box, 1)
+        # Beside the box it fills: the question read from the screen lands there to edit.
+        screen_tip = "read a question from the screen: drag over it"
+        ask_row.addWidget(self._button("⬚", "read_screen", screen_tip))
+        top_layout.addLayout(ask_row)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.transcript)
@@ -342,6 +352,8 @@ class OverlayWindow(QMainWindow):
             "help": self.show_help,
             "practice": self.open_practice,
             "review": self.open_review,
+            "read_screen": self.screen_reader.pick,
+            "read_screen_again": self.screen_reader.again,
         }
         handlers[action]()
 
@@ -582,9 +594,30 @@ class OverlayWindow(QMainWindow):
         self.ask_box.setFocus()
         self.ask_box.selectAll()
 
+    def on_screen_text(self, text: str) -> None:
+        """Text read from the screen goes to the question box, to edit before Enter sends it."""
+        self.state.screen_read_at = self.screen_reader.last_read_at
+        self.focus_ask()
+        self.ask_box.setText(text)
+        self.ask_box.setFocus()
+        self.show_notice("Read on this device: edit it if needed, then press Enter. Only "
+                         "the text is sent; the picture is already gone.", "info")  # fmt: skip
+
+    def on_screen_failed(self, message: str) -> None:
+        self.state.screen_read_at = self.screen_reader.last_read_at
+        self.show_notice(message)
+
     def ask_typed(self) -> None:
-        """A typed question is answered like one the interviewer asked."""
-        text = " ".join(self.ask_box.text().split())
+        """A typed question is answered like one the interviewer asked.
+
+        Text read from the screen keeps its lines (code needs its indentation);
+        a typed line has its spaces tidied as before."""
+        raw = self.ask_box.text()
+        if "\n" in raw:
+            kept = (line.rstrip() for line in raw.split("\n"))
+            text = "\n".join(line for line in kept if line.strip())
+        else:
+            text = " ".join(raw.split())
         if not text:
             return
         self.ask_box.clear()

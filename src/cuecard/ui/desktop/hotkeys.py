@@ -1,7 +1,8 @@
 """Keyboard shortcuts, their bindings (each one rebindable in Settings) and the F1 help.
 
-Three actions matter mid-call, while the call app has focus: pause/resume, answer now
-and hide/show. Those are **system-wide** where the window system allows it
+Five actions matter mid-call, while the call app has focus: pause/resume, answer now,
+hide/show, and reading a question from the screen (pick a region, or the last one
+again). Those are **system-wide** where the window system allows it
 (``global_keys``); their defaults use Ctrl+Alt so they never take a key another app
 needs (Ctrl+Return sends a chat message, Ctrl+H opens a browser's history). The rest
 work while the cuecard window has focus.
@@ -39,6 +40,11 @@ HOTKEYS: tuple[Hotkey, ...] = (
            system_wide=True),
     Hotkey("toggle_hidden", "Ctrl+Alt+H", "hide / show the window", "Hide / show",
            system_wide=True),
+    Hotkey("read_screen", "Ctrl+Alt+S",
+           "read a question from the screen: drag over it (read on this device)",
+           "Read the screen", system_wide=True),
+    Hotkey("read_screen_again", "Ctrl+Alt+R", "read the same screen region again",
+           "Read it again", system_wide=True),
     Hotkey("ask", "Ctrl+K", "type a question", "Type a question"),
     Hotkey("regenerate", "Ctrl+R", "answer the question again", "Answer again"),
     Hotkey("copy_answer", "Ctrl+Shift+C", "copy the answer", "Copy the answer"),

@@ -4,6 +4,7 @@
   outcome; the ledger never holds content), refreshed while the panel is open.
 - Prompts: every ``PromptSent`` of this session, the exact text that left, to
   whom and when (the prompt inspector). Kept in memory only.
+- The screen: when a question was last read from it (the picture is never kept).
 - Your data: what cuecard keeps on this machine, and "Erase all my data" behind
   one confirmation: the vault, profile documents, keychain entries, logs and
   settings (``privacy.inventory.erase_everything``).
@@ -73,6 +74,14 @@ def _stamp(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts))
 
 
+def screen_line(read_at: float | None) -> str:
+    """When the screen was last read, and what became of the picture."""
+    if read_at is None:
+        return "The screen has not been read in this session."
+    return (f"The screen was last read at {_stamp(read_at)}, on this device. The picture was "
+            "dropped once read and never saved; only the text you sent is under Prompts sent.")
+
+
 def _bytes(count: int) -> str:
     return f"{count:,} B" if count < 10_000 else f"{count / 1024:,.0f} KB"
 
@@ -130,6 +139,10 @@ class PrivacyPanel(QDialog):
         self.programs.setObjectName("hint")
         self.programs.setWordWrap(True)
         col.addWidget(self.programs)
+        self.screen_line = QLabel()
+        self.screen_line.setObjectName("hint")
+        self.screen_line.setWordWrap(True)
+        col.addWidget(self.screen_line)
         return page
 
     def refresh(self) -> None:
@@ -175,6 +188,7 @@ class PrivacyPanel(QDialog):
                 line += f" Refused: {', '.join(refused)}."
             self.programs.setText(line)
         self.programs.setVisible(bool(launches))
+        self.screen_line.setText(screen_line(self.state.screen_read_at))
         self._refresh_prompts()
 
     # -- prompts ------------------------------------------------------------------

@@ -38,6 +38,8 @@ class OverlayState(SessionView):
     """Capture devices open now, channel to name (polled from the capture threads)."""
     notice_silent: Speaker | None = None
     """The channel the banner says is silent; it clears when that channel is heard."""
+    screen_read_at: float | None = None
+    """When a question was last read from the screen (privacy panel); the picture never is."""
 
     def apply(self, event: Event) -> None:
         super().apply(event)
