@@ -150,7 +150,7 @@ class OverlayWindow(QMainWindow):
         self.global_keys: GlobalKeys | None = (
             GlobalKeys(self.trigger, self, display=display) if system_keys else None
         )
-        self.screen_reader = ScreenReader(self)
+        self.screen_reader = ScreenReader(self, overlay=self)
         self.screen_reader.read.connect(self.on_screen_text)
         self.screen_reader.failed.connect(self.on_screen_failed)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
 from cuecard.screen.capture import CaptureError, Region, cannot_capture, grab, read_picture
 from cuecard.screen.ocr import OcrEngine, OcrError, default_engine
@@ -25,8 +27,15 @@ class ScreenReader(QObject):
     read = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    STEP_ASIDE_MS = 150
+    """How long the X server gets to repaint what the overlay covered before the grab."""
+
+    def __init__(self, parent: QObject | None = None, *, overlay: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.overlay = overlay
+        """cuecard's own window: it steps aside while the screen is grabbed, or the
+        question under it (the overlay is 520x640 and stays on top) would be read cut."""
+        self._stepped_aside = False
         self.last_region: Region | None = None
         self.last_read_at: float | None = None
         """Wall-clock time of the last read (the privacy panel shows it); never the picture."""
@@ -48,15 +57,35 @@ class ScreenReader(QObject):
                 return str(err)
         return ""
 
+    def _step_aside(self, then: Callable[[], None]) -> None:
+        """Hide the overlay, let what it covered repaint, then run ``then``."""
+        if self.overlay is not None and self.overlay.isVisible():
+            self.overlay.hide()
+            self._stepped_aside = True
+            QTimer.singleShot(self.STEP_ASIDE_MS, then)
+        else:
+            then()
+
+    def _come_back(self) -> None:
+        if self._stepped_aside and self.overlay is not None:
+            self._stepped_aside = False
+            self.overlay.show()  # shown without activation: focus stays where the user is
+
     def pick(self) -> None:
         """Show the region picker (the Screen button, Ctrl+Alt+S)."""
         problem = self._ready()
         if problem:
             self.failed.emit(problem)
             return
+        self.busy = True  # until the picker is up: a second key press is "already reading"
+        self._step_aside(self._open_picker)
+
+    def _open_picker(self) -> None:
+        self.busy = False
         try:
             picker = RegionPicker()
         except CaptureError as err:
+            self._come_back()
             self.failed.emit(str(err))
             return
         self.picker = picker
@@ -75,20 +104,30 @@ class ScreenReader(QObject):
         if problem:
             self.failed.emit(problem)
             return
+        self.busy = True
+        self._step_aside(self._grab_again)
+
+    def _grab_again(self) -> None:
+        self.busy = False
+        assert self.last_region is not None
         try:
             image = grab(self.last_region)
         except CaptureError as err:
             self.failed.emit(str(err))
             return
+        finally:
+            self._come_back()
         self._start(image)
 
     def _picked(self, region: Region, pixels: QImage) -> None:
         self.picker = None
+        self._come_back()
         self.last_region = region
         self._start(pixels)
 
     def _cancelled(self) -> None:
         self.picker = None
+        self._come_back()
 
     def _start(self, image: QImage) -> None:
         engine = self._engine
