@@ -284,7 +284,16 @@ def load(path: Path | None = None, *, create: bool = True) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"config error in {file}: not valid TOML ({err})") from None
+    except RecursionError:  # tomllib recurses per bracket: 'a=[[[[…' of 500 bytes is enough
+        raise ConfigError(_too_deep(file)) from None
     return parse(data, file)
+
+
+def _too_deep(file: Path) -> str:
+    return (
+        f"config error in {file}: values nested too deeply to be settings; "
+        "delete the file to start from the defaults"
+    )
 
 
 # -- writing: one writer, comments kept -------------------------------------------------
@@ -321,8 +330,11 @@ def _document(file: Path) -> tomlkit.TOMLDocument:
     text = read_text(file)
     try:
         return tomlkit.parse(DEFAULT_TEXT if text is None else text)
-    except tomlkit.exceptions.ParseError as err:
+    except tomlkit.exceptions.TOMLKitError as err:
+        # ParseError and its siblings: a key given twice is KeyAlreadyPresent, not a ParseError
         raise ConfigError(f"config error in {file}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise ConfigError(_too_deep(file)) from None
 
 
 def _table(doc: tomlkit.TOMLDocument, section: tuple[str, ...], file: Path) -> Any:
@@ -355,11 +367,18 @@ def update(
     for dotted, value in values.items():
         *section, key = dotted.split(".")
         table = _table(doc, tuple(section), file)
-        if value is _UNSET:
-            if key in table:
-                del table[key]
-        else:
-            table[key] = value
+        try:
+            if value is _UNSET:
+                if key in table:
+                    del table[key]
+            else:
+                table[key] = value
+        except tomlkit.exceptions.TOMLKitError as err:
+            # a dotted key elsewhere in the file already defines this table ('assist.x = 1')
+            raise ConfigError(
+                f"config error in {file}: cannot set {dotted} ({err}); edit the file by hand "
+                "or delete it to start from the defaults"
+            ) from None
     try:
         cfg = Config.model_validate(doc.unwrap())
     except ValidationError as err:

@@ -185,8 +185,14 @@ class _PyAVRecording(Recording):
                     f"cuecard reads {FORMATS}"
                 )
             stream = self._container.streams.audio[0]
-            self.channels = int(stream.codec_context.channels)
-            self.sample_rate = int(stream.codec_context.sample_rate or stream.rate or 0)
+            codec = stream.codec_context  # None when FFmpeg found no decoder for the format tag
+            if codec is None:
+                raise AudioError(
+                    f"{label}: uses an audio encoding cuecard cannot decode; "
+                    "re-export it as WAV (PCM) or FLAC"
+                )
+            self.channels = int(codec.channels or 0)
+            self.sample_rate = int(codec.sample_rate or stream.rate or 0)
             if self.channels < 1 or self.sample_rate < 1:
                 raise AudioError(
                     f"{label}: the audio stream has no usable sample rate or channels; "
@@ -242,6 +248,39 @@ class _PyAVRecording(Recording):
 
     def close(self) -> None:
         self._container.close()
+
+
+MIN_RATE = 4_000
+"""Below any recording of speech (telephone audio is 8 kHz); a 16 KB WAV claiming 1 Hz
+held 4.4 hours of "audio" and replayed for minutes."""
+MAX_RATE = 768_000
+MAX_CHANNELS = 64
+MIN_BYTES_PER_S = 4
+"""Fewer bytes a second than any real file holds: FLAC stores digital silence in about
+40 bytes a second (a frame header and a constant subframe per 4096 samples), so only
+a header that promises hours in a few kilobytes is refused."""
+
+
+def _check_plausible(rec: Recording, label: str) -> Recording:
+    """Refuse a header whose numbers no real recording has, before anything decodes it."""
+    problem = None
+    if not MIN_RATE <= rec.sample_rate <= MAX_RATE:
+        problem = f"claims a sample rate of {rec.sample_rate} Hz"
+    elif not 1 <= rec.channels <= MAX_CHANNELS:
+        problem = f"claims {rec.channels} channels"
+    elif rec.duration_s is not None and rec.duration_s > 0:
+        size = rec.path.stat().st_size
+        if size / rec.duration_s < MIN_BYTES_PER_S:
+            problem = (
+                f"claims {rec.duration_s / 60:.0f} min of audio in {size / 1e3:.0f} KB, "
+                "more than it can hold"
+            )
+    if problem is None:
+        return rec
+    rec.close()
+    raise AudioError(
+        f"{label}: {problem}, so its header is damaged; re-export it as WAV or FLAC"
+    )
 
 
 def _sniff(path: Path, label: str) -> bytes:
@@ -302,12 +341,12 @@ def open_recording(path: str | os.PathLike[str]) -> Recording:
             f"{label}: not an audio file (it looks like text); cuecard reads {FORMATS}"
         )
     try:
-        return _SoundfileRecording(p, label)
+        return _check_plausible(_SoundfileRecording(p, label), label)
     except (sf.SoundFileError, RuntimeError) as err:
         log.debug("libsndfile cannot open %s (%s); trying FFmpeg", p.suffix or "file", err)
 
     try:
-        return _PyAVRecording(p, label)
+        return _check_plausible(_PyAVRecording(p, label), label)
     except av.FFmpegError as err:
         log.debug("FFmpeg cannot open %s either (%s)", p.suffix or "file", type(err).__name__)
         raise AudioError(

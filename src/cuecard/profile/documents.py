@@ -296,27 +296,37 @@ def _read_pdf(path: Path, *, timeout_s: float, memory_bytes: int) -> str:
     return payload
 
 
-def _read_docx(path: Path, *, timeout_s: float, memory_bytes: int) -> str:
-    damaged = ProfileError(
+def _docx_damaged(path: Path) -> ProfileError:
+    return ProfileError(
         f"{path.name} could not be read as a Word document (it may be damaged): "
         "save it again as .docx or paste it as text"
     )
+
+
+def docx_unzipped_size(path: Path) -> int:
+    """What a DOCX unpacks to, checked in this process before any worker parses it."""
     try:
         with zipfile.ZipFile(path) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise damaged from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # NotImplementedError: an entry that claims a zip version or method Python lacks
+        raise _docx_damaged(path) from None
     if unzipped > MAX_DOCX_UNZIPPED:
         raise ProfileError(
             f"{path.name} unpacks to {describe_size(unzipped)}; cuecard reads Word documents up "
             f"to {describe_size(MAX_DOCX_UNZIPPED)} unpacked — save just your résumé pages"
         )
+    return unzipped
+
+
+def _read_docx(path: Path, *, timeout_s: float, memory_bytes: int) -> str:
+    docx_unzipped_size(path)
     status, text = _run_worker(path, "docx", timeout_s=timeout_s, memory_bytes=memory_bytes)
     _log.debug("docx: %s", status)
     if status == "memory":
         raise _too_big(path, memory_bytes)
     if status != "ok":
-        raise damaged
+        raise _docx_damaged(path)
     return text
 
 
