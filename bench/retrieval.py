@@ -109,8 +109,7 @@ def measure(hybrid: bool | None, questions: str = "retrieval_questions.jsonl") -
     from cuecard.profile.retrieval import ProfileIndex
 
     rows = [
-        json.loads(line)
-        for line in (DATA / questions).read_text(encoding="utf-8").splitlines()
+        json.loads(line) for line in (DATA / questions).read_text(encoding="utf-8").splitlines()
     ]
     profiles = sorted({r["profile"] for r in rows})
     gc.collect()
@@ -189,7 +188,9 @@ def main() -> None:
     from cuecard.profile.retrieval import ProfileIndex
 
     questions = (
-        "retrieval_questions_others.jsonl" if "others" in sys.argv[1:] else "retrieval_questions.jsonl"
+        "retrieval_questions_others.jsonl"
+        if "others" in sys.argv[1:]
+        else "retrieval_questions.jsonl"
     )
     has_switch = "hybrid" in inspect.signature(ProfileIndex).parameters
     import cuecard.profile.retrieval  # noqa: F401  (bm25s, numpy loaded before measuring RSS)

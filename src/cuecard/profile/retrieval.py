@@ -221,7 +221,8 @@ class ProfileIndex:
             for c in self.chunks
         )
         if self.chunks:
-            corpus = [tokenize(f"{c.title}\n{c.text}") for c in self.chunks]
+            # A story's hints (its "Tags:" line, its heading's labels) count as its words.
+            corpus = [tokenize(f"{c.title}\n{' '.join(c.labels)}\n{c.text}") for c in self.chunks]
             self._token_sets = tuple(frozenset(t) for t in corpus)
             retriever = bm25s.BM25()
             retriever.index(corpus, show_progress=False)
