@@ -511,6 +511,12 @@ def star_label(line: str) -> str | None:
     return _STAR_SYNONYMS[match.group(1).lower()] if match else None
 
 
+def strip_star_label(line: str) -> str:
+    """``line`` without the STAR label it starts with ("What I did: I ranked…" → "I ranked…")."""
+    match = _STAR_LABEL_LINE.match(line.strip())
+    return line.strip()[match.end() :].strip() if match else line
+
+
 def _star_heading(title: str) -> str | None:
     """The STAR part a heading names ("### Action", "R: Result"), if it names one."""
     match = _STAR_HEADING.match(clean_inline(title).strip())
