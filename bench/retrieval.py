@@ -105,22 +105,31 @@ def _leaks(question: str, kind: str, found: list[Any]) -> int:
     return 1 if _LEAK.search(answer) else 0
 
 
-def measure(hybrid: bool | None, questions: str = "retrieval_questions.jsonl") -> dict[str, Any]:
+def measure(
+    hybrid: bool | None, questions: str = "retrieval_questions.jsonl", semantic: str = "off"
+) -> dict[str, Any]:
     from cuecard.profile.retrieval import ProfileIndex
 
     rows = [
         json.loads(line) for line in (DATA / questions).read_text(encoding="utf-8").splitlines()
     ]
     profiles = sorted({r["profile"] for r in rows})
+    if semantic != "off":  # every ranking pays for its own encoding: no vectors from the last
+        from cuecard.profile import embedding
+
+        embedding.model()._cache.clear()
     gc.collect()
     before = _rss_mb()
     build_started = time.perf_counter()
     indexes = {}
     for name in profiles:
         chunks = _profile_chunks(name)
-        indexes[name] = (
-            ProfileIndex(chunks) if hybrid is None else ProfileIndex(chunks, hybrid=hybrid)
-        )
+        if hybrid is None:
+            indexes[name] = ProfileIndex(chunks)
+        elif semantic == "off":
+            indexes[name] = ProfileIndex(chunks, hybrid=hybrid)
+        else:
+            indexes[name] = ProfileIndex(chunks, hybrid=hybrid, semantic=semantic)  # type: ignore[arg-type]
     build_ms = (time.perf_counter() - build_started) * 1000
     for name in profiles:  # warm up: the first query pays for lazy imports
         indexes[name].search("warm up", 1)
@@ -134,7 +143,7 @@ def measure(hybrid: bool | None, questions: str = "retrieval_questions.jsonl") -
     for row in rows:
         index = indexes[row["profile"]]
         started = time.perf_counter()
-        found = index.search(row["question"], 10)
+        found = index.search(row["question"], 10, kind=row.get("kind"))
         latencies.append((time.perf_counter() - started) * 1000)
         rank = next((i for i, c in enumerate(found, 1) if row["expect"] in c.title), None)
         split_name = row.get("split", "all")
@@ -200,6 +209,21 @@ def main() -> None:
     if has_switch:
         result["lexical"] = measure(False, questions)
         result["hybrid"] = measure(True, questions)
+        if "semantic" in inspect.signature(ProfileIndex).parameters:
+            from cuecard.profile import embedding
+
+            if embedding.available():
+                gc.collect()
+                rss = _rss_mb()
+                started = time.perf_counter()
+                embedding.model()
+                result["embedding_model"] = {
+                    "load_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "extra_rss_mb": round(_rss_mb() - rss, 1),
+                    "licence": "Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2)",
+                }
+                result["embedding"] = measure(False, questions, "only")
+                result["hybrid+embedding"] = measure(True, questions, "add")
     else:
         result["lexical (this checkout has no hybrid ranking)"] = measure(None, questions)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
