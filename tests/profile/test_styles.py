@@ -189,3 +189,51 @@ def test_resume_role_lines_in_bold_become_roles() -> None:
     titles = [c.title for c in chunk_text(text, "resume.md", kind="resume")]
     assert any("Senior Data Engineer | Globex" in t for t in titles)
     assert any("Data Engineer | 2018-2021" in t for t in titles)
+
+
+ISSUE_STORIES = """## My STAR stories
+
+### Story 1 – Pushing back on a product VP
+
+**Context:** Our VP of Product wanted the clinic dashboard launched a month early.
+**My part:** I owned the pipeline behind it and knew the backfill was not validated.
+**What I did:** I showed her the failed validation runs and proposed a two-week slip with a
+smaller first release.
+**Outcome:** She agreed; we launched two weeks later with no data incidents.
+
+### Story 2 – Cutting our Snowflake bill by 38 %
+
+**Context:** Warehouse spend had doubled in a year.
+**My part:** Finance asked me to find savings.
+**What I did:** I ranked 230 DAGs by cost and rewrote the worst ten.
+**Outcome:** The monthly bill fell by 38 %, about $41k a year.
+
+### Story 3 – Bringing Priya up to speed
+
+**Context:** Priya joined from a bootcamp and had never run a production pipeline.
+**My part:** I volunteered to mentor her.
+**What I did:** We paired twice a week and I handed her the ingestion service step by step.
+**Outcome:** Six months later she was its on-call owner.
+
+### Story 4 – The migration I got wrong
+
+**Context:** I moved our Kafka consumers to a new cluster.
+**My part:** I planned the cut-over.
+**What I did:** I skipped the replay test to save a day, and we lost four hours of events.
+I owned the mistake in the postmortem and added the replay test to the checklist.
+**Outcome:** No cut-over since has lost data.
+"""
+
+
+def test_story_bank_judges_stories_by_what_they_say() -> None:
+    """Issue 23: the VP story was "achievement, ethics" and conflict was listed as a gap."""
+    from cuecard.profile.bank import story_bank
+
+    bank = story_bank(chunk_text(ISSUE_STORIES, "stories.md", kind="stories"))
+    about = {s.title: s.competencies for s in bank.stories}
+    assert "conflict" in about["Pushing back on a product VP"]
+    assert "achievement" in about["Cutting our Snowflake bill by 38 %"]
+    assert "mentoring" in about["Bringing Priya up to speed"]
+    assert "failure" in about["The migration I got wrong"]
+    gaps = {g.competency for g in bank.gaps}
+    assert not gaps & {"conflict", "mentoring", "failure", "achievement"}

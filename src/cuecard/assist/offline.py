@@ -45,7 +45,7 @@ from cuecard.profile.documents import (
     star_label,
     strip_star_label,
 )
-from cuecard.profile.retrieval import intent, tokenize
+from cuecard.profile.retrieval import intent, is_estimation, tokenize
 
 HEADER = "Offline notes — from your profile:"
 NOTHING = "Nothing in your notes matches this question."
@@ -58,7 +58,10 @@ FRAMES: dict[str, str] = {
 }
 """The frames the labels follow; kept for providers' guidance, no longer printed (the labels say
 it, and every line costs the overlay space)."""
-FIXED_LINES: frozenset[str] = frozenset({HEADER, NOTHING, NOTHING_HINT, *FRAMES.values()})
+ESTIMATE = "Count → assume → multiply → sanity-check; your numbers:"
+"""The one fixed line of an estimation answer: the structure; the bullets under it are the
+numbers from the user's own documents."""
+FIXED_LINES: frozenset[str] = frozenset({HEADER, NOTHING, NOTHING_HINT, ESTIMATE, *FRAMES.values()})
 """Lines with no profile text in them; every other line quotes the profile."""
 LABELS: tuple[str, ...] = (  # no longer printed; kept for callers that strip old answers
     "Story", "From", "Closest story", "Company", "Situation", "Task", "Action", "Result",
@@ -322,6 +325,14 @@ def _pitch(notes: Sequence[Note], why_us: bool) -> list[str]:
     return lines
 
 
+def _estimation(notes: Sequence[Note]) -> list[str]:
+    """A structure to estimate with, then the numbers the user's documents give."""
+    used: set[str] = set()
+    pool = [s for n in sorted(notes, key=lambda n: n.rank) for s in _sentences(n)]
+    numbers = _pick(pool, used, _HAS_NUMBER, MAX_BULLETS - 1)
+    return [ESTIMATE, *_plain_bullets(numbers)]
+
+
 def _generic(note: Note, question: str) -> list[str]:
     lines = [note.title] if note.title else []
     pool = _sentences(note)
@@ -380,6 +391,8 @@ def compose(prompt: Prompt) -> str:
         if note is not None:
             if prompt.kind == "behavioural":
                 body = _behavioural(note)
+            elif is_estimation(prompt.question):
+                body = _estimation(notes)
             elif prompt.kind == "technical":
                 body = _technical(note)
             elif prompt.kind == "situational":

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from cuecard.assist.base import Message, Prompt
 from cuecard.profile.documents import DOC_KINDS, Chunk, DocKind, sentences
+from cuecard.profile.retrieval import is_estimation
 
 DEFAULT_BUDGET_TOKENS = 1800
 """System + user message; the answer's own ``max_tokens`` is separate."""
@@ -68,6 +69,12 @@ KIND_GUIDANCE: dict[str, str] = {
     "with facts from the profile; otherwise suggest an honest, polite way to answer.",
     "small-talk": "This is small talk: one or two short, friendly lines are enough.",
 }
+
+ESTIMATION_GUIDANCE = (
+    "This is an estimation question: give a structure first (what to count, the assumptions, "
+    "the arithmetic, a sanity check), and anchor it on the numbers the profile gives (traffic, "
+    "data volumes, team sizes); say which numbers are assumptions."
+)
 
 _SPEAKER_LABEL = {"interviewer": "Interviewer", "you": "Candidate"}
 
@@ -210,7 +217,7 @@ def build_prompt(
     go, and what is kept is always a prefix of the ranking and the newest turns.
     A top chunk too long for what is left is cut to its first whole sentences.
     """
-    guidance = KIND_GUIDANCE.get(kind, "")
+    guidance = ESTIMATION_GUIDANCE if is_estimation(question) else KIND_GUIDANCE.get(kind, "")
     system = f"{SYSTEM_RULES}\n\n{guidance}" if guidance else SYSTEM_RULES
     clean_question = " ".join(defuse(question).split())
 

@@ -152,6 +152,10 @@ _WHY_US = re.compile(
     r"\bwhy (do|would|did) you want\b|\bwhy (are you )?(interested|applying)\b"
     r"|\bwhy (this|our|the) (role|job|company|team|position)\b|\bwhy (us|here)\b"
     r"|\bwhat (interests|excites|attracts|draws) you\b|\bwhy\b.*\b(work|join)\b"
+    # "Why Harbor Health?": why and a name, not "why did…" nor "why Kafka over Kinesis?"
+    r"|^\W*why (?!.*\b(?:over|vs|versus|instead|rather|better|worse)\b)"
+    r"(?!(?:do|does|did|would|is|was|are|were|should|could|can|not|have|has|didn|don"
+    r"|isn|aren|you|we|they|i|it|that|this|so)\b)[\w&.' -]{2,40}\W*$"
 )
 _INTENT_WORDS: dict[Intent, str] = {
     "self": "summary profile background experience currently",
@@ -177,6 +181,22 @@ def intent(question: str) -> Intent | None:
 
 _KIND_PREFERENCE: dict[str, str] = {"behavioural": "stories", "situational": "stories"}
 
+_ESTIMATION = re.compile(
+    r"\b(?:estimate|estimation|ballpark|back[- ]of[- ](?:the[- ])?envelope|order of magnitude"
+    r"|size the|market size|how many \w+(?: \w+)? (?:are|is|would|do|does|will|could)"
+    r"|how much (?:storage|data|bandwidth|traffic|memory|disk|money|would it cost)"
+    r"|(?:requests|queries|messages|events) per (?:second|minute|day)|capacity (?:plan|planning))",
+    re.IGNORECASE,
+)
+
+
+def is_estimation(question: str) -> bool:
+    """An estimation question ("how many…", "estimate the storage…"): it wants a structure
+    and the numbers the candidate's documents give, not a story."""
+    return bool(_ESTIMATION.search(question))
+
+
+_NUMBER = re.compile(r"\d")
 _ABOUT_THE_JOB = re.compile(
     r"\b(?:this|the) (?:role|job|position|posting|team|opening)\b|\bthey (?:require|expect|want"
     r"|need|ask)|\b(?:require|expect)(?:s|d)? (?:me|of me|for)\b|\bqualif"
@@ -195,14 +215,15 @@ _LOGISTICS_SECTIONS = re.compile(
 )
 
 
-def _opening(chunk: Chunk, goal: Intent) -> bool:
+def _opening(chunk: Chunk, goal: Intent, why_sections: bool) -> bool:
     """The chunk a "why us" or "about you" answer starts from, whatever its position.
 
     "Why us": the job description's mission, product, values or role summary (its first
-    chunk is often the salary and location). "About you": the résumé's opening.
+    chunk is often only the job title, or the salary and location), or its first chunk
+    when it has no such section. "About you": the résumé's opening.
     """
-    if goal == "why_us" and chunk.kind == "job":
-        return bool(_WHY_SECTIONS.search(chunk.title)) or (chunk.position == 0 and not chunk.title)
+    if goal == "why_us" and chunk.kind == "job" and why_sections:
+        return bool(_WHY_SECTIONS.search(chunk.title))
     return chunk.position == 0
 
 
@@ -285,6 +306,9 @@ class ProfileIndex:
         self._cosine = np.zeros(len(self.chunks), dtype=np.float64)
         self._retriever: bm25s.BM25 | None = None
         self._token_sets: tuple[frozenset[str], ...] = ()
+        self._why_sections = any(
+            c.kind == "job" and _WHY_SECTIONS.search(c.title) for c in self.chunks
+        )
         self.company: str | None = company_of(self.chunks)
         """The company of the job description, for "why us" answers (None if unknown)."""
         self.story_competencies: tuple[competencies.StoryCompetencies | None, ...] = tuple(
@@ -324,7 +348,7 @@ class ProfileIndex:
             return []
         goal = intent(query)
         text = f"{query} {_INTENT_WORDS[goal]}" if goal else query
-        if goal == "why_us" and self.company:
+        if goal == "why_us" and self.company and not self._why_sections:
             text = f"{text} {self.company} {self.company}"  # the company's own section first
         tokens = tokenize(text)
         scores = np.zeros(len(self.chunks), dtype=np.float64)
@@ -368,12 +392,20 @@ class ProfileIndex:
             primary, secondary = _INTENT_KINDS[goal]
             for i, chunk in enumerate(self.chunks):
                 if chunk.kind == primary:
-                    opening = _opening(chunk, goal)
+                    opening = _opening(chunk, goal, self._why_sections)
                     scores[i] = scores[i] * 1.5 + top * (0.5 if opening else 0.1)
                     if goal == "why_us" and _LOGISTICS_SECTIONS.search(chunk.title):
                         scores[i] *= 0.5  # pay and how to apply are not why anyone joins
+                    elif goal == "why_us" and self._why_sections and not opening:
+                        scores[i] *= 0.6  # the job title line names the company, says no why
                 elif chunk.kind == secondary and chunk.position == 0:
                     scores[i] += top * 0.25
+        elif is_estimation(query):
+            # Estimation: a structure plus the documents' own numbers, so chunks that give
+            # numbers (traffic, team size, data volume) come first among the matches.
+            for i, chunk in enumerate(self.chunks):
+                if _NUMBER.search(chunk.text):
+                    scores[i] *= 1.3
         elif kind == "technical":
             # Technical and design questions: the candidate's own experience first, then what
             # the job asks for; a question about the job itself ("what does this role
@@ -381,9 +413,9 @@ class ProfileIndex:
             about_job = bool(_ABOUT_THE_JOB.search(_fold(query)))
             for i, chunk in enumerate(self.chunks):
                 if chunk.kind == "resume":
-                    scores[i] *= 0.8 if about_job else 1.3
+                    scores[i] *= 0.7 if about_job else 1.5
                 elif chunk.kind == "job":
-                    scores[i] *= 1.3 if about_job else 0.8
+                    scores[i] *= 1.5 if about_job else 0.6
         elif (preferred := _KIND_PREFERENCE.get(kind or "")) is not None:
             for i, chunk in enumerate(self.chunks):
                 if chunk.kind == preferred:
