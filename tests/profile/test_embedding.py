@@ -108,3 +108,24 @@ def test_meaning_alone_does_not_make_an_unrelated_question_match() -> None:
     index = ProfileIndex(chunks, semantic="add")
     assert index.search("What's your favourite colour?", 4, kind="small-talk") == []
     assert index.search("What is your notice period?", 4, kind="logistics") == []
+
+
+@needs_model
+def test_loading_and_encoding_touch_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    from typing import Any
+
+    seen: list[str] = []
+    recording = True
+
+    def hook(event: str, _args: tuple[Any, ...]) -> None:
+        if recording and event in ("socket.connect", "socket.getaddrinfo", "urllib.Request"):
+            seen.append(event)
+
+    sys.addaudithook(hook)  # cannot be removed; it records only while `recording`
+    monkeypatch.setattr(embedding, "_loaded", [])  # a fresh load, as a new process does
+    try:
+        embedding.model().encode(["Have you ever taken someone under your wing?"])
+    finally:
+        recording = False
+    assert seen == []
