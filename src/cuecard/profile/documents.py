@@ -18,10 +18,16 @@ the memory limit is the worker's address space; on macOS only CPU time and
 the wall clock bound it; on Windows the wall clock does.
 
 Stories are the unit of retrieval: in a stories document every heading, at
-any level and with or without a "Story:" prefix, starts one story, and a story
-is never split into or merged with another (STAR sub-headings such as
-"### Action" stay inside their story). Résumés are cut by role, job
-descriptions by section.
+any level and with or without a "Story:" / "Story 3 –" prefix, starts one story,
+and so does a list item that is only bold text followed by STAR parts (a story
+told as a nested list); a story is never split into or merged with another
+(STAR sub-headings such as "### Action" stay inside their story). STAR parts are
+read under the writer's own labels (Context, My part, What I did, Outcome, …) in
+bold, italics or plain. A story's metadata lines (Tags, Skills, Competencies,
+Date) leave its text and become hints for retrieval (``Chunk.labels``), never
+shown. Résumés are cut by role (a heading, a "Title, 2019 – 2022" line or a bold
+"**Title** | Company | dates" line), job descriptions by section, plain-text ones
+by their usual section names ("About us", "What you'll do", "Requirements", …).
 """
 
 from __future__ import annotations
@@ -98,7 +104,8 @@ class Chunk:
     position: int = 0
     story: bool = False
     labels: tuple[str, ...] = ()
-    """Competency labels as the user wrote them, from ``## Title (conflict, leadership)``."""
+    """Labels as the user wrote them: ``## Title (conflict, leadership)`` and a story's
+    ``Tags:`` / ``Skills:`` / ``Competencies:`` lines. Retrieval reads them; nothing shows them."""
     group: str = ""
     """The heading a story sits under when the user grouped stories ("## Leadership")."""
 
