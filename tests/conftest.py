@@ -40,6 +40,23 @@ def cuecard_home(
     yield home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_profile_embeddings() -> None:
+    """Load the sentence encoder and encode the sample profile once per test process.
+
+    A real session builds its profile index seconds before the first question; a test
+    that builds an engine and asks at once would otherwise count the model's first load
+    (about a second) against the answer's first-help deadline.
+    """
+    from cuecard.profile import embedding
+
+    if embedding.available():
+        from cuecard.profile.retrieval import ProfileIndex
+        from cuecard.profile.store import sample_chunks
+
+        ProfileIndex(sample_chunks(), semantic="add")
+
+
 @pytest.fixture(scope="session")
 def testdata() -> Path:
     if not (TESTDATA / "beckett.wav").is_file():

@@ -132,14 +132,16 @@ def build_engine(
 ) -> tuple[AnswerEngine, list[str]]:
     """The engine for a session (or ``ask``), and one line for each thing the user should fix."""
     from cuecard.assist.prompting import build_prompt
-    from cuecard.profile.retrieval import ProfileIndex
+    from cuecard.profile.retrieval import ProfileIndex, default_semantic
     from cuecard.profile.store import profile_chunks
 
     models, problems = build_providers(
         cfg, guard, explicit_key=explicit_key, purpose=purpose, redactor=redactor_for(cfg)
     )
     chunks = profile_chunks(sample=demo_profile)
-    retriever = ProfileIndex(chunks) if chunks else None
+    retriever = ProfileIndex(chunks, semantic=default_semantic()) if chunks else None
+    if retriever is not None and retriever.semantic_problem:
+        problems.append(retriever.semantic_problem)
     if retriever is None:
         problems.append(
             "your profile is empty: add your résumé with `cuecard profile add resume.pdf`"

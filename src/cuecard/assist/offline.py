@@ -17,12 +17,15 @@ question's kind:
   the better approach and its complexity → tests). Offline there is no model to
   solve the problem, so these four are fixed lines: the structure, not the content.
 
-Every line after a fixed frame label is a sentence of the user's own text (or a
-clause cut at its own punctuation, or its first words and "…"), so it can
-never invent an employer, a number or a date.
+Every line is a sentence of the user's own text (or a clause cut at its own
+punctuation, or its first words and "…"), so it can never invent an employer, a
+number or a date.
 
-The notes are read at a glance mid-call: the story's title first, at most
-four bullets of at most 12 words each (label included), and the result last.
+The notes are read at a glance mid-call: the story's title first, at most four
+bullets of at most 12 words each, and the result last. A bullet is content only:
+no frame label ("Action:"), none of the writer's labels ("What I did:") and no
+markup, because a label costs words the glance needs and says nothing the
+order does not (issue 23: 8 of 18 answers showed "- Action: What I did: …").
 """
 
 from __future__ import annotations
@@ -36,8 +39,16 @@ from dataclasses import dataclass
 from cuecard.assist.base import Prompt, StreamEnd, StreamItem, TextDelta, Usage
 from cuecard.assist.prompting import estimate_tokens, parse_context_source
 from cuecard.profile.company import company_name
-from cuecard.profile.documents import DocKind, is_star_story, sentences, star_label
-from cuecard.profile.retrieval import intent, tokenize
+from cuecard.profile.documents import (
+    DocKind,
+    clean_inline,
+    is_star_story,
+    metadata,
+    sentences,
+    star_label,
+    strip_star_label,
+)
+from cuecard.profile.retrieval import intent, is_estimation, tokenize
 
 HEADER = "Offline notes — from your profile:"
 NOTHING = "Nothing in your notes matches this question."
@@ -58,11 +69,14 @@ CODING_STEPS: tuple[str, ...] = (
     "- Tests: the examples given, then edge cases, then a large input.",
 )
 """What interviewers expect of a coding answer, in their order; a model fills in the content."""
+ESTIMATE = "Count → assume → multiply → sanity-check; your numbers:"
+"""The one fixed line of an estimation answer: the structure; the bullets under it are the
+numbers from the user's own documents."""
 FIXED_LINES: frozenset[str] = frozenset(
-    {HEADER, NOTHING, NOTHING_HINT, CODING_HEADER, *CODING_STEPS, *FRAMES.values()}
+    {HEADER, NOTHING, NOTHING_HINT, ESTIMATE, CODING_HEADER, *CODING_STEPS, *FRAMES.values()}
 )
 """Lines with no profile text in them; every other line quotes the profile."""
-LABELS: tuple[str, ...] = (
+LABELS: tuple[str, ...] = (  # no longer printed; kept for callers that strip old answers
     "Story", "From", "Closest story", "Company", "Situation", "Task", "Action", "Result",
     "Requirements", "Design", "Trade-offs", "First", "Tell", "Follow up",
     "Now", "Background", "Before", "Why this role", "The company", "What you bring", "Note",
@@ -72,7 +86,7 @@ LABELS: tuple[str, ...] = (
 
 WORDS_PER_PIECE = 4
 MAX_BULLET_WORDS = 12
-"""A bullet is read in a glance during a call: at most 12 words, its label included."""
+"""A bullet is read in a glance during a call: at most 12 words."""
 MAX_BULLETS = 4
 """Four bullets fit the overlay's answer area at its default size (tests/ui)."""
 ELLIPSIS = "…"
@@ -102,9 +116,23 @@ _STAR_LABEL = re.compile(
 
 
 def _content(sentence: str) -> str:
-    """A sentence without its bullet mark or STAR label; still a substring of the note."""
-    sentence = _STAR_LABEL.sub("", sentence)
-    return sentence[2:] if sentence.startswith("- ") else sentence
+    """A sentence without its bullet mark, labels, markup or wrapping quotes.
+
+    Labels go however many there are ("Action: What I did: I ranked…"); a metadata
+    line ("Tags: …") or a bare label is no content at all.
+    """
+    sentence = sentence[2:] if sentence.startswith("- ") else sentence
+    if metadata(sentence) is not None:
+        return ""
+    for _ in range(3):
+        stripped = strip_star_label(_STAR_LABEL.sub("", sentence)).strip()
+        if stripped == sentence:
+            break
+        sentence = stripped
+    sentence = clean_inline(sentence).strip().strip('"“”').strip()
+    if sentence.endswith(":") and len(sentence.split()) <= 5:
+        return ""  # "Travel requirement:": a label whose content is on the next line
+    return sentence if re.search(r"\w", sentence) else ""
 
 
 _CUT = re.compile(
@@ -180,9 +208,10 @@ def _outcome(pool: Sequence[str], used: set[str]) -> list[str]:
 # Frames
 
 
-def _bullets(label: str, items: Iterable[str]) -> list[str]:
-    room = MAX_BULLET_WORDS - len(label.split())
-    return [f"- {label}: {glance(item, room)}" for item in items]
+def _bullets(part: str, items: Iterable[str]) -> list[str]:
+    """``items`` as bullets. ``part`` names the frame slot they fill; it is not shown."""
+    del part  # the order of the bullets carries the frame
+    return [f"- {glance(item, MAX_BULLET_WORDS)}" for item in items]
 
 
 def _plain_bullets(items: Iterable[str]) -> list[str]:
@@ -190,7 +219,7 @@ def _plain_bullets(items: Iterable[str]) -> list[str]:
 
 
 def _behavioural(note: Note) -> list[str]:
-    lines = [f"Story: {note.title}"] if note.title else []
+    lines = [note.title] if note.title else []
     if note.star:
         parts = star_parts(note.text)
         used: set[str] = set()
@@ -215,7 +244,7 @@ _DESIGN = _matches(
 
 
 def _technical(note: Note) -> list[str]:
-    lines = [f"From: {note.title}"] if note.title else []
+    lines = [note.title] if note.title else []
     used: set[str] = set()
     if note.star:
         parts = star_parts(note.text)
@@ -250,7 +279,7 @@ _FOLLOW_UP = _matches(
 
 
 def _situational(note: Note) -> list[str]:
-    lines = [f"Closest story: {note.title}"] if note.title else []
+    lines = [note.title] if note.title else []
     used: set[str] = set()
     if note.star:
         parts = star_parts(note.text)
@@ -299,7 +328,7 @@ def _pitch(notes: Sequence[Note], why_us: bool) -> list[str]:
     them += _pick(_overlap_first(job_pool, " ".join(resume_pool)), used, _any, 1)
     if why_us:
         company = company_name(_job_text(job))
-        lines = [f"Company: {company}"] if company else []
+        lines = [company] if company else []
         lines += _bullets("The company", them)
         lines += _bullets("What you bring", [*now, *background][: MAX_BULLETS - len(them)])
         return lines
@@ -310,8 +339,16 @@ def _pitch(notes: Sequence[Note], why_us: bool) -> list[str]:
     return lines
 
 
+def _estimation(notes: Sequence[Note]) -> list[str]:
+    """A structure to estimate with, then the numbers the user's documents give."""
+    used: set[str] = set()
+    pool = [s for n in sorted(notes, key=lambda n: n.rank) for s in _sentences(n)]
+    numbers = _pick(pool, used, _HAS_NUMBER, MAX_BULLETS - 1)
+    return [ESTIMATE, *_plain_bullets(numbers)]
+
+
 def _generic(note: Note, question: str) -> list[str]:
-    lines = [f"From: {note.title}"] if note.title else []
+    lines = [note.title] if note.title else []
     pool = _sentences(note)
     best = set(_overlap_first(pool, question)[:3])
     return lines + _plain_bullets(s for s in pool if s in best)
@@ -370,6 +407,8 @@ def compose(prompt: Prompt) -> str:
         if note is not None:
             if prompt.kind == "behavioural":
                 body = _behavioural(note)
+            elif is_estimation(prompt.question):
+                body = _estimation(notes)
             elif prompt.kind == "technical":
                 body = _technical(note)
             elif prompt.kind == "situational":
@@ -426,4 +465,3 @@ class OfflineProvider:
 
     async def aclose(self) -> None:
         return None
-

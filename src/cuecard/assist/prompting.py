@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from cuecard.assist.base import Message, Prompt
 from cuecard.profile.documents import DOC_KINDS, Chunk, DocKind, sentences
+from cuecard.profile.retrieval import is_estimation
 
 DEFAULT_BUDGET_TOKENS = 1800
 """System + user message; the answer's own ``max_tokens`` is separate."""
@@ -74,6 +75,12 @@ KIND_GUIDANCE: dict[str, str] = {
     "space complexity; 4) tests: the examples given, then the edge cases. Code only if the "
     "question asks for it, a few lines. The profile matters only for the language to use.",
 }
+
+ESTIMATION_GUIDANCE = (
+    "This is an estimation question: give a structure first (what to count, the assumptions, "
+    "the arithmetic, a sanity check), and anchor it on the numbers the profile gives (traffic, "
+    "data volumes, team sizes); say which numbers are assumptions."
+)
 
 _SPEAKER_LABEL = {"interviewer": "Interviewer", "you": "Candidate"}
 
@@ -235,7 +242,7 @@ def build_prompt(
     go, and what is kept is always a prefix of the ranking and the newest turns.
     A top chunk too long for what is left is cut to its first whole sentences.
     """
-    guidance = KIND_GUIDANCE.get(kind, "")
+    guidance = ESTIMATION_GUIDANCE if is_estimation(question) else KIND_GUIDANCE.get(kind, "")
     system = f"{SYSTEM_RULES}\n\n{guidance}" if guidance else SYSTEM_RULES
     clean_question = _clean_question(question, kind)
 

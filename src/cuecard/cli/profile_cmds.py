@@ -179,7 +179,7 @@ def search(
 ) -> None:
     """Show which parts of your profile an answer to QUERY would be grounded in."""
     from cuecard.profile.documents import ProfileError
-    from cuecard.profile.retrieval import ProfileIndex
+    from cuecard.profile.retrieval import ProfileIndex, default_semantic
     from cuecard.profile.store import profile_chunks
 
     try:
@@ -188,7 +188,7 @@ def search(
         fail(str(err))
     if not chunks:
         fail("your profile is empty: add your résumé with `cuecard profile add resume.pdf`")
-    found = ProfileIndex(chunks).scored(query, k)
+    found = ProfileIndex(chunks, semantic=default_semantic()).scored(query, k)
     if as_json:
         out(json.dumps([{**_chunk_json(c), "score": round(s, 3)} for c, s in found], indent=2))
         return

@@ -18,10 +18,16 @@ the memory limit is the worker's address space; on macOS only CPU time and
 the wall clock bound it; on Windows the wall clock does.
 
 Stories are the unit of retrieval: in a stories document every heading, at
-any level and with or without a "Story:" prefix, starts one story, and a story
-is never split into or merged with another (STAR sub-headings such as
-"### Action" stay inside their story). Résumés are cut by role, job
-descriptions by section.
+any level and with or without a "Story:" / "Story 3 –" prefix, starts one story,
+and so does a list item that is only bold text followed by STAR parts (a story
+told as a nested list); a story is never split into or merged with another
+(STAR sub-headings such as "### Action" stay inside their story). STAR parts are
+read under the writer's own labels (Context, My part, What I did, Outcome, …) in
+bold, italics or plain. A story's metadata lines (Tags, Skills, Competencies,
+Date) leave its text and become hints for retrieval (``Chunk.labels``), never
+shown. Résumés are cut by role (a heading, a "Title, 2019 – 2022" line or a bold
+"**Title** | Company | dates" line), job descriptions by section, plain-text ones
+by their usual section names ("About us", "What you'll do", "Requirements", …).
 """
 
 from __future__ import annotations
@@ -98,7 +104,8 @@ class Chunk:
     position: int = 0
     story: bool = False
     labels: tuple[str, ...] = ()
-    """Competency labels as the user wrote them, from ``## Title (conflict, leadership)``."""
+    """Labels as the user wrote them: ``## Title (conflict, leadership)`` and a story's
+    ``Tags:`` / ``Skills:`` / ``Competencies:`` lines. Retrieval reads them; nothing shows them."""
     group: str = ""
     """The heading a story sits under when the user grouped stories ("## Leadership")."""
 
@@ -352,11 +359,30 @@ _ROLE_LINE = re.compile(
 """'Globex — Senior Engineer, 2021 – present': a role line in a résumé without markup."""
 
 
+_SECTION_NAME = re.compile(
+    r"^(?:about (?:us|the (?:role|team|company|job|position))|who we are"
+    r"|our (?:mission|values|story|team|product|culture)|mission|values"
+    r"|the role|role summary|position summary|summary"
+    r"|overview|the opportunity|what you(?:'|’)?ll do|what you will do|responsibilities"
+    r"|key responsibilities|duties|key objectives|requirements|qualifications"
+    r"|minimum qualifications|preferred qualifications|nice to have|bonus points|who you are"
+    r"|what we(?:'|’)?re looking for"
+    r"|what you(?:'|’)?ll bring|skills|benefits|perks|compensation|how to apply|basic information"
+    r"|experience|work experience|professional experience|education|projects)\s*:?$",
+    re.IGNORECASE,
+)
+"""The usual section names of a job posting or résumé, in whatever case the writer used."""
+
+
 def _looks_like_heading(line: str) -> bool:
     """A short title-like line in text without markup ("EXPERIENCE", "Globex — Backend")."""
     words = line.split()
     if not 1 <= len(words) <= 6 or len(line) > 60 or _BULLET.match(line):
         return False
+    if _SECTION_NAME.match(line) or (line.isupper() and line.endswith(":") and len(words) <= 6):
+        return True
+    if re.search(r"\w:\s+\S", line):
+        return False  # "Location: Anywhere (remote)": a field and its value, not a title
     if re.search(r"[.,;!?:]$", line) or not re.search(r"[A-Za-z]", line):
         return False
     if line.isupper():
@@ -416,9 +442,10 @@ def _join_lines(lines: list[str]) -> str:
         line = clean_inline(line)
         if not line:
             continue
-        starts_part = bool(_STAR_LABEL_LINE.match(line))
+        starts_part = bool(_STAR_LABEL_LINE.match(line)) or metadata(line) is not None
         if (
             out
+            and metadata(out[-1]) is None
             and not bullet
             and not starts_part
             and not _SENTENCE_END.search(out[-1])
@@ -448,6 +475,14 @@ _STAR_SYNONYMS: dict[str, str] = {
     "actions": "action",
     "approach": "action",
     "what i did": "action",
+    "what we did": "action",
+    "my actions": "action",
+    "steps": "action",
+    "my part": "task",
+    "my role": "task",
+    "the ask": "task",
+    "the result": "result",
+    "learning": "result",
     "result": "result",
     "results": "result",
     "outcome": "result",
@@ -470,10 +505,33 @@ _STAR_HEADING = re.compile(
 )
 
 
+_META_LINE = re.compile(
+    r"^\s*(?:[-*•]\s+)?(?:\*\*|__|\*|_)?(tags?|skills?|competenc(?:y|ies)|keywords|themes?"
+    r"|dates?|when|year)(?:\*\*|__|\*|_)?\s*:\s*(?:\*\*|__)?\s*(.*)$",
+    re.IGNORECASE,
+)
+"""A metadata line the writer keeps for themselves ("Tags: conflict, stakeholder", "Date: 2023"):
+a hint for retrieval, never text to show."""
+
+
+def metadata(line: str) -> tuple[str, str] | None:
+    """``(field, value)`` of a metadata line, lower-cased field; None for any other line."""
+    match = _META_LINE.match(line)
+    if match is None or len(match.group(2).split()) > 20:
+        return None
+    return match.group(1).lower(), clean_inline(match.group(2)).strip()
+
+
 def star_label(line: str) -> str | None:
     """The STAR part ("situation", "task", "action", "result") a line is labelled with."""
     match = _STAR_LABEL_LINE.match(line.strip())
     return _STAR_SYNONYMS[match.group(1).lower()] if match else None
+
+
+def strip_star_label(line: str) -> str:
+    """``line`` without the STAR label it starts with ("What I did: I ranked…" → "I ranked…")."""
+    match = _STAR_LABEL_LINE.match(line.strip())
+    return line.strip()[match.end() :].strip() if match else line
 
 
 def _star_heading(title: str) -> str | None:
@@ -499,7 +557,56 @@ class _Section:
     level: int = 0
 
 
+_LEAD_IN = re.compile(
+    r"^(?:[-*+]|\d{1,2}[.)])\s+(?:\*\*|__)\s*[\"“]?(.{6,160}?)[\"”]?\s*(?:\*\*|__)\s*:?\s*$"
+)
+"""'- **"Tell me about a time you led a team"**' or '1. **The outage**': a list item that is
+the title of what follows it."""
+_WRAPPER = re.compile(
+    r"^\s*[-*+]\s+(?:\*\*|__)?\s*(?:star|car|soar|par)(?:\s+(?:framework|response|answer|method|story))?\s*:?\s*(?:\*\*|__)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+"""'- **STAR Framework:**': a wrapper item with nothing of the story in it."""
+_BOLD_ROLE = re.compile(
+    r"^\s*(?:\*\*|__)([^*_\n]{2,100}?)(?:\*\*|__)\s*(?:[|;,—–-]|\s)\s*(.{0,100}?\b(?:19|20)\d\d\b.{0,60})$"
+)
+"""'**Senior Engineer** | Globex | 2019 – 2022', '**SRE**; 8/2014-Present': a résumé role line."""
+
+
+def _lift_headings(text: str) -> str:
+    """Lead-in list items and bold role lines become headings one level below the last one.
+
+    A list item that is only bold text and is followed by STAR parts (a story told as a
+    nested list) or by sub-items is a story title; a wrapper item ("STAR Framework:") goes.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    level = 1
+    for i, line in enumerate(lines):
+        atx = _ATX.match(line)
+        if atx:
+            level = len(atx.group(1))
+            out.append(line)
+            continue
+        if _WRAPPER.match(line):
+            continue
+        lead = _LEAD_IN.match(line)
+        if lead and not line.startswith((" ", "\t")):
+            following = lines[i + 1 : i + 8]
+            if any(star_label(clean_inline(_BULLET.sub("", f).strip())) for f in following):
+                out += ["", "#" * min(6, level + 1) + " " + lead.group(1).strip(), ""]
+                continue
+        role = _BOLD_ROLE.match(line)
+        if role and _YEAR.search(role.group(2)) and not star_label(role.group(1) + ":"):
+            title = f"{clean_inline(role.group(1))} | {clean_inline(role.group(2)).strip(' |;')}"
+            out += ["", "#" * min(6, level + 1) + " " + title, ""]
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def _sections(text: str) -> list[_Section]:
+    text = _lift_headings(text)
     sections = [_Section((), [])]
     stack: list[tuple[int, str]] = []
     para: list[str] = []
@@ -533,7 +640,7 @@ def _sections(text: str) -> list[_Section]:
             part_prefix = ""
         while stack and stack[-1][0] >= level:
             stack.pop()
-        title = clean_inline(raw_title)
+        title = clean_inline(raw_title).rstrip(":").strip()
         if title:
             stack.append((level, title))
         sections.append(_Section(tuple(t for _, t in stack), [], level))
@@ -687,6 +794,27 @@ def _untitled_story_title(body: str) -> str:
     return "Untitled story"
 
 
+def _without_metadata(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """A story's paragraphs without its metadata lines, and the hints those lines gave.
+
+    Tags, skills and competencies become lower-case hints (retrieval reads them; nothing
+    shows them); a date line is dropped.
+    """
+    kept: list[str] = []
+    hints: list[str] = []
+    for para in paragraphs:
+        lines = []
+        for line in para.splitlines():
+            found = metadata(line)
+            if found is None:
+                lines.append(line)
+            elif not found[0].startswith(("date", "when", "year")):
+                hints += [h.strip().lower() for h in re.split(r"[,;/|#]", found[1]) if h.strip()]
+        if lines:
+            kept.append("\n".join(lines))
+    return kept, tuple(hints)
+
+
 @dataclass(slots=True)
 class _Unit:
     path: tuple[str, ...]
@@ -709,13 +837,15 @@ def _units(text: str, kind: DocKind) -> list[_Unit]:
         file_title = section.level == 1 and single_h1
         titled_story = kind == "stories" and bool(heading) and not file_title
         if star or titled_story:
-            groups = _split_stories(section.paragraphs) if star else [section.paragraphs]
+            paragraphs, hints = _without_metadata(section.paragraphs)
+            groups = _split_stories(paragraphs) if star else [paragraphs]
             for n, group in enumerate(groups):
                 story_body = "\n".join(group)
                 if heading and (n == 0 or len(groups) == 1):
                     title, labels = story_title(heading)
                 else:
                     title, labels = _untitled_story_title(story_body), ()
+                labels = tuple(dict.fromkeys((*labels, *hints)))
                 parent = section.path[-2] if len(section.path) >= 2 else ""
                 grouped = not (single_h1 and len(section.path) == 2)  # not the file's title
                 grouping = parent if parent and grouped and len(parent.split()) <= 3 else ""
