@@ -168,8 +168,35 @@ def pip(args: list[str]) -> None:
         raise Fail(f"pip could not install {' '.join(args[-1:])}: see the message above")
 
 
-def ensure_venv(want: str) -> None:
-    """Make .venv match the locks; instant when nothing changed since the last run."""
+def dropped_requirements(root: Path | None = None) -> set[str]:
+    """The packages pyproject.toml's [tool.uv] override-dependencies drop on purpose
+    (a never-true marker): a locked package names them, cuecard never installs them."""
+    import re
+    import tomllib
+
+    text = ((root or ROOT) / "pyproject.toml").read_text(encoding="utf-8")
+    overrides = tomllib.loads(text).get("tool", {}).get("uv", {}).get("override-dependencies", [])
+    return {
+        re.split(r"[\s;\[<>=!~]", entry, maxsplit=1)[0].lower()
+        for entry in overrides
+        if "'never'" in entry
+    }
+
+
+def deliberately_absent(line: str) -> bool:
+    """A `pip check` line about a requirement the lock drops on purpose."""
+    import re
+
+    found = re.search(r"requires ([A-Za-z0-9_.-]+), which is not installed", line)
+    return bool(found) and found.group(1).lower().replace("_", "-") in dropped_requirements()
+
+
+def ensure_venv(want: str, *, check: bool = True) -> None:
+    """Make .venv match the locks; instant when nothing changed since the last run.
+
+    ``check=False`` is for ``./run lock`` alone: it needs uv from the old locks
+    while pyproject.toml already names what the new ones will add.
+    """
     if venv_is_current(want):
         return
     if not platform_supported():
@@ -205,6 +232,8 @@ def ensure_venv(want: str) -> None:
     # --no-deps trusts the lock to be complete; `pip check` (under a second,
     # offline) proves it for this platform, so a missing dependency is one line
     # now instead of an ImportError at the first question.
+    if not check:
+        return  # and no stamp: the next ensure_venv installs and checks for real
     checked = subprocess.run(
         [str(venv_bin("python")), "-m", "pip", "check", "--disable-pip-version-check"],
         cwd=ROOT,
@@ -212,8 +241,13 @@ def ensure_venv(want: str) -> None:
         text=True,
         check=False,
     )
-    if checked.returncode != 0:
-        first = (checked.stdout.strip() or checked.stderr.strip()).splitlines()[:1]
+    problems = [
+        line
+        for line in (checked.stdout.strip() or checked.stderr.strip()).splitlines()
+        if line.strip() and not deliberately_absent(line)
+    ]
+    if checked.returncode != 0 and problems:
+        first = problems[:1]
         raise Fail(
             f"the locked packages do not fit together here ({''.join(first)}): "
             "the lock is incomplete for this platform; report it with this line"
@@ -444,7 +478,8 @@ def lock(args: list[str]) -> int:
         return 1 if problems else 0
     if args not in ([], ["--upgrade"]):
         raise Fail("usage: ./run lock [--upgrade | --check]")
-    ensure_venv("dev")  # uv is pinned in dev.lock
+    if not venv_bin("uv").exists():
+        ensure_venv("dev", check=False)  # uv is pinned in dev.lock
     for name, source in LOCKS:
         compile_lock(name, source, upgrade=args == ["--upgrade"])
         print(f"run: wrote requirements/{name}.lock")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import sys
 import threading
 import zipfile
 from collections.abc import Sequence
@@ -55,9 +56,22 @@ class EmbeddingUnavailable(Exception):
     """The model package is missing or its weights are not the ones this code was checked on."""
 
 
+def _folders() -> list[Path]:
+    """Where the package's files lie: its install folder, or the desktop bundle's copy
+    (PyInstaller collects ``model.zip`` as data; the package itself is never imported)."""
+    spec = find_spec(PACKAGE)
+    folders = [Path(f) for f in (spec.submodule_search_locations or [])] if spec else []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        folders.append(Path(bundle) / PACKAGE)
+    return folders
+
+
 def available() -> bool:
     """Whether the weights package is installed (nothing is loaded)."""
-    return find_spec(PACKAGE) is not None
+    return find_spec(PACKAGE) is not None or any(
+        (folder / "model.zip").is_file() for folder in _folders()
+    )
 
 
 def _zip_path() -> Path:
@@ -65,10 +79,8 @@ def _zip_path() -> Path:
 
     Importing it prints a line to standard output, which would corrupt ``--json`` output.
     """
-    spec = find_spec(PACKAGE)
-    folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    for folder in folders:
-        path = Path(folder) / "model.zip"
+    for folder in _folders():
+        path = folder / "model.zip"
         if path.is_file():
             return path
     raise EmbeddingUnavailable(
