@@ -446,7 +446,7 @@ class Session:
     def _provider_names(self) -> tuple[str, ...]:
         if self.engine is None:
             return ()
-        return tuple(p.name for p in self.engine.providers)
+        return self.engine.provider_names
 
     def _open_vault(self) -> tuple[Any, Sink]:
         from cuecard.privacy.recorder import VaultRecorder

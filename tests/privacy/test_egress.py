@@ -219,7 +219,7 @@ async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk(
     received carry no OS, CPU, runtime version or SDK build, and a plain user agent."""
     import platform
 
-    from cuecard.assist.providers import Timeouts, build_provider
+    from cuecard.assist.providers import Deadlines, build_provider
     from fakes.provider_server import FakeProviderServer
 
     telltales = {platform.system(), platform.machine(), platform.python_version(), "x64",
@@ -240,7 +240,7 @@ async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk(
             client = make_http_client(EgressPolicy.from_config(cfg), Ledger(), "doctor", label=name)
             provider = build_provider(
                 name, getattr(cfg.assist, name), api_key="sk-test-" + "h" * 32,
-                http_client=client, timeouts=Timeouts(),
+                http_client=client, deadlines=Deadlines(),
             )  # fmt: skip
             try:
                 await provider.check()  # a real generation request

@@ -181,6 +181,18 @@ def blocked(vendor: Vendor, why: str) -> ProviderError:
     )
 
 
+def malformed(vendor: Vendor, reason: str) -> ProviderError:
+    """A streamed event of a shape the API does not send: not retried, the same server would
+    most likely send it again (a proxy or an incompatible "compatible" server)."""
+    return _err(
+        vendor,
+        "server",
+        f"{vendor.label} sent a malformed reply ({reason}) — check the provider's base_url "
+        "or switch provider",
+        retryable=False,
+    )
+
+
 def unreadable(vendor: Vendor) -> ProviderError:
     return _err(
         vendor,

@@ -43,8 +43,7 @@ class AnthropicProvider(SdkProvider):
         model: str,
         base_url: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
     ) -> None:
         vendor = Vendor.of("anthropic")
         if not api_key:
@@ -54,7 +53,6 @@ class AnthropicProvider(SdkProvider):
             vendor=vendor,
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
         )
         self.base_url = base_url or DEFAULT_BASE_URL
         # Anthropic's SDK takes only an httpx2 client; a plain httpx one is bridged (see _http).

@@ -42,8 +42,7 @@ class GoogleProvider(SdkProvider):
         model: str,
         base_url: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
     ) -> None:
         vendor = Vendor.of("google")
         if not api_key:
@@ -53,7 +52,6 @@ class GoogleProvider(SdkProvider):
             vendor=vendor,
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
         )
         self.base_url = base_url or DEFAULT_BASE_URL
         self._client = genai.Client(

@@ -30,8 +30,7 @@ class LocalProvider(OpenAIProvider):
         base_url: str | None = None,
         api_key: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
     ) -> None:
         url = base_url or DEFAULT_BASE_URL
         super().__init__(
@@ -40,7 +39,6 @@ class LocalProvider(OpenAIProvider):
             base_url=url,
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
             vendor=Vendor("local", f"the local model server at {url}", local=True),
         )
         # The SDK fills these from OPENAI_ORG_ID / OPENAI_PROJECT_ID: not this server's business.

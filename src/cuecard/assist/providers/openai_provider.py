@@ -52,8 +52,7 @@ class OpenAIProvider(SdkProvider):
         model: str,
         base_url: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
         vendor: Vendor | None = None,
     ) -> None:
         if not api_key:
@@ -63,7 +62,6 @@ class OpenAIProvider(SdkProvider):
             vendor=vendor or Vendor.of("openai"),
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
         )
         self.base_url = base_url or DEFAULT_BASE_URL
         # Built once: every answer reuses this client and, through it, our HTTP connections.
