@@ -130,7 +130,8 @@ async def test_without_injected_client_the_provider_owns_and_closes_one(
         name, "gpt-4o-mini"
     )
     provider = build_provider(
-        name, ProviderSettings(model=model, base_url=url), api_key=KEY, http_client=None, deadlines=T
+        name, ProviderSettings(model=model, base_url=url), api_key=KEY, http_client=None,
+        deadlines=T,
     )
     assert await answer(provider) == DEFAULT_TEXT
     own = provider._http  # type: ignore[attr-defined]
@@ -176,7 +177,9 @@ async def test_a_guard_verdict_raised_in_the_transport_reaches_the_engine(
         if flavour == "httpx2"
         else httpx.AsyncClient(transport=_Blocked1())
     )
-    provider = build_provider(name, ProviderSettings(), api_key=KEY, http_client=client, deadlines=T)
+    provider = build_provider(
+        name, ProviderSettings(), api_key=KEY, http_client=client, deadlines=T
+    )
     with pytest.raises(ProviderError) as info:
         await answer(provider)
     assert (info.value.kind, str(info.value)) == ("blocked", "egress to this host is not allowed")

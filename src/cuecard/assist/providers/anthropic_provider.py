@@ -11,7 +11,7 @@ from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient, as_httpx2
-from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
+from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
@@ -98,12 +98,18 @@ class AnthropicProvider(SdkProvider):
         stop_reason: str | None = None
         async with stream:
             async for event in stream:
+                # The SDK builds events without validating them: check the shape we read.
                 if event.type == "message_start":
-                    yield Tokens(input=event.message.usage.input_tokens)
+                    usage = getattr(event.message, "usage", None)
+                    if usage is None:
+                        raise Malformed("message_start without usage")
+                    yield Tokens(input=usage.input_tokens)
                 elif event.type == "content_block_delta":
                     if event.delta.type == "text_delta" and event.delta.text:
                         yield event.delta.text
                 elif event.type == "message_delta":
+                    if getattr(event, "delta", None) is None:
+                        raise Malformed("message_delta without delta")
                     stop_reason = event.delta.stop_reason
                     yield Tokens(
                         input=event.usage.input_tokens or None, output=event.usage.output_tokens

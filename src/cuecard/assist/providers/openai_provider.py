@@ -17,7 +17,7 @@ from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient
-from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
+from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -111,11 +111,18 @@ class OpenAIProvider(SdkProvider):
         stream = await self._start(prompt, max_tokens)
         async with stream:
             async for chunk in stream:
+                # The SDK builds chunks without validating them: check the shape we read.
+                choices = getattr(chunk, "choices", None)
+                if not isinstance(choices, list):
+                    raise Malformed("a chunk without choices")
                 if chunk.usage is not None:
                     yield Tokens(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                for choice in chunk.choices[:1]:
-                    if choice.delta is not None and choice.delta.content:
-                        yield choice.delta.content
+                for choice in choices[:1]:
+                    content = choice.delta.content if choice.delta is not None else None
+                    if content is not None and not isinstance(content, str):
+                        raise Malformed("a text delta that is not text")
+                    if content:
+                        yield content
                     if choice.finish_reason:
                         filtered = choice.finish_reason == "content_filter"
                         yield Finish(blocked="content filter" if filtered else None)
