@@ -439,7 +439,10 @@ class Session:
                 explicit_key=self.explicit_key,
             )  # fmt: skip
             company = getattr(self.engine.retriever, "company", None)  # from the job description
-            self._processors += [DialogueStage(self.clock, company=company), self.engine]
+            stage = DialogueStage(
+                self.clock, company=company, speculative=self.cfg.assist.speculative
+            )
+            self._processors += [stage, self.engine]
         self._processors += self._extra
         return problems
 

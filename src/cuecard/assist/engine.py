@@ -196,6 +196,8 @@ class AnswerEngine:
 
     async def answer(self, question: Question, send: Send) -> None:
         """Start answering; any answer in progress is cancelled first."""
+        if question.speculative and not self.cfg.speculative:
+            return  # assist.speculative = false: nothing leaves before the question is final
         previous = self._current
         if (
             previous is not None

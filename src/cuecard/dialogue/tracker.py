@@ -103,11 +103,16 @@ class QuestionTracker:
         similarity_threshold: float = 0.8,
         pause_cover_s: float = PAUSE_COVER_S,
         company: str | None = None,
+        early: bool = True,
     ) -> None:
         """``company``: the employer's name from the job description, so "why Acme?" is
-        read as a question about them (no company name is written into the rules)."""
+        read as a question about them (no company name is written into the rules).
+        ``early``: fire on a stable partial or a pause (``assist.speculative``); when False a
+        question is issued only from a final utterance, so no answer starts on words the
+        interviewer may still change (slower to the first words, no wasted requests)."""
         self._clock = clock
         self.company = company
+        self.early = early
         self._follow_up_window_s = follow_up_window_s
         self._min_answer_words = min_answer_words
         self._threshold = similarity_threshold
@@ -130,6 +135,8 @@ class QuestionTracker:
             self._note_candidate(utterance)
             return None
         self._last_interviewer = utterance
+        if not utterance.final and not self.early:
+            return None
         stamp = self._now(utterance, now)
         heard = utterance.text if utterance.final else utterance.stable
         current = self._open
@@ -158,7 +165,7 @@ class QuestionTracker:
         and so is any partial of the same utterance that comes while the pause
         lasts (the speculative final's text, fresher than the last partial).
         """
-        if pause.channel != "interviewer":
+        if pause.channel != "interviewer" or not self.early:
             return None
         self._paused = (pause.utterance_id, pause.at_s)
         last = self._last_interviewer
