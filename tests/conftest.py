@@ -7,8 +7,9 @@ test reads or writes the real user's config, vault or logs.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,15 @@ def cuecard_home(
     ):
         monkeypatch.delenv(var, raising=False)
     yield home
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The one CLI-in-a-subprocess runner (``cli_process.cuecard``), for tests that take it
+    as a fixture; modules may import it from ``cli_process`` as well."""
+    from cli_process import cuecard
+
+    return cuecard
 
 
 @pytest.fixture(scope="session")
