@@ -31,12 +31,9 @@ def cuecard_home(
 ) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("cuecard-home")
     monkeypatch.setenv("CUECARD_HOME", str(home))
-    for var in (
-        "CUECARD_OPENAI_KEY",
-        "CUECARD_ANTHROPIC_KEY",
-        "CUECARD_GOOGLE_KEY",
-        "CUECARD_CONFIG",
-    ):
+    from cuecard import catalog
+
+    for var in (*catalog.env_vars(), "CUECARD_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     yield home
 

@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cuecard import catalog
 from cuecard.assist.pricing import estimate_usd
 from cuecard.events import (
     Event,
@@ -175,15 +176,6 @@ class Card:
         return section
 
 
-PROVIDER_NAMES = {
-    "openai": "OpenAI",
-    "anthropic": "Anthropic",
-    "google": "Google Gemini",
-    "local": "your local model",
-    "offline": "your notes",
-}
-
-
 def section_label(section: Section) -> str:
     """A heading for one source's part of a card (views show it when a card has several)."""
     if section.notes:
@@ -191,7 +183,8 @@ def section_label(section: Section) -> str:
     name = section.provider or section.source
     if not name:
         return "Answer"
-    label = f"From {PROVIDER_NAMES.get(name, name)}"
+    spec = catalog.PROVIDERS.get(name)
+    label = f"From {spec.author if spec is not None else name}"
     return f"{label} · {section.model}" if section.model else label
 
 

@@ -7,13 +7,12 @@ from collections.abc import AsyncGenerator
 import anthropic
 from anthropic.types import MessageParam
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient, as_httpx2
 from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
-
-DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 # An error event inside a 200 stream carries only its type; give it the status it stands for.
 _STATUS_OF_TYPE = {
@@ -54,7 +53,7 @@ class AnthropicProvider(SdkProvider):
             http_client=http_client,
             timeout_s=timeout_s,
         )
-        self.base_url = base_url or DEFAULT_BASE_URL
+        self.base_url = base_url or catalog.PROVIDERS["anthropic"].api_url or ""
         # Anthropic's SDK takes only an httpx2 client; a plain httpx one is bridged (see _http).
         self._sdk_http = as_httpx2(self._http)
         self._client = anthropic.AsyncAnthropic(

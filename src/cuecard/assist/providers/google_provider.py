@@ -13,13 +13,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient
 from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
 
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
 API_VERSION = "v1beta"
 
 _BLOCKING = {
@@ -53,7 +53,7 @@ class GoogleProvider(SdkProvider):
             http_client=http_client,
             timeout_s=timeout_s,
         )
-        self.base_url = base_url or DEFAULT_BASE_URL
+        self.base_url = base_url or catalog.PROVIDERS["google"].api_url or ""
         self._client = genai.Client(
             api_key=api_key,
             vertexai=False,  # never let GOOGLE_GENAI_USE_VERTEXAI reroute the request

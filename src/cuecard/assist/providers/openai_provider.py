@@ -13,13 +13,12 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient
 from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 # Ids in /v1/models that cannot answer a chat request; left out of "available: ...".
 _NOT_CHAT = (
@@ -63,7 +62,7 @@ class OpenAIProvider(SdkProvider):
             http_client=http_client,
             timeout_s=timeout_s,
         )
-        self.base_url = base_url or DEFAULT_BASE_URL
+        self.base_url = base_url or catalog.PROVIDERS["openai"].api_url or ""
         # Built once: every answer reuses this client and, through it, our HTTP connections.
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
