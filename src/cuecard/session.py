@@ -38,15 +38,12 @@ from cuecard.events import (
     AudioChunk,
     Event,
     Notice,
-    OfflineNotes,
     Question,
     SessionStarted,
     Speaker,
-    SuggestionDone,
-    SuggestionFailed,
-    Utterance,
     next_id,
 )
+from cuecard.tally import Tally
 
 if TYPE_CHECKING:
     from cuecard.assist.engine import AnswerEngine
@@ -107,11 +104,8 @@ class SessionSummary:
 
     audio_s: float = 0.0
     wall_s: float = 0.0
-    utterances: int = 0
-    questions: int = 0
-    answers: int = 0
-    notes_shown: int = 0
-    failed: int = 0
+    counts: Tally = field(default_factory=Tally)
+    """Utterances, questions, answered, revised, notes shown, failed: the one tally."""
     echoes_dropped: int = 0
     answer_usage: dict[str, object] = field(default_factory=dict)
     """The answer engine's counts: tokens, estimated cost, held back, wasted speculation."""
@@ -122,9 +116,9 @@ class SessionSummary:
     vault_error: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["audio_s"] = round(self.audio_s, 3)
-        data["wall_s"] = round(self.wall_s, 3)
+        data: dict[str, object] = {"audio_s": round(self.audio_s, 3),
+                                   "wall_s": round(self.wall_s, 3), **self.counts.to_dict()}
+        data.update((k, v) for k, v in asdict(self).items() if k not in data and k != "counts")
         return data
 
     def line(self, *, live: bool = False) -> str:
@@ -134,10 +128,7 @@ class SessionSummary:
         def n(count: int, word: str, plural: str | None = None) -> str:
             return f"{count} {word if count == 1 else plural or word + 's'}"
 
-        parts = [n(self.utterances, "utterance"), n(self.questions, "question"),
-                 n(self.answers, "answer")]  # fmt: skip
-        if self.notes_shown:
-            parts.append(f"{self.notes_shown} with your notes first")
+        parts = [self.counts.line()]
         if self.echoes_dropped:
             parts.append(n(self.echoes_dropped, "echo", "echoes") + " of the interviewer dropped")
         cost = self.answer_usage.get("cost_usd")
@@ -231,7 +222,6 @@ class Session:
         self._extra: list[Processor] = list(stages)
         self._speech_options = speech
         self._speech: SpeechStage | None = None
-        self._questions: set[int] = set()
         self._t0 = 0.0
         self.audio: AsyncIterable[AudioChunk] = self._open_source()
 
@@ -412,9 +402,8 @@ class Session:
             aclose = getattr(self.audio, "aclose", None)
             if aclose is not None:
                 await aclose()
-            log.info("session: %.1f s audio, %d utterances, %d questions, %d answers",
-                     self.summary.audio_s, self.summary.utterances, self.summary.questions,
-                     self.summary.answers)  # fmt: skip
+            log.info("session: %.1f s audio, %s", self.summary.audio_s,
+                     self.summary.counts.line())  # fmt: skip
         return self.summary
 
     def _build_stages(self) -> list[str]:
@@ -488,18 +477,7 @@ class Session:
                 yield chunk
 
     def _count(self, event: Event) -> None:
-        summary = self.summary
-        if isinstance(event, Utterance) and event.final:
-            summary.utterances += 1
-        elif isinstance(event, Question) and event.id not in self._questions:
-            self._questions.add(event.id)  # a revised question keeps its id
-            summary.questions += 1
-        elif isinstance(event, SuggestionDone):
-            summary.answers += 1
-        elif isinstance(event, SuggestionFailed):
-            summary.failed += 1
-        elif isinstance(event, OfflineNotes):
-            summary.notes_shown += 1
+        self.summary.counts.add(event)
 
     def _finish(self, speech: Any) -> SessionSummary:
         """Fill in the counts the stages keep; called once, for ``SessionEnded``."""

@@ -96,7 +96,7 @@ def test_demo_shows_question_card_bullets_and_transcript(
     text = window.transcript.toPlainText()
     assert "Interviewer" in text and "You" in text
     assert "Northwind" in text  # the last question was transcribed and shown
-    assert window.state.answers >= 4  # the demo asks five questions
+    assert window.state.counts.answered >= 4  # the demo asks five questions
     assert "session over" in window.listening_label.text()
     assert window.privacy_light.green
     assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint

@@ -75,14 +75,12 @@ class PromptBuilder(Protocol):
 
 @dataclass
 class Usage:
-    """What this session's answers cost and how they went; read by the session summary."""
+    """What this session's answers cost; read by the session summary. How many questions were
+    answered, failed or got notes is the session's one tally (``cuecard.tally``), not here."""
 
-    answers: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    notes_shown: int = 0
-    failed: int = 0
     held_back: int = 0
     speculative_restarts: int = 0
     wasted_tokens: int = 0
@@ -289,11 +287,9 @@ class AnswerEngine:
         if not text:
             text = "Nothing in your profile matches this question yet."
         state.notes = True
-        self.usage.notes_shown += 1
         await send(OfflineNotes(state.question.id, text, why, self.clock.now()))
 
     async def _fail(self, state: _Answer, prompt: Prompt | None, send: Send, reason: str) -> None:
-        self.usage.failed += 1
         with contextlib.suppress(Exception):
             await self._show_notes(state, prompt, send, reason)
         await send(SuggestionFailed(state.question.id, reason, self.clock.now()))
@@ -349,7 +345,6 @@ class AnswerEngine:
         name = end.provider or self.provider.name
         model = end.model or self.provider.model
         used_in, used_out = end.usage.input_tokens, end.usage.output_tokens
-        self.usage.answers += 1
         self.usage.input_tokens += used_in
         self.usage.output_tokens += used_out
         if billed(name):

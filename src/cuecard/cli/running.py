@@ -122,7 +122,7 @@ def run_in_terminal(
         logging.getLogger(__name__).exception("session stopped by an internal error")
         fail("the session stopped because of an internal error; `cuecard data where` shows "
              "the log with the details (it holds no transcript)")  # fmt: skip
-    if summary.utterances or session.live:  # a silent recording fails with its own line
+    if summary.counts.utterances or session.live:  # a silent recording fails with its own line
         typer.echo(summary.line(live=session.live), err=True)
     if summary.vault_error:
         typer.echo(f"cuecard: this session was not kept to the end: {summary.vault_error}",

@@ -38,6 +38,7 @@ from cuecard.events import (
     SuggestionFailed,
     Utterance,
 )
+from cuecard.tally import Tally
 
 Part = Literal["transcript", "card", "status"]
 PARTS: tuple[Part, ...] = ("transcript", "card", "status")
@@ -205,7 +206,8 @@ class SessionView:
     prompts: deque[PromptSent] = field(default_factory=lambda: deque(maxlen=MAX_PROMPTS))
     provider: str = ""
     model: str = ""
-    answers: int = 0
+    counts: Tally = field(default_factory=Tally)
+    """The session's one tally, fed the same events as the session's (``cuecard.tally``)."""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = 0.0
@@ -216,6 +218,7 @@ class SessionView:
 
     # -- the reducer ---------------------------------------------------------
     def apply(self, event: Event) -> None:
+        self.counts.add(event)
         match event:
             case Utterance():
                 self._utterance(event)
@@ -306,7 +309,6 @@ class SessionView:
         self.changed.add("card")
 
     def _done(self, event: SuggestionDone) -> None:
-        self.answers += 1
         self.input_tokens += event.input_tokens
         self.output_tokens += event.output_tokens
         cost = estimate_usd(event.provider, event.model, event.input_tokens, event.output_tokens)

@@ -438,7 +438,7 @@ class OverlayWindow(QMainWindow):
         self.engine_label.setToolTip(
             f"speech-to-text model {cfg.speech.model} (on this device); answers from "
             f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
-            f"{s.answers} answer(s)"
+            f"{s.counts.line()}"
         )
         self.notice.setText(linked(plain(s.notice)))
         self.notice.setProperty("level", s.notice_level)
