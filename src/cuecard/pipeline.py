@@ -88,8 +88,12 @@ class Pipeline:
 
     async def announce(self, event: Event) -> None:
         """Put an event straight in front of the sinks (a notice from outside the stages)."""
+        self.announce_now(event)
+
+    def announce_now(self, event: Event) -> None:
+        """``announce`` without waiting (the queue has no bound): call on the pipeline's loop."""
         if self._control:
-            await self._control[-1].put(event)
+            self._control[-1].put_nowait(event)
 
     def ending(self) -> SessionEnded:
         return SessionEnded(round(self.audio_s, 3), self.clock.now(), self.summary())

@@ -29,13 +29,14 @@ import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from cuecard import paths
 from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import (
     AudioChunk,
+    Command,
     Event,
     Notice,
     Question,
@@ -306,7 +307,7 @@ class Session:
         now = self.clock.now()
         question = Question(
             next_id(), text, analysis.kind if analysis else classify(text, company=company),
-            analysis.confidence if analysis else 0.5, 0, now, now, now,
+            analysis.confidence if analysis else 0.5, 0, now, now, now, typed=True,
         )  # fmt: skip
         await self.inject(question)
         return question
@@ -317,18 +318,42 @@ class Session:
         Their open utterance is closed at once and a forced ``Silence`` follows its
         final; call on the session's loop. False when nothing was heard yet.
         """
-        return self._speech.end_turn(speaker) if self._speech is not None else False
+        ended = self._speech.end_turn(speaker) if self._speech is not None else False
+        if ended:
+            self._command("end_turn")
+        return ended
 
     def stop(self) -> None:
         """End after the audio already heard; the stages drain and ``SessionEnded`` follows."""
+        if not self._stopped:
+            self._command("stop")
         self._stopped = True
         stop = getattr(self.audio, "stop", None)
         if callable(stop):
             stop()
 
     def set_paused(self, paused: bool) -> None:
-        """Paused: audio is still read from the source but dropped, so nothing is heard."""
+        """Paused: audio is still read from the source but dropped, so nothing is heard.
+
+        Safe from another thread (the desktop's): the flag is plain, the event is posted."""
+        if paused != self._paused:
+            self._command("pause" if paused else "resume")
         self._paused = paused
+
+    def _command(self, name: Literal["end_turn", "pause", "resume", "stop"]) -> None:
+        """Put a person's command on the bus, in front of the views (from any thread)."""
+        loop, pipeline = self._loop, self.pipeline
+        if loop is None or pipeline is None or loop.is_closed() or pipeline.ended:
+            return
+        event = Command(name, self.clock.now())
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            pipeline.announce_now(event)
+        else:
+            loop.call_soon_threadsafe(pipeline.announce_now, event)
 
     @property
     def paused(self) -> bool:

@@ -27,6 +27,7 @@ class DialogueStage:
 
     async def process(self, event: Event, send: Send) -> None:
         if isinstance(event, AnswerNow):
+            await send(event)  # on to the views, the --json stream and a kept session
             question = self.tracker.answer_now(self.clock.now())
             if question is not None:
                 await send(question)
