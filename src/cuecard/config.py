@@ -135,9 +135,6 @@ class AssistConfig(_Section):
         default=40_000, ge=1_000, le=2_000_000,
         description="cost guard for paid providers; offline notes and local models are free",
     )  # fmt: skip
-    answers_per_minute: int | None = Field(
-        default=None, description="no longer used: the cost guard counts tokens (tokens_per_minute)"
-    )
     speculative: bool = Field(
         default=True,
         description="start answering on a stable partial: the model's first words about "

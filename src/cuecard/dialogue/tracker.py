@@ -24,7 +24,6 @@ event loop; ``run`` adapts it to an async stream of utterances.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, replace
 
 from cuecard.clock import SessionClock
@@ -178,13 +177,6 @@ class QuestionTracker:
             return None
         stamp = self._now(pause, now)
         return self._issue(current, analysis, last, stamp, follow_up=continues, on_pause=True)
-
-    async def run(self, utterances: AsyncIterable[Utterance]) -> AsyncIterator[Question]:
-        """The stage as an async stream: utterances in, questions out."""
-        async for utterance in utterances:
-            question = self.feed(utterance)
-            if question is not None:
-                yield question
 
     def last_interviewer_turn(self) -> str:
         """What the interviewer said last (for "answer now"); "" before they spoke."""

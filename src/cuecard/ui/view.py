@@ -10,9 +10,8 @@ offline notes (the first-help deadline) and then a model's answer. Sections
 only ever grow at the end and never replace each other, so text the candidate
 is reading never jumps under their eyes; the views decide how to style an
 earlier section once a later one has arrived. ``OfflineNotes`` fills the notes
-section; a delta may also say its source with an optional ``source`` (or
-``provider``) attribute; deltas without one form a single unattributed
-section, exactly as before.
+section; a model's deltas form one section, named after the provider that
+finished it (``SuggestionDone``).
 """
 
 from __future__ import annotations
@@ -143,7 +142,7 @@ class Card:
 
     @property
     def typed(self) -> bool:
-        return self.question.utterance_id == TYPED_UTTERANCE_ID
+        return self.question.typed or self.question.utterance_id == TYPED_UTTERANCE_ID
 
     @property
     def shown(self) -> list[Section]:
@@ -187,10 +186,6 @@ def section_label(section: Section) -> str:
     spec = catalog.PROVIDERS.get(name)
     label = f"From {spec.author if spec is not None else name}"
     return f"{label} · {section.model}" if section.model else label
-
-
-def _delta_source(event: SuggestionDelta) -> str:
-    return str(getattr(event, "source", "") or getattr(event, "provider", "") or "")
 
 
 @dataclass
@@ -280,7 +275,7 @@ class SessionView:
         card = self._card_for(event.question_id)
         if card is None:
             return  # a stale answer to a question no longer on screen
-        source = _delta_source(event)
+        source = ""  # a model's stream: its section is named when it is done
         if event.restart:
             # The stream broke and starts over: what it had shown goes. Notes stay unless
             # it is the notes themselves that restart.
@@ -318,8 +313,7 @@ class SessionView:
         card = self._card_for(event.question_id)
         if card is None:
             return
-        source = str(getattr(event, "source", "") or "")
-        section = self._section_for_done(card, source, event.provider)
+        section = self._section_for_done(card, "", event.provider)
         section.text = event.text
         section.done = True
         section.provider, section.model = event.provider, event.model
