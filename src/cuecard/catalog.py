@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-import httpx
+import httpx2
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +167,9 @@ def endpoint(name: str, base_url: str | None) -> tuple[str, int]:
     """
     if base_url:
         try:
-            url = httpx.URL(base_url)
+            url = httpx2.URL(base_url)
             port = url.port
-        except (httpx.InvalidURL, ValueError, TypeError):
+        except (httpx2.InvalidURL, ValueError, TypeError):
             raise ValueError(f"assist.{name}.base_url {base_url!r} is not a valid URL") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(

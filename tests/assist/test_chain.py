@@ -20,6 +20,7 @@ from cuecard.clock import SessionClock
 from cuecard.config import parse
 from cuecard.events import Event, Question, SuggestionDone, SuggestionFailed, next_id
 from cuecard.privacy.egress import startup
+from cuecard.privacy.ledger import process_ledger
 from fakes.provider_server import FakeProviderServer, Reply
 
 KEY = "sk-test-" + "k" * 32
@@ -43,6 +44,8 @@ def servers() -> Iterator[tuple[FakeProviderServer, FakeProviderServer]]:
         default=Reply(text="- from the fallback")
     ) as second:
         yield main, second
+    # These sessions' connections are in the process ledger; the next test reads it afresh.
+    process_ledger().clear()
 
 
 def config(main: FakeProviderServer, second: FakeProviderServer) -> Any:

@@ -14,7 +14,6 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import httpx2
 import pytest
 
@@ -498,38 +497,6 @@ async def test_no_key_or_prompt_in_logs_even_at_debug(
 
 
 # ---- the plain httpx client the privacy layer may build ---------------------------------------
-
-
-@pytest.mark.anyio
-async def test_plain_httpx_client_streams_reuses_and_cancels(
-    kind: str, srv: FakeProviderServer
-) -> None:
-    async with httpx.AsyncClient() as plain:
-        provider = make(kind, srv, plain)
-        for _ in range(2):
-            texts, end, err = await collect(provider)
-            assert err is None and end is not None and "".join(texts) == DEFAULT_TEXT
-        assert srv.connection_count == 1
-
-        srv.enqueue(Reply(cut_after=3))
-        texts, _, err = await collect(provider)
-        assert len(texts) == 3 and err is not None and err.retryable and "cut off" in str(err)
-
-        srv.enqueue(Reply(chunk_delay_s=0.3))
-        task = asyncio.create_task(collect(provider))
-        await asyncio.sleep(0.5)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        rec = srv.generations[-1]
-        assert await asyncio.to_thread(rec.wait_disconnect, 2.0)
-
-        srv.require_key = "other"
-        _, _, err = await collect(provider)
-        assert err is not None and err.kind == "auth"
-        assert_clean(err)
-        await provider.aclose()
-        assert not plain.is_closed
 
 
 @pytest.mark.anyio

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from cuecard import config as config_mod
@@ -183,7 +183,7 @@ async def test_connection_error_is_recorded_as_error() -> None:
         port = s.getsockname()[1]
     ledger = Ledger()
     async with make_http_client(local_policy(port), ledger, "answer") as client:
-        with pytest.raises(httpx.ConnectError):
+        with pytest.raises(httpx2.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
     (entry,) = ledger.entries()
     assert (entry.outcome, entry.reason) == ("error", "ConnectError")

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import anyio
-import httpx
 import httpx2
 
 from cuecard.assist.base import ErrorKind, ProviderError
@@ -253,10 +252,9 @@ def embedded(exc: BaseException) -> ProviderError | None:
     return None
 
 
-_CONNECT = (httpx.ConnectError, httpx2.ConnectError, httpx.ConnectTimeout, httpx2.ConnectTimeout)
-_TIMEOUT = (httpx.TimeoutException, httpx2.TimeoutException)
+_CONNECT = (httpx2.ConnectError, httpx2.ConnectTimeout)
+_TIMEOUT = (httpx2.TimeoutException,)
 _TRANSPORT = (
-    httpx.TransportError,
     httpx2.TransportError,
     anyio.EndOfStream,
     anyio.BrokenResourceError,

@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
-import httpx
+import httpx2
 
 from cuecard import catalog
 from cuecard.privacy.ledger import Ledger, process_ledger
@@ -338,7 +338,7 @@ _IN_TRANSPORT: contextvars.ContextVar[bool] = contextvars.ContextVar(
 """Set while a guarded transport connects, so the tripwire does not count it twice."""
 
 
-def _head_bytes(request: httpx.Request) -> int:
+def _head_bytes(request: httpx2.Request) -> int:
     """Size of the request line and headers as HTTP/1.1 writes them."""
     target = request.url.raw_path
     size = len(request.method) + 1 + len(target) + len(b" HTTP/1.1\r\n") + 2
@@ -347,19 +347,19 @@ def _head_bytes(request: httpx.Request) -> int:
     return size
 
 
-def _response_head_bytes(response: httpx.Response) -> int:
+def _response_head_bytes(response: httpx2.Response) -> int:
     size = len(b"HTTP/1.1 000 ") + len(response.reason_phrase or "") + 4
     for name, value in response.headers.raw:
         size += len(name) + 2 + len(value) + 2
     return size
 
 
-class _CountingAsyncStream(httpx.AsyncByteStream):
+class _CountingAsyncStream(httpx2.AsyncByteStream):
     """Counts bytes into the ledger as they flow, and closes the entry at the end."""
 
     def __init__(
         self,
-        inner: httpx.AsyncByteStream,
+        inner: httpx2.AsyncByteStream,
         ledger: Ledger,
         entry: int,
         *,
@@ -396,10 +396,10 @@ class _CountingAsyncStream(httpx.AsyncByteStream):
                     self._ledger.finish(self._entry)
 
 
-class _CountingSyncStream(httpx.SyncByteStream):
+class _CountingSyncStream(httpx2.SyncByteStream):
     def __init__(
         self,
-        inner: httpx.SyncByteStream,
+        inner: httpx2.SyncByteStream,
         ledger: Ledger,
         entry: int,
         *,
@@ -436,7 +436,7 @@ class _CountingSyncStream(httpx.SyncByteStream):
                     self._ledger.finish(self._entry)
 
 
-def scrub_device_headers(headers: httpx.Headers) -> None:
+def scrub_device_headers(headers: httpx2.Headers) -> None:
     """Remove what describes this device or runtime; leave a plain product name as user agent."""
     for name in list(headers.keys()):
         lower = name.lower()
@@ -454,7 +454,7 @@ class _Wire:
     refused or timed-out connection counts 0 bytes sent.
     """
 
-    def __init__(self, gate: _Gate, entry: int, request: httpx.Request) -> None:
+    def __init__(self, gate: _Gate, entry: int, request: httpx2.Request) -> None:
         self.gate = gate
         self.entry = entry
         self.head = _head_bytes(request)
@@ -508,7 +508,7 @@ class _Gate:
         self.purpose = purpose
         self.label = label
 
-    def admit(self, request: httpx.Request) -> int:
+    def admit(self, request: httpx2.Request) -> int:
         host = normalize_host(request.url.raw_host)
         port = request.url.port or default_port(request.url.scheme)
         dest = self.policy.match(host, port, self.purpose, label=self.label)
@@ -548,7 +548,7 @@ class _Guarded:
         self._gate.policy = policy
 
 
-class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
+class GuardedTransport(_Guarded, httpx2.AsyncBaseTransport):
     """An httpx transport that sends only to the policy's destinations for one purpose.
 
     The check runs before the inner transport opens a connection, so a blocked
@@ -563,18 +563,18 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
         purpose: str,
         *,
         label: str = "",
-        inner: httpx.AsyncBaseTransport | None = None,
+        inner: httpx2.AsyncBaseTransport | None = None,
         **transport_options: Any,
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx.AsyncHTTPTransport(**transport_options)
+        self._inner = inner or httpx2.AsyncHTTPTransport(**transport_options)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         gate = self._gate
         entry = gate.admit(request)
         wire = _Wire(gate, entry, request)
         request.extensions = {**request.extensions, "trace": wire.async_trace()}
-        if isinstance(request.stream, httpx.AsyncByteStream):
+        if isinstance(request.stream, httpx2.AsyncByteStream):
             request.stream = _CountingAsyncStream(
                 request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
             )
@@ -588,7 +588,7 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
             _IN_TRANSPORT.reset(token)
         wire.answered()
         gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
-        assert isinstance(response.stream, httpx.AsyncByteStream)
+        assert isinstance(response.stream, httpx2.AsyncByteStream)
         response.stream = _CountingAsyncStream(
             response.stream, gate.ledger, entry, direction="received", finish_on_close=True
         )
@@ -598,7 +598,7 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
+class GuardedSyncTransport(_Guarded, httpx2.BaseTransport):
     """The same guard for synchronous clients (model downloads via huggingface_hub)."""
 
     def __init__(
@@ -608,18 +608,18 @@ class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
         purpose: str,
         *,
         label: str = "",
-        inner: httpx.BaseTransport | None = None,
+        inner: httpx2.BaseTransport | None = None,
         **transport_options: Any,
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx.HTTPTransport(**transport_options)
+        self._inner = inner or httpx2.HTTPTransport(**transport_options)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         gate = self._gate
         entry = gate.admit(request)
         wire = _Wire(gate, entry, request)
         request.extensions = {**request.extensions, "trace": wire.sync_trace()}
-        if isinstance(request.stream, httpx.SyncByteStream):
+        if isinstance(request.stream, httpx2.SyncByteStream):
             request.stream = _CountingSyncStream(
                 request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
             )
@@ -633,7 +633,7 @@ class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
             _IN_TRANSPORT.reset(token)
         wire.answered()
         gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
-        assert isinstance(response.stream, httpx.SyncByteStream)
+        assert isinstance(response.stream, httpx2.SyncByteStream)
         response.stream = _CountingSyncStream(
             response.stream, gate.ledger, entry, direction="received", finish_on_close=True
         )
@@ -649,9 +649,9 @@ def make_http_client(
     purpose: str,
     *,
     label: str = "",
-    timeout: httpx.Timeout | float | None = None,
+    timeout: httpx2.Timeout | float | None = None,
     **client_options: Any,
-) -> httpx.AsyncClient:
+) -> httpx2.AsyncClient:
     """The one kind of HTTP client cuecard hands to a provider SDK (``http_client=``).
 
     ``label``: the provider this client is for ("openai", "local"), so its
@@ -659,10 +659,10 @@ def make_http_client(
     server. ``trust_env=False``: no proxy from the environment (it would be a
     destination the policy never saw) and no ``.netrc`` credentials.
     """
-    return httpx.AsyncClient(
+    return httpx2.AsyncClient(
         transport=GuardedTransport(policy, ledger, purpose, label=label),
         trust_env=False,
-        timeout=timeout if timeout is not None else httpx.Timeout(20.0, connect=5.0),
+        timeout=timeout if timeout is not None else httpx2.Timeout(20.0, connect=5.0),
         **client_options,
     )
 
@@ -673,14 +673,14 @@ def make_sync_http_client(
     purpose: str,
     *,
     label: str = "",
-    timeout: httpx.Timeout | float | None = None,
+    timeout: httpx2.Timeout | float | None = None,
     **client_options: Any,
-) -> httpx.Client:
+) -> httpx2.Client:
     """Synchronous twin of ``make_http_client`` (``huggingface_hub.set_client_factory``)."""
-    return httpx.Client(
+    return httpx2.Client(
         transport=GuardedSyncTransport(policy, ledger, purpose, label=label),
         trust_env=False,
-        timeout=timeout if timeout is not None else httpx.Timeout(60.0, connect=5.0),
+        timeout=timeout if timeout is not None else httpx2.Timeout(60.0, connect=5.0),
         **client_options,
     )
 
@@ -1017,9 +1017,19 @@ class Guard:
     ledger: Ledger
     tripwire: Tripwire | None = field(default=None)
 
-    def client(self, purpose: str, provider: str = "", **options: Any) -> httpx.AsyncClient:
+    def client(self, purpose: str, provider: str = "", **options: Any) -> httpx2.AsyncClient:
         """A guarded client for one purpose, its requests recorded under ``provider``."""
         return make_http_client(self.policy, self.ledger, purpose, label=provider, **options)
+
+
+def client_for(provider: str, base_url: str | None, purpose: str = "answer") -> httpx2.AsyncClient:
+    """A guarded client that may reach only ``provider``'s own endpoint, recorded in the
+    process ledger: what a provider built without the session's client gets, so that no
+    code path sends through an unguarded one. Raises ``ValueError`` for a URL that names
+    no server."""
+    host, port = provider_endpoint(provider, base_url)
+    policy = EgressPolicy((Destination(host, port, purpose, provider),))
+    return make_http_client(policy, process_ledger(), purpose, label=provider)
 
 
 def startup(

@@ -102,11 +102,19 @@ class SdkProvider(ABC):
         self.vendor = vendor
         self.timeout_s = timeout_s
         self._owns_http = http_client is None
-        self._http: HttpClient = http_client if http_client is not None else httpx2.AsyncClient()
+        self._http: HttpClient = (
+            http_client if http_client is not None else self._guarded_client()
+        )
         for name in _CHATTY_SDK_LOGGERS:
             sdk_log = logging.getLogger(name)
             if sdk_log.getEffectiveLevel() < logging.WARNING:
                 sdk_log.setLevel(logging.WARNING)
+
+    def _guarded_client(self) -> HttpClient:
+        """No client given: one that may reach only this provider's endpoint, still guarded."""
+        from cuecard.privacy.egress import client_for
+
+        return client_for(self.name, self.base_url)
 
     @property
     def sdk_timeout_s(self) -> float:

@@ -11,7 +11,7 @@ from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
-from cuecard.assist.providers._http import HttpClient, as_httpx2
+from cuecard.assist.providers._http import HttpClient
 from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
 
 # An error event inside a 200 stream carries only its type; give it the status it stands for.
@@ -47,19 +47,18 @@ class AnthropicProvider(SdkProvider):
         vendor = Vendor.of("anthropic")
         if not api_key:
             raise errors.missing_key(vendor)
+        # Set before the client is built: one built here is guarded for this URL only.
+        self.base_url = base_url or catalog.PROVIDERS["anthropic"].api_url or ""
         super().__init__(
             model=model,
             vendor=vendor,
             http_client=http_client,
             timeout_s=timeout_s,
         )
-        self.base_url = base_url or catalog.PROVIDERS["anthropic"].api_url or ""
-        # Anthropic's SDK takes only an httpx2 client; a plain httpx one is bridged (see _http).
-        self._sdk_http = as_httpx2(self._http)
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=self.base_url,
-            http_client=self._sdk_http,
+            http_client=self._http,
             max_retries=0,
             timeout=self.sdk_timeout_s,
             # No spans and no trace headers: nothing about the request goes anywhere else.
@@ -128,7 +127,3 @@ class AnthropicProvider(SdkProvider):
     async def _list_models(self) -> list[str]:
         page = await self._client.models.list(limit=50)
         return [m.id for m in page.data]
-
-    async def _close_sdk(self) -> None:
-        if self._sdk_http is not self._http:
-            await self._sdk_http.aclose()  # the bridge only; the client it wraps is the caller's

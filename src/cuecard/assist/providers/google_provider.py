@@ -1,6 +1,6 @@
 """Google's Gemini API, streamed through the official ``google-genai`` SDK.
 
-The SDK takes our HTTP client as ``HttpOptions.httpx_async_client`` (httpx or httpx2) and
+The SDK takes our HTTP client as ``HttpOptions.httpx_async_client`` (an httpx2 client) and
 never closes it. With a client given it also skips aiohttp, so every byte goes through ours.
 """
 
@@ -47,13 +47,14 @@ class GoogleProvider(SdkProvider):
         vendor = Vendor.of("google")
         if not api_key:
             raise errors.missing_key(vendor)
+        # Set before the client is built: one built here is guarded for this URL only.
+        self.base_url = base_url or catalog.PROVIDERS["google"].api_url or ""
         super().__init__(
             model=model,
             vendor=vendor,
             http_client=http_client,
             timeout_s=timeout_s,
         )
-        self.base_url = base_url or catalog.PROVIDERS["google"].api_url or ""
         self._client = genai.Client(
             api_key=api_key,
             vertexai=False,  # never let GOOGLE_GENAI_USE_VERTEXAI reroute the request

@@ -7,9 +7,7 @@ wire format.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import cast
 
-import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
@@ -56,19 +54,19 @@ class OpenAIProvider(SdkProvider):
     ) -> None:
         if not api_key:
             raise errors.missing_key(vendor or Vendor.of("openai"))
+        # Set before the client is built: one built here is guarded for this URL only.
+        self.base_url = base_url or catalog.PROVIDERS["openai"].api_url or ""
         super().__init__(
             model=model,
             vendor=vendor or Vendor.of("openai"),
             http_client=http_client,
             timeout_s=timeout_s,
         )
-        self.base_url = base_url or catalog.PROVIDERS["openai"].api_url or ""
         # Built once: every answer reuses this client and, through it, our HTTP connections.
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=self.base_url,
-            # The SDK takes a plain httpx client too, though its signature names only httpx2.
-            http_client=cast(httpx2.AsyncClient, self._http),
+            http_client=self._http,
             max_retries=0,
             timeout=self.sdk_timeout_s,
         )
