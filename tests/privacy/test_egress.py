@@ -23,9 +23,7 @@ from cuecard.privacy.egress import (
     Destination,
     EgressBlocked,
     EgressPolicy,
-    GuardedSyncTransport,
     make_http_client,
-    make_sync_http_client,
 )
 from cuecard.privacy.ledger import Ledger
 from privacy.support import LoopbackServer
@@ -260,22 +258,6 @@ async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk(
                                       max_retries=0) as bare:  # fmt: skip
             await bare.models.list()
         assert leaks(srv.requests[-1].headers) != []
-
-
-def test_sync_transport_guards_too(
-    allowed_server: LoopbackServer, other_server: LoopbackServer
-) -> None:
-    ledger = Ledger()
-    policy = local_policy(allowed_server.port).with_destination(
-        "127.0.0.1", allowed_server.port, "model-download"
-    )
-    with make_sync_http_client(policy, ledger, "model-download") as client:
-        assert client.get(f"{allowed_server.url}/stream?n=2").content == b"x" * 2000
-        with pytest.raises(EgressBlocked):
-            client.get(other_server.url)
-    assert isinstance(client._transport, GuardedSyncTransport)
-    assert other_server.connections == 0
-    assert [e.outcome for e in ledger] == ["allowed", "blocked"]
 
 
 @pytest.mark.anyio

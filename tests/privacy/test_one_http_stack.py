@@ -25,7 +25,6 @@ CLIENTS = {"AsyncClient", "Client"}
 ALLOWED = {
     # the guard's own builders: every client they make has the guarded transport
     ("privacy/egress.py", "make_http_client"),
-    ("privacy/egress.py", "make_sync_http_client"),
     # the warm-up dry run: an in-memory MockTransport, no socket (checked below)
     ("assist/providers/_sdk.py", "dry_run"),
 }

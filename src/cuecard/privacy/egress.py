@@ -396,46 +396,6 @@ class _CountingAsyncStream(httpx2.AsyncByteStream):
                     self._ledger.finish(self._entry)
 
 
-class _CountingSyncStream(httpx2.SyncByteStream):
-    def __init__(
-        self,
-        inner: httpx2.SyncByteStream,
-        ledger: Ledger,
-        entry: int,
-        *,
-        direction: str,
-        finish_on_close: bool,
-    ) -> None:
-        self._inner = inner
-        self._ledger = ledger
-        self._entry = entry
-        self._sent = direction == "sent"
-        self._finish = finish_on_close
-        self._failed: str | None = None
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            for chunk in self._inner:
-                if self._sent:
-                    self._ledger.add_bytes(self._entry, sent=len(chunk))
-                else:
-                    self._ledger.add_bytes(self._entry, received=len(chunk))
-                yield chunk
-        except Exception as exc:
-            self._failed = type(exc).__name__
-            raise
-
-    def close(self) -> None:
-        try:
-            self._inner.close()
-        finally:
-            if self._finish:
-                if self._failed:
-                    self._ledger.finish(self._entry, outcome="error", reason=self._failed)
-                else:
-                    self._ledger.finish(self._entry)
-
-
 def scrub_device_headers(headers: httpx2.Headers) -> None:
     """Remove what describes this device or runtime; leave a plain product name as user agent."""
     for name in list(headers.keys()):
@@ -486,17 +446,8 @@ class _Wire:
 
         return trace
 
-    def sync_trace(self) -> Callable[[str, dict[str, Any]], None]:
-        def trace(name: str, info: dict[str, Any]) -> None:
-            self.step(name)
-            if self.inner is not None:
-                self.inner(name, info)
-
-        return trace
-
-
 class _Gate:
-    """The check both transports share: allowed → a ledger entry; not → blocked.
+    """The check the guarded transport makes: allowed → a ledger entry; not → blocked.
 
     ``label`` is the provider the client was made for: with two providers on
     one server, each request is recorded under the provider that made it.
@@ -536,7 +487,7 @@ class _Gate:
 
 
 class _Guarded:
-    """What both transports share: the gate, and a policy that can be swapped live."""
+    """The guarded transport's gate, and a policy that can be swapped live."""
 
     _gate: _Gate
 
@@ -598,51 +549,6 @@ class GuardedTransport(_Guarded, httpx2.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class GuardedSyncTransport(_Guarded, httpx2.BaseTransport):
-    """The same guard for synchronous clients (model downloads via huggingface_hub)."""
-
-    def __init__(
-        self,
-        policy: EgressPolicy,
-        ledger: Ledger,
-        purpose: str,
-        *,
-        label: str = "",
-        inner: httpx2.BaseTransport | None = None,
-        **transport_options: Any,
-    ) -> None:
-        self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx2.HTTPTransport(**transport_options)
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        gate = self._gate
-        entry = gate.admit(request)
-        wire = _Wire(gate, entry, request)
-        request.extensions = {**request.extensions, "trace": wire.sync_trace()}
-        if isinstance(request.stream, httpx2.SyncByteStream):
-            request.stream = _CountingSyncStream(
-                request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
-            )
-        token = _IN_TRANSPORT.set(True)
-        try:
-            response = self._inner.handle_request(request)
-        except BaseException as exc:
-            gate.failed(entry, exc)
-            raise
-        finally:
-            _IN_TRANSPORT.reset(token)
-        wire.answered()
-        gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
-        assert isinstance(response.stream, httpx2.SyncByteStream)
-        response.stream = _CountingSyncStream(
-            response.stream, gate.ledger, entry, direction="received", finish_on_close=True
-        )
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 def make_http_client(
     policy: EgressPolicy,
     ledger: Ledger,
@@ -663,24 +569,6 @@ def make_http_client(
         transport=GuardedTransport(policy, ledger, purpose, label=label),
         trust_env=False,
         timeout=timeout if timeout is not None else httpx2.Timeout(20.0, connect=5.0),
-        **client_options,
-    )
-
-
-def make_sync_http_client(
-    policy: EgressPolicy,
-    ledger: Ledger,
-    purpose: str,
-    *,
-    label: str = "",
-    timeout: httpx2.Timeout | float | None = None,
-    **client_options: Any,
-) -> httpx2.Client:
-    """Synchronous twin of ``make_http_client`` (``huggingface_hub.set_client_factory``)."""
-    return httpx2.Client(
-        transport=GuardedSyncTransport(policy, ledger, purpose, label=label),
-        trust_env=False,
-        timeout=timeout if timeout is not None else httpx2.Timeout(60.0, connect=5.0),
         **client_options,
     )
 
