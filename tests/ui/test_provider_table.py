@@ -2,7 +2,8 @@
 
 The row is added at run time (``fakes/echo_provider.py`` is its module), the way a new
 vendor would be: Settings' "Answers come from" and Keys page, the first-run wizard's key
-step, an answer card's heading and the key variables tests clear all read the table.
+step, an answer card's heading, the key variables tests clear, config validation and its
+``[assist.NAME]`` section, the egress allowlist, ``doctor`` and ``config set`` all read it.
 """
 
 from __future__ import annotations
@@ -59,3 +60,38 @@ def test_vendor_modules_take_their_public_url_from_the_table() -> None:
     for spec in catalog.PROVIDERS.values():
         if spec.api_url is not None:
             assert spec.host is not None and f"//{spec.host}" in spec.api_url
+
+
+LOCALISH = catalog.ProviderInfo(
+    "echo", "Echo Server", "fakes.echo_provider:EchoProvider", default_model="echo-1",
+    default_base_url="http://127.0.0.1:9/v1",
+)  # fmt: skip
+"""A provider that needs no key (like a local server): config, the guard and doctor."""
+
+
+def test_config_the_egress_allowlist_and_doctor_take_a_new_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from cuecard import config as config_mod
+    from cuecard.cli import app
+    from cuecard.cli.assist_cmds import _doctor
+    from cuecard.privacy.egress import EgressPolicy
+
+    monkeypatch.setattr(catalog, "PROVIDERS", {**catalog.PROVIDERS, "echo": LOCALISH})
+    cfg = config_mod.parse({"assist": {"provider": "echo",
+                                       "echo": {"base_url": "http://127.0.0.1:7/v1"}}})  # fmt: skip
+    assert cfg.assist.section("echo").base_url == "http://127.0.0.1:7/v1"
+    with pytest.raises(config_mod.ConfigError, match="unknown setting"):
+        config_mod.parse({"assist": {"echo2": {"model": "x"}}})  # not a row: still refused
+    policy = EgressPolicy.from_config(cfg)
+    assert {(d.host, d.port, d.label) for d in policy.destinations} == {("127.0.0.1", 7, "echo")}
+    checks = asyncio.run(_doctor(cfg))
+    echo = next(c for c in checks if c["check"] == "provider echo")
+    assert echo["ok"] and "echo-1" in echo["detail"], echo
+    done = CliRunner().invoke(app, ["config", "set", "assist.provider", "echo"])
+    assert done.exit_code == 0, done.output
+    assert config_mod.load().assist.provider == "echo"

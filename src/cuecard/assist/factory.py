@@ -46,7 +46,7 @@ def destination(cfg: Config, name: str) -> str:
     """Where a provider's prompts go, as the inspector shows it."""
     if not catalog.info(name).sends_prompt:
         return "this device"
-    host, port = catalog.endpoint(name, getattr(cfg.assist, name).base_url)
+    host, port = catalog.endpoint(name, cfg.assist.section(name).base_url)
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
@@ -79,7 +79,7 @@ def build_providers(
     deadlines = Deadlines.from_config(cfg.assist)
     for name in provider_chain(cfg):
         spec = catalog.info(name)
-        settings = getattr(cfg.assist, name)
+        settings = cfg.assist.section(name)
         key: str | None = None
         if spec.needs_key:
             try:

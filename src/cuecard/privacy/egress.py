@@ -219,7 +219,7 @@ class EgressPolicy:
         for name in dict.fromkeys([config.assist.provider, *config.assist.fallback]):
             if name == "offline":
                 continue
-            settings = getattr(config.assist, name)
+            settings = config.assist.section(name)
             try:
                 host, port = provider_endpoint(name, settings.base_url)
             except ValueError:

@@ -428,7 +428,7 @@ class OverlayWindow(QMainWindow):
             provider, model = s.provider, s.model
         else:
             provider = cfg.assist.provider
-            settings = getattr(cfg.assist, provider, None)
+            settings = cfg.assist.section(provider)
             model = getattr(settings, "model", None) or ("notes" if provider == "offline" else "")
         answering = f"{provider} · {model}" if model else provider
         tokens = s.input_tokens + s.output_tokens
