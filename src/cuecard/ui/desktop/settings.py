@@ -51,6 +51,13 @@ from cuecard.ui.desktop.widgets import placeholder
 
 __all__ = ["DocList", "SettingsDialog", "config_path"]
 
+SPECULATIVE_HINT = (
+    "Faster, for more tokens: the model's first words came about 0.5 s after the "
+    "interviewer stopped instead of 0.9 s on the demo, and a third of the prompt tokens "
+    "sent were for questions that then grew (each restart is billed). Off: only "
+    "finished questions are sent."
+)
+"""Measured with ``./run bench answer_latency --runs delay_400ms [--no-speculative]``."""
 PAGES = ("Answers", "Keys", "Devices", "Speech", "Shortcuts", "Profile", "Privacy", "Display")
 WIDTH, HEIGHT = 820, 600
 
@@ -250,11 +257,12 @@ class SettingsDialog(QDialog):
         self._add(form, label, loc, combo, combo.currentData, hint)
         return combo
 
-    def _check(self, form: QFormLayout, label: str, loc: tuple[str, ...], value: bool) -> QCheckBox:
+    def _check(self, form: QFormLayout, label: str, loc: tuple[str, ...], value: bool,
+               hint: str = "") -> QCheckBox:  # fmt: skip
         box = QCheckBox()
         box.setChecked(value)
         box.toggled.connect(self.validate)
-        self._add(form, label, loc, box, box.isChecked)
+        self._add(form, label, loc, box, box.isChecked, hint)
         return box
 
     def _row_visible(self, loc: tuple[str, ...], visible: bool) -> None:
@@ -294,6 +302,8 @@ class SettingsDialog(QDialog):
         self._line(form, "Tokens per minute", ("assist", "tokens_per_minute"),
                    a.tokens_per_minute, hint="Caps what a noisy call can cost with a paid "
                    "provider; your notes and a local model are free.")  # fmt: skip
+        self._check(form, "Answer before the question ends", ("assist", "speculative"),
+                    a.speculative, hint=SPECULATIVE_HINT)  # fmt: skip
         return page
 
     def _provider_changed(self) -> None:
