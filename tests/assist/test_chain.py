@@ -142,3 +142,49 @@ async def test_a_failure_of_this_prompt_only_keeps_the_provider_healthy(
         assert isinstance(later, SuggestionDone) and later.provider == "openai"
     finally:
         await engine.aclose()
+
+
+@pytest.mark.anyio
+async def test_the_cost_guard_bills_a_cancelled_request_and_spares_a_free_provider(
+    servers: tuple[FakeProviderServer, FakeProviderServer],
+) -> None:
+    """Money: a prompt that left is billed even when a new question cancels it; over budget,
+    only the member that bills nothing (a local server) is asked."""
+    from cuecard.assist.base import Message, Prompt, TextDelta
+    from cuecard.assist.chain import CostGuard, Deadlines
+    from cuecard.assist.factory import build_providers
+
+    main, second = servers
+    main.default = Reply(text="- slow", first_token_delay_s=5.0)
+    second.default = Reply(text="- from the local server")
+    cfg = parse({"assist": {
+        "provider": "openai", "fallback": ["local"],
+        "openai": {"model": "gpt-4o-mini", "base_url": main.openai_base_url},
+        "local": {"model": "llama3.2", "base_url": second.openai_base_url},
+    }})  # fmt: skip
+    members, _ = build_providers(cfg, startup(cfg, tripwire=False))
+    guard = CostGuard(tokens_per_minute=600)  # this prompt: ~300 tokens, ~400 with max_tokens
+    chain = Chain(members, retries=0, deadlines=Deadlines(first_token_s=10.0), guard=guard)
+    prompt = Prompt(system="rules", messages=(Message("user", "word " * 300),))
+
+    async def first_text() -> str:
+        async for item in chain.stream(prompt, max_tokens=100):
+            if isinstance(item, TextDelta):
+                return item.text
+        return ""
+
+    try:
+        task = asyncio.create_task(first_text())
+        for _ in range(250):  # the server's own thread records the request
+            if main.generations:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        await asyncio.wait([task])
+        assert guard.allows(0) and not guard.allows(300), "the cancelled prompt counts"
+        assert len(main.generations) == 1
+        # over budget now: openai (billed) is skipped, the local server answers
+        assert await first_text()
+        assert len(main.generations) == 1 and len(second.generations) == 1
+    finally:
+        await chain.aclose()
