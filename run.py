@@ -44,7 +44,8 @@ usage: ./run COMMAND [args]        (Windows: .\\run.ps1 COMMAND [args])
 
   demo [options]        play the bundled mock interview (no key, no network)
   app                   the desktop overlay (installs Qt's X11 libraries on Linux)
-  test [pytest args]    the whole test suite (what CI runs)
+  test [pytest args]    the whole test suite (what CI runs); --fast leaves out
+                        the slow end-to-end tests (bundle, wheel, long replays)
 
 for developers:
   cuecard ARGS          any cuecard command, from the project's .venv
@@ -573,6 +574,8 @@ def main(argv: list[str]) -> int:
     if command in ("test", "tests"):
         ensure_system_packages()
         ensure_venv("dev")
+        if "--fast" in args:  # everything but the tests marked slow
+            args = [a for a in args if a != "--fast"] + ["-m", "not slow"]
         return run([str(venv_bin("python")), "-m", "pytest", *args])
     if command == "app":
         ensure_app_packages()

@@ -17,6 +17,7 @@ model token p50 ≤ 0.5 s and p95 ≤ 0.8 s.
 
     ./run bench answer_latency                 # every run (about 11 minutes)
     ./run bench answer_latency --runs delay_400ms,hang
+    ./run bench answer_latency --runs delay_400ms --no-speculative   # assist.speculative = false
 """
 
 from __future__ import annotations
@@ -97,11 +98,14 @@ def servers(scenario: Scenario) -> Iterator[tuple[str, str | None]]:
                 yield base, second.anthropic_base_url
 
 
-def run(scenario: Scenario, transcriber: Any, turns: list[dict[str, Any]]) -> dict[str, Any]:
+def run(
+    scenario: Scenario, transcriber: Any, turns: list[dict[str, Any]], *, speculative: bool = True
+) -> dict[str, Any]:
     with servers(scenario) as (openai_url, anthropic_url):
         assist: dict[str, Any] = {
             "provider": "openai",
             "openai": {"model": "gpt-4o-mini", "base_url": openai_url},
+            "speculative": speculative,
         }
         if anthropic_url is not None:
             assist["fallback"] = ["anthropic"]
@@ -167,6 +171,7 @@ def measure(name: str, events: list[Event], turns: list[dict[str, Any]]) -> dict
         "detected_to_first_talking_point_s": summary(to_help),
         "speech_end_to_first_model_token_s": summary(to_model),
         "model_answers": sum(isinstance(e, SuggestionDone) for e in events),
+        "billed_input_tokens": usage.get("input_tokens", 0),
         "speculative_questions": speculative,
         "wasted_speculation": {
             "restarts": usage.get("speculative_restarts", 0),
@@ -181,15 +186,19 @@ def measure(name: str, events: list[Event], turns: list[dict[str, Any]]) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", default=",".join(SCENARIOS), help="comma-separated run names")
+    parser.add_argument("--no-speculative", action="store_true",
+                        help="assist.speculative = false: answer only final questions")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("CUECARD_OPENAI_KEY", "sk-test-" + "b" * 32)
     os.environ.setdefault("CUECARD_ANTHROPIC_KEY", "sk-test-" + "c" * 32)
     turns = json.loads(paths.demo_recording().with_suffix(".json").read_text())["turns"]
     transcriber = load_transcriber(parse({}))
-    results = [run(SCENARIOS[name], transcriber, turns) for name in args.runs.split(",")]
+    results = [run(SCENARIOS[name], transcriber, turns, speculative=not args.no_speculative)
+               for name in args.runs.split(",")]  # fmt: skip
     emit(
         {
             "recording": "demo_interview.flac (real time)",
+            "speculative": not args.no_speculative,
             "runs": results,
             "targets": {
                 "every_question_helped": True,

@@ -7,8 +7,9 @@ test reads or writes the real user's config, vault or logs.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,9 @@ def cuecard_home(
 ) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("cuecard-home")
     monkeypatch.setenv("CUECARD_HOME", str(home))
-    for var in (
-        "CUECARD_OPENAI_KEY",
-        "CUECARD_ANTHROPIC_KEY",
-        "CUECARD_GOOGLE_KEY",
-        "CUECARD_CONFIG",
-    ):
+    from cuecard import catalog
+
+    for var in (*catalog.env_vars(), "CUECARD_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     yield home
 
@@ -55,6 +53,13 @@ def warm_profile_embeddings() -> None:
         from cuecard.profile.store import sample_chunks
 
         ProfileIndex(sample_chunks(), semantic="add")
+@pytest.fixture
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The one CLI-in-a-subprocess runner (``cli_process.cuecard``), for tests that take it
+    as a fixture; modules may import it from ``cli_process`` as well."""
+    from cli_process import cuecard
+
+    return cuecard
 
 
 @pytest.fixture(scope="session")

@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     window.bridge.stop()
     timer.stop()
     watch.stop()
-    answers, listening = window.state.answers, window.state.listening
+    answers, listening = window.state.counts.answered, window.state.listening
     window.set_theme("dark")
     dialog = window.settings_dialog("Answers")
     dialog.move(20, 20)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-import httpx
+import httpx2
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,22 @@ class ProviderInfo:
     """Costs the user money per token, so the cost guard applies (local and offline never)."""
     key_url: str = ""
     """Where a user gets a key, for the first-run wizard and error hints."""
+    api_url: str | None = None
+    """The public API's URL the vendor SDK is pointed at when ``base_url`` is unset (its host
+    is ``host``)."""
+    choice: str = ""
+    """How Settings and the first-run wizard offer it; default: the label, "(your key)" added
+    when it needs one."""
+    byline: str = ""
+    """Who wrote an answer, after "From" on a card; default: the label."""
+
+    @property
+    def offer(self) -> str:
+        return self.choice or (f"{self.label} (your key)" if self.needs_key else self.label)
+
+    @property
+    def author(self) -> str:
+        return self.byline or self.label
 
     @property
     def runs_here(self) -> bool:
@@ -59,6 +75,8 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
             "your notes (offline)",
             "cuecard.assist.offline:OfflineProvider",
             sends_prompt=False,
+            choice="Offline: notes from your résumé (nothing leaves this computer)",
+            byline="your notes",
         ),
         ProviderInfo(
             "openai",
@@ -67,6 +85,7 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
             needs_key=True,
             env_var="CUECARD_OPENAI_KEY",
             host="api.openai.com",
+            api_url="https://api.openai.com/v1",
             # Non-reasoning and fast to the first token, which is what a live answer needs.
             default_model="gpt-4.1-mini",
             billed=True,
@@ -79,6 +98,7 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
             needs_key=True,
             env_var="CUECARD_ANTHROPIC_KEY",
             host="api.anthropic.com",
+            api_url="https://api.anthropic.com",
             default_model="claude-haiku-4-5",
             billed=True,
             key_url="https://console.anthropic.com/settings/keys",
@@ -90,6 +110,7 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
             needs_key=True,
             env_var="CUECARD_GOOGLE_KEY",
             host="generativelanguage.googleapis.com",
+            api_url="https://generativelanguage.googleapis.com/",
             default_model="gemini-2.5-flash",
             billed=True,
             key_url="https://aistudio.google.com/app/apikey",
@@ -100,6 +121,8 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
             "cuecard.assist.providers.local_provider:LocalProvider",
             default_model="llama3.2",
             default_base_url="http://127.0.0.1:11434/v1",  # Ollama's default
+            choice="A model on this computer (Ollama, LM Studio…)",
+            byline="your local model",
         ),
     )
 }
@@ -107,6 +130,16 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
 
 KEYED: Final[tuple[str, ...]] = tuple(n for n, p in PROVIDERS.items() if p.needs_key)
 """Providers whose key lives in the keychain (or their environment variable)."""
+
+
+def keyed() -> tuple[str, ...]:
+    """``KEYED``, read from the table as it is now (a provider added at run time included)."""
+    return tuple(n for n, p in PROVIDERS.items() if p.needs_key)
+
+
+def env_vars() -> tuple[str, ...]:
+    """Every provider's key variable (``CUECARD_OPENAI_KEY`` …)."""
+    return tuple(p.env_var for p in PROVIDERS.values() if p.env_var)
 
 
 class UnknownProvider(ValueError):
@@ -134,9 +167,9 @@ def endpoint(name: str, base_url: str | None) -> tuple[str, int]:
     """
     if base_url:
         try:
-            url = httpx.URL(base_url)
+            url = httpx2.URL(base_url)
             port = url.port
-        except (httpx.InvalidURL, ValueError, TypeError):
+        except (httpx2.InvalidURL, ValueError, TypeError):
             raise ValueError(f"assist.{name}.base_url {base_url!r} is not a valid URL") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(

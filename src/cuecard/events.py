@@ -122,6 +122,8 @@ class Question:
     """This re-issue of the id replaces a speculative question whose text turned out
     different (the interviewer went on, or the final pass heard it otherwise): the
     work started on the earlier text was wasted."""
+    typed: bool = False
+    """The candidate typed it ("what should I say to…"); nobody said it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,19 @@ class PromptSent:
 class AnswerNow:
     """A command from a view: treat the interviewer's last turn as the question."""
 
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A person's command to the session (a key, a button, Ctrl-C), on the bus like anything
+    heard, so ``--json`` and a kept session say when listening paused or a turn was ended.
+
+    ``answer_now`` and a typed question have their own events (``AnswerNow``, a ``Question``
+    with ``typed``); these are the ones that change what is heard, not what is answered.
+    """
+
+    name: Literal["end_turn", "pause", "resume", "stop"]
     emitted_s: float
 
 
@@ -314,6 +329,7 @@ Event = (
     | Question
     | PromptSent
     | AnswerNow
+    | Command
     | SuggestionDelta
     | SuggestionDone
     | SuggestionFailed

@@ -39,20 +39,16 @@ class AudioStage(Protocol):
 
 
 class Processor(Protocol):
-    """A stage after speech. ``process`` must forward ``event`` (or drop it on purpose)."""
+    """A stage after speech. ``process`` must forward ``event`` (or drop it on purpose).
+
+    A stage that speaks first (practice asks its first question) may also have ``async def
+    start(send)``, awaited before its first event."""
 
     async def process(self, event: Event, send: Send) -> None: ...
 
     async def finish(self, send: Send) -> None:
         """Upstream ended: emit what is still pending, then return."""
         ...
-
-
-class Starter(Protocol):
-    """A processor that speaks first may also have ``start``: awaited before its first event
-    (practice asks its first question there; nothing has been heard yet)."""
-
-    async def start(self, send: Send) -> None: ...
 
 
 class Pipeline:
@@ -76,7 +72,6 @@ class Pipeline:
         self.clock = clock
         self.summary = summary
         self.audio_s = 0.0
-        self._task: asyncio.Task[None] | None = None
         self._control: list[Inbox] = []
         self.ended = False
         """True once ``SessionEnded`` reached the sinks."""
@@ -88,8 +83,12 @@ class Pipeline:
 
     async def announce(self, event: Event) -> None:
         """Put an event straight in front of the sinks (a notice from outside the stages)."""
+        self.announce_now(event)
+
+    def announce_now(self, event: Event) -> None:
+        """``announce`` without waiting (the queue has no bound): call on the pipeline's loop."""
         if self._control:
-            await self._control[-1].put(event)
+            self._control[-1].put_nowait(event)
 
     def ending(self) -> SessionEnded:
         return SessionEnded(round(self.audio_s, 3), self.clock.now(), self.summary())

@@ -29,24 +29,22 @@ import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from cuecard import paths
 from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import (
     AudioChunk,
+    Command,
     Event,
     Notice,
-    OfflineNotes,
     Question,
     SessionStarted,
     Speaker,
-    SuggestionDone,
-    SuggestionFailed,
-    Utterance,
     next_id,
 )
+from cuecard.tally import Tally
 
 if TYPE_CHECKING:
     from cuecard.assist.engine import AnswerEngine
@@ -146,11 +144,8 @@ class SessionSummary:
 
     audio_s: float = 0.0
     wall_s: float = 0.0
-    utterances: int = 0
-    questions: int = 0
-    answers: int = 0
-    notes_shown: int = 0
-    failed: int = 0
+    counts: Tally = field(default_factory=Tally)
+    """Utterances, questions, answered, revised, notes shown, failed: the one tally."""
     echoes_dropped: int = 0
     answer_usage: dict[str, object] = field(default_factory=dict)
     """The answer engine's counts: tokens, estimated cost, held back, wasted speculation."""
@@ -161,9 +156,9 @@ class SessionSummary:
     vault_error: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["audio_s"] = round(self.audio_s, 3)
-        data["wall_s"] = round(self.wall_s, 3)
+        data: dict[str, object] = {"audio_s": round(self.audio_s, 3),
+                                   "wall_s": round(self.wall_s, 3), **self.counts.to_dict()}
+        data.update((k, v) for k, v in asdict(self).items() if k not in data and k != "counts")
         return data
 
     def line(self, *, live: bool = False) -> str:
@@ -173,10 +168,7 @@ class SessionSummary:
         def n(count: int, word: str, plural: str | None = None) -> str:
             return f"{count} {word if count == 1 else plural or word + 's'}"
 
-        parts = [n(self.utterances, "utterance"), n(self.questions, "question"),
-                 n(self.answers, "answer")]  # fmt: skip
-        if self.notes_shown:
-            parts.append(f"{self.notes_shown} with your notes first")
+        parts = [self.counts.line()]
         if self.echoes_dropped:
             parts.append(n(self.echoes_dropped, "echo", "echoes") + " of the interviewer dropped")
         cost = self.answer_usage.get("cost_usd")
@@ -270,7 +262,6 @@ class Session:
         self._extra: list[Processor] = list(stages)
         self._speech_options = speech
         self._speech: SpeechStage | None = None
-        self._questions: set[int] = set()
         self._t0 = 0.0
         self.audio: AsyncIterable[AudioChunk] = self._open_source()
 
@@ -364,7 +355,7 @@ class Session:
         now = self.clock.now()
         question = Question(
             next_id(), text, analysis.kind if analysis else classify(text, company=company),
-            analysis.confidence if analysis else 0.5, 0, now, now, now,
+            analysis.confidence if analysis else 0.5, 0, now, now, now, typed=True,
         )  # fmt: skip
         await self.inject(question)
         return question
@@ -375,10 +366,15 @@ class Session:
         Their open utterance is closed at once and a forced ``Silence`` follows its
         final; call on the session's loop. False when nothing was heard yet.
         """
-        return self._speech.end_turn(speaker) if self._speech is not None else False
+        ended = self._speech.end_turn(speaker) if self._speech is not None else False
+        if ended:
+            self._command("end_turn")
+        return ended
 
     def stop(self) -> None:
         """End after the audio already heard; the stages drain and ``SessionEnded`` follows."""
+        if not self._stopped:
+            self._command("stop")
         self._stopped = True
         stop = getattr(self.audio, "stop", None)
         if callable(stop):
@@ -390,12 +386,30 @@ class Session:
         ``close_devices``: a live session also closes its capture streams until resumed
         (the user's Pause: a paused user expects nothing to listen, not a stream whose
         audio is dropped). Practice's short pauses while a question is read keep them
-        open. Thread-safe: the live source only flips flags its capture threads read.
+        open. Thread-safe: the live source only flips flags its capture threads read, and
+        the command is posted to the loop.
         """
+        if paused != self._paused:
+            self._command("pause" if paused else "resume")
         self._paused = paused
         live = self.live_source
         if live is not None:
             live.set_paused(paused and close_devices)
+
+    def _command(self, name: Literal["end_turn", "pause", "resume", "stop"]) -> None:
+        """Put a person's command on the bus, in front of the views (from any thread)."""
+        loop, pipeline = self._loop, self.pipeline
+        if loop is None or pipeline is None or loop.is_closed() or pipeline.ended:
+            return
+        event = Command(name, self.clock.now())
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            pipeline.announce_now(event)
+        else:
+            loop.call_soon_threadsafe(pipeline.announce_now, event)
 
     @property
     def paused(self) -> bool:
@@ -469,9 +483,8 @@ class Session:
             aclose = getattr(self.audio, "aclose", None)
             if aclose is not None:
                 await aclose()
-            log.info("session: %.1f s audio, %d utterances, %d questions, %d answers",
-                     self.summary.audio_s, self.summary.utterances, self.summary.questions,
-                     self.summary.answers)  # fmt: skip
+            log.info("session: %.1f s audio, %s", self.summary.audio_s,
+                     self.summary.counts.line())  # fmt: skip
         return self.summary
 
     def _build_stages(self) -> list[str]:
@@ -496,14 +509,17 @@ class Session:
                 explicit_key=self.explicit_key,
             )  # fmt: skip
             company = getattr(self.engine.retriever, "company", None)  # from the job description
-            self._processors += [DialogueStage(self.clock, company=company), self.engine]
+            stage = DialogueStage(
+                self.clock, company=company, speculative=self.cfg.assist.speculative
+            )
+            self._processors += [stage, self.engine]
         self._processors += self._extra
         return problems
 
     def _provider_names(self) -> tuple[str, ...]:
         if self.engine is None:
             return ()
-        return tuple(p.name for p in self.engine.providers)
+        return self.engine.provider_names
 
     def _open_vault(self) -> tuple[Any, Sink]:
         from cuecard.privacy.recorder import VaultRecorder
@@ -542,18 +558,7 @@ class Session:
                 yield chunk
 
     def _count(self, event: Event) -> None:
-        summary = self.summary
-        if isinstance(event, Utterance) and event.final:
-            summary.utterances += 1
-        elif isinstance(event, Question) and event.id not in self._questions:
-            self._questions.add(event.id)  # a revised question keeps its id
-            summary.questions += 1
-        elif isinstance(event, SuggestionDone):
-            summary.answers += 1
-        elif isinstance(event, SuggestionFailed):
-            summary.failed += 1
-        elif isinstance(event, OfflineNotes):
-            summary.notes_shown += 1
+        self.summary.counts.add(event)
 
     def _finish(self, speech: Any) -> SessionSummary:
         """Fill in the counts the stages keep; called once, for ``SessionEnded``."""

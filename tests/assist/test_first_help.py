@@ -246,12 +246,12 @@ class _Broken(EchoProvider):
 async def test_an_unexpected_exception_still_ends_in_a_reason_and_notes(
     server: FakeProviderServer,
 ) -> None:
-    from cuecard.assist.fallback import FallbackChain
+    from cuecard.assist.chain import Chain
 
     cfg = config(server)
     clock = SessionClock()
     engine, _ = build_engine(cfg, clock, startup(cfg, tripwire=False), demo_profile=True)
-    assert isinstance(engine.provider, FallbackChain)
+    assert isinstance(engine.provider, Chain)
     engine.provider.providers[0] = _Broken(model="x")
     got = Timeline(clock)
     q = Question(next_id(), "Tell me about a conflict.", "behavioural", 0.9, 0, 0.0, 0.0, 0.0)

@@ -247,7 +247,8 @@ async def test_protocol_registry_and_check() -> None:
     assert isinstance(provider, Provider)
     assert (provider.name, provider.model) == ("offline", "notes")
     built = providers.build_provider(
-        "offline", ProviderSettings(), api_key=None, http_client=None, timeouts=providers.Timeouts()
+        "offline", ProviderSettings(), api_key=None, http_client=None,
+        deadlines=providers.Deadlines(),
     )
     assert isinstance(built, OfflineProvider)
     assert await provider.check() < 0.5

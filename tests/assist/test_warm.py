@@ -18,7 +18,7 @@ import httpx2
 import pytest
 
 from cuecard.assist.base import Message, Prompt, Provider
-from cuecard.assist.providers import Timeouts, build_provider
+from cuecard.assist.providers import Deadlines, build_provider
 from cuecard.config import ProviderSettings
 from fakes.provider_server import FakeProviderServer
 
@@ -50,7 +50,7 @@ def make(kind: str, srv: FakeProviderServer, http: httpx2.AsyncClient) -> Provid
         ProviderSettings(model=MODELS[kind], base_url=url),
         api_key=None if kind == "local" else KEY,
         http_client=http,
-        timeouts=Timeouts(first_token_s=3.0, idle_s=3.0),
+        deadlines=Deadlines(first_token_s=3.0, idle_s=3.0),
     )
 
 

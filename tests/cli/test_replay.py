@@ -146,6 +146,7 @@ def test_missing_file_and_usage_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2
 
 
+@pytest.mark.slow
 def test_two_hours_of_silence_streams_with_flat_memory(tmp_path: Path) -> None:
     path = tmp_path / "silence.flac"
     rate = 8_000

@@ -8,8 +8,6 @@ everything, then the final (Whisper may punctuate it differently).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from cuecard.clock import SessionClock
@@ -378,18 +376,6 @@ def test_demo_interview_gives_each_question_once_with_its_kind() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.mark.anyio
-async def test_run_streams_questions_from_utterances() -> None:
-    async def utterances() -> AsyncIterator[Utterance]:
-        for u in _demo_stream():
-            yield u
-
-    tracker = QuestionTracker()
-    questions = [q async for q in tracker.run(utterances())]
-    assert len(questions) == 5
-    assert questions[0].kind == "about-you"
 
 
 def test_fires_early_when_whisper_closed_the_question_with_one_edge_word_tentative() -> None:

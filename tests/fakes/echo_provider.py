@@ -21,6 +21,9 @@ class EchoProvider:
         yield TextDelta(f"you asked: {prompt.question}")
         yield StreamEnd()
 
+    def warm(self) -> bool:
+        return False
+
     async def check(self) -> float:
         return 0.0
 

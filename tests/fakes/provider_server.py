@@ -35,7 +35,8 @@ API
     stall_after (stop sending after K text chunks, keep the connection open), error_after (the
     API's in-stream error event after K text chunks: Anthropic ``event: error`` overloaded,
     OpenAI ``data: {"error": ...}``, Gemini ``data: {"error": {"code": 503 ...}}``), hang (read
-    the request, never send a byte), finish (override the finish/stop reason), usage.
+    the request, never send a byte), finish (override the finish/stop reason), usage, raw (events
+    sent verbatim: malformed replies).
 
     RecordedRequest: api, method, path, query, headers (lower-case names), body (parsed JSON),
     api_key (the key the client presented), connection_id, chunks_sent, completed (whole response
@@ -120,6 +121,9 @@ class Reply:
     finish: str | None = None
     """Finish/stop reason to send instead of the normal one (content_filter, refusal, SAFETY)."""
     usage: bool = True
+    raw: Sequence[str] | None = None
+    """Server-sent events sent verbatim after a 200 instead of the API's own (each one whole,
+    e.g. ``'data: {...}\\n\\n'``): replies of a shape the real API does not send."""
 
     def chunks(self) -> list[str]:
         if self.pieces is not None:
@@ -478,6 +482,11 @@ class _Exchange:
             return await self._error(reply.status)
         if rec.model not in srv.models.get(rec.api, []):
             return await self._error(404)
+        if reply.raw is not None:
+            await self._start_sse()
+            for data in reply.raw:
+                await self._sse(data)
+            return await self._end_sse()
         if rec.api == "openai":
             return await self._openai(reply)
         if rec.api == "anthropic":

@@ -20,7 +20,7 @@ import pytest
 import soundfile as sf
 from hypothesis import HealthCheck, Phase, given, settings
 
-from cli.conftest import assert_one_line_error, cuecard
+from cli_process import assert_one_line_error, cuecard
 from fuzz.targets import Target, targets
 
 # Inputs per target in the suite: together about 20 s on 2 cores (docx-full starts a

@@ -32,6 +32,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory, bootstrap: ModuleType) -> P
     return out / "dist" / "cuecard"
 
 
+@pytest.mark.slow
 def test_bundle_runs_the_offline_demo_and_opens_the_window_without_python(
     smoke: ModuleType, bundle: Path, tmp_path: Path
 ) -> None:
@@ -46,6 +47,7 @@ def test_bundle_runs_the_offline_demo_and_opens_the_window_without_python(
     assert app["how"] == "window mapped on Xvfb"
 
 
+@pytest.mark.slow
 def test_bundle_leaves_out_what_cuecard_never_loads(bundle: Path) -> None:
     internal = bundle / "_internal"
     for absent in ("mypy", "pytest", "_pytest", "hf_xet", "PyInstaller", "tkinter"):

@@ -15,6 +15,8 @@ import pytest
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.slow  # builds a wheel and installs it with uv: end to end
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:

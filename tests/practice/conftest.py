@@ -7,9 +7,7 @@ cuecard home, and the accuracy tests share its output.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cli.conftest import json_events
+from cli_process import cuecard, json_events
 from practice.answers import Built, build
 
 
@@ -39,10 +37,8 @@ class PracticeRun:
 
 def run_cuecard(home: Path, *args: str, env: dict[str, str] | None = None,
                 timeout: float = 600) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "cuecard", *args], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, "CUECARD_HOME": str(home), **(env or {})},
-    )  # fmt: skip
+    """The shared CLI runner with this practice run's own home (the sessions it keeps)."""
+    return cuecard(*args, home=home, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

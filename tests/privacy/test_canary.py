@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
-import httpx
+import httpx2
 import openai
 import pytest
 
@@ -178,7 +178,7 @@ def test_canary_key_and_transcript_never_reach_a_file(
         assert key in str(info.value)  # the server did echo it: the filter has work to do
         log.debug("provider failed", exc_info=info.value)
         log.exception("provider failed: %s", info.value, exc_info=info.value)
-        log.debug("headers %s", httpx.Headers({"x-api-key": key, "x-goog-api-key": key}))
+        log.debug("headers %s", httpx2.Headers({"x-api-key": key, "x-goog-api-key": key}))
         for handler in logging.getLogger().handlers:
             handler.flush()
         log_text = log_file().read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from cuecard import config as config_mod
@@ -23,9 +23,7 @@ from cuecard.privacy.egress import (
     Destination,
     EgressBlocked,
     EgressPolicy,
-    GuardedSyncTransport,
     make_http_client,
-    make_sync_http_client,
 )
 from cuecard.privacy.ledger import Ledger
 from privacy.support import LoopbackServer
@@ -183,7 +181,7 @@ async def test_connection_error_is_recorded_as_error() -> None:
         port = s.getsockname()[1]
     ledger = Ledger()
     async with make_http_client(local_policy(port), ledger, "answer") as client:
-        with pytest.raises(httpx.ConnectError):
+        with pytest.raises(httpx2.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
     (entry,) = ledger.entries()
     assert (entry.outcome, entry.reason) == ("error", "ConnectError")
@@ -219,7 +217,7 @@ async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk(
     received carry no OS, CPU, runtime version or SDK build, and a plain user agent."""
     import platform
 
-    from cuecard.assist.providers import Timeouts, build_provider
+    from cuecard.assist.providers import Deadlines, build_provider
     from fakes.provider_server import FakeProviderServer
 
     telltales = {platform.system(), platform.machine(), platform.python_version(), "x64",
@@ -240,7 +238,7 @@ async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk(
             client = make_http_client(EgressPolicy.from_config(cfg), Ledger(), "doctor", label=name)
             provider = build_provider(
                 name, getattr(cfg.assist, name), api_key="sk-test-" + "h" * 32,
-                http_client=client, timeouts=Timeouts(),
+                http_client=client, deadlines=Deadlines(),
             )  # fmt: skip
             try:
                 await provider.check()  # a real generation request
@@ -260,22 +258,6 @@ async def test_device_describing_headers_are_stripped_on_the_wire_for_every_sdk(
                                       max_retries=0) as bare:  # fmt: skip
             await bare.models.list()
         assert leaks(srv.requests[-1].headers) != []
-
-
-def test_sync_transport_guards_too(
-    allowed_server: LoopbackServer, other_server: LoopbackServer
-) -> None:
-    ledger = Ledger()
-    policy = local_policy(allowed_server.port).with_destination(
-        "127.0.0.1", allowed_server.port, "model-download"
-    )
-    with make_sync_http_client(policy, ledger, "model-download") as client:
-        assert client.get(f"{allowed_server.url}/stream?n=2").content == b"x" * 2000
-        with pytest.raises(EgressBlocked):
-            client.get(other_server.url)
-    assert isinstance(client._transport, GuardedSyncTransport)
-    assert other_server.connections == 0
-    assert [e.outcome for e in ledger] == ["allowed", "blocked"]
 
 
 @pytest.mark.anyio

@@ -14,7 +14,7 @@ import logging.handlers
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from cuecard import paths
@@ -56,7 +56,7 @@ def test_log_file_lives_in_the_log_dir_and_rotates(app_log: Path) -> None:
 def test_headers_that_httpx_does_not_mask_are_masked(app_log: Path) -> None:
     key = fake_key()
     google = fake_key("AIza")
-    headers = httpx.Headers(
+    headers = httpx2.Headers(
         {"x-api-key": key, "x-goog-api-key": google, "Authorization": f"Bearer {key}"}
     )
     assert key in repr(headers)  # httpx itself leaves x-api-key readable

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from typer.testing import CliRunner
 
+from cli_process import cuecard
 from cuecard.cli import app
 from cuecard.privacy import secrets
 from cuecard.privacy.ledger import Ledger
@@ -292,10 +293,7 @@ ERASE_WITHOUT_KEYCHAIN = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bu
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cuecard", *args], env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+    return cuecard(*args, env=env, inherit_env=False)
 
 
 def test_erase_without_the_keychain_says_so_and_is_finished_later(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from cli_process import cuecard
 from cuecard.cli import app
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "cuecard" / "assets" / "sample_profile"
@@ -123,8 +123,7 @@ def test_usage_errors_exit_2(resume: Path) -> None:
 
 def test_the_real_binary(resume: Path) -> None:
     def profile(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "cuecard", "profile", *args]
-        return subprocess.run(command, check=False, capture_output=True, text=True, timeout=60)
+        return cuecard("profile", *args)
 
     added = profile("add", str(resume), "--json")
     assert added.returncode == 0, added.stderr

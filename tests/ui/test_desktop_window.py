@@ -111,7 +111,7 @@ def test_demo_shows_question_card_bullets_and_transcript(
     kept = bar.value()
     view.show_lines(list(window.state.lines))
     assert bar.value() == kept < bar.maximum()
-    assert window.state.answers >= 4  # the demo asks five questions
+    assert window.state.counts.answered >= 4  # the demo asks five questions
     assert "ended" in window.listening_label.text()
     assert window.privacy_light.green
     assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint

@@ -19,10 +19,13 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
 from fakes.provider_server import FakeProviderServer, Reply
 from live.pulse_server import PulseServer
+
+pytestmark = pytest.mark.slow  # the whole app on Xvfb, every screen: end to end
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"

@@ -15,6 +15,7 @@ from cuecard.events import (
     Event,
     Level,
     Notice,
+    OfflineNotes,
     PromptSent,
     Question,
     SessionEnded,
@@ -28,15 +29,9 @@ from cuecard.ui.terminal import ViewState, render
 from cuecard.ui.view import TYPED_UTTERANCE_ID, SessionView, section_label, split_answer
 
 
-def sourced(question_id: int, text: str, at: float, source: str, restart: bool = False) -> Event:
-    """A delta as the first-help engine will send it: the same fields plus its source."""
-
-    class _Delta(SuggestionDelta):
-        __slots__ = ("source",)
-
-    delta = _Delta(question_id, text, at, restart)
-    object.__setattr__(delta, "source", source)
-    return delta
+def notes(question_id: int, text: str, at: float) -> Event:
+    """The offline notes, as the engine sends them at the first-help deadline."""
+    return OfflineNotes(question_id, text, "the model is slow: these are your notes", at)
 
 
 def question(qid: int = 5, text: str = "Why us?") -> Question:
@@ -72,18 +67,16 @@ def test_streaming_shows_the_growing_last_line_and_restart_drops_it() -> None:
 def test_offline_notes_first_then_the_model_below_them_never_replacing_them() -> None:
     state = SessionView()
     state.apply(question())
-    state.apply(sourced(5, "- Notes point one\n- Notes point two\n", 1.1, "offline"))
-    state.apply(SuggestionDone(5, "- Notes point one\n- Notes point two\n", "offline", "notes",
-                               1.2))  # fmt: skip
+    state.apply(notes(5, "- Notes point one\n- Notes point two\n", 1.1))
     card = state.card
-    assert card is not None and [s.source for s in card.shown] == ["offline"]
-    state.apply(sourced(5, "- Model point", 1.5, "openai"))
+    assert card is not None and [s.notes for s in card.shown] == [True]
+    state.apply(SuggestionDelta(5, "- Model point", 1.5))
     # The notes the reader is looking at are unchanged, and stay first.
-    assert [s.source for s in card.shown] == ["offline", "openai"]
+    assert [s.notes for s in card.shown] == [True, False]
     assert card.shown[0].text == "- Notes point one\n- Notes point two\n"
     assert not card.done and state.streaming
     assert card.bullets == ["Model point"]  # copy takes the model's answer
-    state.apply(sourced(5, " one", 1.6, "openai"))
+    state.apply(SuggestionDelta(5, " one", 1.6))
     state.apply(SuggestionDone(5, "- Model point one", "openai", "gpt-4o-mini", 2.0, 100, 20))
     assert card.done and not state.streaming
     assert [s.text for s in card.shown] == ["- Notes point one\n- Notes point two\n",
@@ -96,19 +89,20 @@ def test_offline_notes_first_then_the_model_below_them_never_replacing_them() ->
 def test_a_model_restart_keeps_the_notes_and_drops_only_the_cut_answer() -> None:
     state = SessionView()
     state.apply(question())
-    state.apply(sourced(5, "- Notes", 1.1, "offline"))
-    state.apply(sourced(5, "- Half an ans", 1.2, "openai"))
-    state.apply(sourced(5, "- Fresh answer", 1.5, "anthropic", restart=True))
+    state.apply(notes(5, "- Notes", 1.1))
+    state.apply(SuggestionDelta(5, "- Half an ans", 1.2))
+    state.apply(SuggestionDelta(5, "- Fresh answer", 1.5, restart=True))
+    state.apply(SuggestionDone(5, "- Fresh answer", "anthropic", "claude-haiku-4-5", 2.0))
     assert state.card is not None
-    assert [(s.source, s.text) for s in state.card.shown] == [
-        ("offline", "- Notes"), ("anthropic", "- Fresh answer")
+    assert [(s.notes, s.provider, s.text) for s in state.card.shown] == [
+        (True, "offline", "- Notes"), (False, "anthropic", "- Fresh answer")
     ]  # fmt: skip
 
 
 def test_a_failed_model_leaves_the_notes_on_screen_with_the_reason() -> None:
     state = SessionView()
     state.apply(question())
-    state.apply(sourced(5, "- Notes", 1.1, "offline"))
+    state.apply(notes(5, "- Notes", 1.1))
     state.apply(SuggestionFailed(5, "OpenAI did not answer in time", 3.0))
     assert state.card is not None and state.card.failed and state.card.done
     assert state.card.answer == "- Notes" and "in time" in state.card.status
@@ -152,8 +146,8 @@ EVENTS: list[Event] = [
     Utterance(1, "interviewer", "Why do you", False, 0.0, 1.0, 1.0, stable="Why"),
     Utterance(1, "interviewer", "Why do you want this job?", True, 0.0, 2.0, 2.0),
     question(5, "Why do you want this job?"),
-    sourced(5, "- Notes: payments at Paylane\n", 2.1, "offline"),
-    sourced(5, "- The mission\n- Your team's API", 2.4, "openai"),
+    notes(5, "- Notes: payments at Paylane\n", 2.1),
+    SuggestionDelta(5, "- The mission\n- Your team's API", 2.4),
     SuggestionDone(5, "- The mission\n- Your team's API", "openai", "gpt-4o-mini", 2.6, 900, 40),
     Level("you", -30.0, 2.7),
     Notice("warning", "the call is quiet", 2.8),

@@ -101,6 +101,7 @@ ErrorKind = Literal[
     "bad_request",
     "blocked",
     "cancelled",
+    "held_back",
 ]
 
 
@@ -146,8 +147,14 @@ class Provider(Protocol):
         """
         ...
 
+    def warm(self) -> bool:
+        """Load, off the hot path, what the first request would load (blocking, local only:
+        nothing is sent). True when something was loaded; False when there was nothing to."""
+        ...
+
     async def check(self) -> float:
-        """A tiny request, for ``cuecard doctor``: seconds to first token."""
+        """A tiny request, for ``cuecard doctor`` and the chain's health re-check: seconds to
+        first token."""
         ...
 
     async def list_models(self) -> list[str]:

@@ -1,8 +1,8 @@
 """The answer engine: a question in, talking points out, never empty-handed.
 
 The engine is only question → prompt → stream. What leaves the device and how
-it is cleaned is the privacy wrapper's business (``assist.private``); retries
-and fallback are the chain's (``assist.fallback``). What is left here is what
+it is cleaned is the privacy wrapper's business (``assist.private``); retries,
+fallback, deadlines and the cost guard are the chain's (``assist.chain``). What is left here is what
 the candidate feels in the two seconds after the interviewer stops:
 
 - **First help.** If no model text has reached the screen ``first_help_s``
@@ -17,8 +17,9 @@ the candidate feels in the two seconds after the interviewer stops:
   closes its HTTP stream (Textual's ``exclusive`` worker shape); a revised
   question (same id, longer text) restarts its one answer, and the cancelled
   request is counted as wasted speculation.
-- **Money, not answers.** The cost guard caps tokens per minute for billed
-  providers only; the offline engine and a local model are never throttled.
+
+Time, failure and money (deadlines, retries, provider health, the cost guard) belong
+to the provider chain (``assist.chain``); the engine knows only ``Provider``.
 """
 
 from __future__ import annotations
@@ -26,13 +27,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from cuecard import catalog
 from cuecard.assist.base import (
     Prompt,
     PromptOut,
@@ -42,7 +40,7 @@ from cuecard.assist.base import (
     Switched,
     TextDelta,
 )
-from cuecard.assist.fallback import FallbackChain
+from cuecard.assist.chain import billed
 from cuecard.assist.pricing import estimate_usd
 from cuecard.assist.prompting import estimate_tokens
 from cuecard.clock import SessionClock
@@ -77,14 +75,12 @@ class PromptBuilder(Protocol):
 
 @dataclass
 class Usage:
-    """What this session's answers cost and how they went; read by the session summary."""
+    """What this session's answers cost; read by the session summary. How many questions were
+    answered, failed or got notes is the session's one tally (``cuecard.tally``), not here."""
 
-    answers: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    notes_shown: int = 0
-    failed: int = 0
     held_back: int = 0
     speculative_restarts: int = 0
     wasted_tokens: int = 0
@@ -94,32 +90,6 @@ class Usage:
         data: dict[str, object] = asdict(self)
         data["cost_usd"] = round(self.cost_usd, 5)
         return data
-
-
-class CostGuard:
-    """Billed tokens in the last minute, so a noisy call cannot run up a bill.
-
-    Only providers that bill the user are counted or held back; the estimate for
-    an answer is its prompt plus the ``max_tokens`` it may write.
-    """
-
-    def __init__(self, tokens_per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.tokens_per_minute = tokens_per_minute
-        self._clock = clock
-        self._spent: deque[tuple[float, int]] = deque()
-
-    def _recent(self) -> int:
-        now = self._clock()
-        while self._spent and now - self._spent[0][0] > 60:
-            self._spent.popleft()
-        return sum(n for _, n in self._spent)
-
-    def allows(self, estimate: int) -> bool:
-        return self._recent() + estimate <= self.tokens_per_minute
-
-    def spend(self, tokens: int) -> None:
-        if tokens > 0:
-            self._spent.append((self._clock(), tokens))
 
 
 REVISION_GRACE_S = 0.6
@@ -152,28 +122,27 @@ class AnswerEngine:
         retriever: Retriever | None,
         build_prompt: PromptBuilder,
         notes: Provider | None = None,
+        order: Sequence[str] = (),
     ) -> None:
         """``provider`` answers (a chain of wrapped providers, or the offline engine alone);
-        ``notes`` is the offline engine used for first help, None when ``provider`` is it."""
+        ``notes`` is the offline engine used for first help, None when ``provider`` is it;
+        ``order`` names the providers ``provider`` tries, for the session's start event."""
         self.provider = provider
+        self.order = tuple(order) or (provider.name,)
         self.notes = notes
         self.cfg = cfg
         self.clock = clock
         self.retriever = retriever
         self.build_prompt = build_prompt
         self.usage = Usage()
-        self.guard = CostGuard(cfg.tokens_per_minute)
         self.conversation = Conversation()
         self._task: asyncio.Task[None] | None = None
         self._current: _Answer | None = None
 
     @property
-    def providers(self) -> list[Provider]:
+    def provider_names(self) -> tuple[str, ...]:
         """The providers in the order they are tried (for the session's start event)."""
-        chain = self.provider.providers if isinstance(self.provider, FallbackChain) else [
-            self.provider
-        ]
-        return [*chain, *([self.notes] if self.notes is not None else [])]
+        return (*self.order, *([self.notes.name] if self.notes is not None else []))
 
     def warm(self) -> None:
         """Load, off the hot path, what each provider would load on its first request.
@@ -185,10 +154,9 @@ class AnswerEngine:
         work only: nothing is sent (a connection opened now would tell the provider a
         session started).
         """
-        for provider in self.providers:
-            warm = getattr(provider, "warm", None)
-            if callable(warm):
-                warm()
+        self.provider.warm()
+        if self.notes is not None:
+            self.notes.warm()
 
     # -- pipeline ------------------------------------------------------------
     async def process(self, event: Event, send: Send) -> None:
@@ -226,6 +194,8 @@ class AnswerEngine:
 
     async def answer(self, question: Question, send: Send) -> None:
         """Start answering; any answer in progress is cancelled first."""
+        if question.speculative and not self.cfg.speculative:
+            return  # assist.speculative = false: nothing leaves before the question is final
         previous = self._current
         if (
             previous is not None
@@ -235,10 +205,7 @@ class AnswerEngine:
         ):  # sent, or even answered, on the shorter text: wasted speculation
             self.usage.speculative_restarts += 1
             self.usage.wasted_tokens += previous.request_tokens
-        in_flight = self._task is not None and not self._task.done()
-        if previous is not None and in_flight and _billed_name(previous.request_provider):
-            self.guard.spend(previous.request_tokens)  # a cancelled prompt is still billed
-        await self.cancel()
+        await self.cancel()  # the chain bills the cancelled prompt to the cost guard
         first_seen = question.emitted_s
         if previous is not None and previous.question.id == question.id:
             first_seen = previous.first_seen_s
@@ -263,18 +230,13 @@ class AnswerEngine:
         prompt: Prompt | None = None
         try:
             prompt = self.prompt_for(state.question)
-            provider = self._affordable(prompt)
-            if provider is None:
-                self.usage.held_back += 1
-                await self._fail(state, prompt, send, self._held_back_reason())
-                return
             async with asyncio.TaskGroup() as tg:
                 helper = (
                     tg.create_task(self._first_help(state, prompt, send))
                     if self.notes is not None
                     else None
                 )
-                failure = await self._stream(state, provider, prompt, send)
+                failure = await self._stream(state, prompt, send)
                 if helper is not None:
                     helper.cancel()
             if failure is not None:
@@ -286,27 +248,6 @@ class AnswerEngine:
                         type(err).__name__)  # fmt: skip
             log.debug("answer failure", exc_info=True)
             await self._fail(state, prompt, send, _UNEXPECTED)
-
-    def _affordable(self, prompt: Prompt) -> Provider | None:
-        """The provider to use under the cost guard: the whole chain, its free part, or none."""
-        estimate = estimate_tokens(prompt.text()) + self.cfg.max_tokens
-        chain = self.providers if isinstance(self.provider, FallbackChain) else [self.provider]
-        chain = [p for p in chain if p is not self.notes]
-        billed = [p for p in chain if _billed(p)]
-        if not billed or self.guard.allows(estimate):
-            return self.provider
-        free = [p for p in chain if not _billed(p)]
-        if not free:
-            return None
-        if len(free) == 1:
-            return free[0]
-        assert isinstance(self.provider, FallbackChain)
-        return FallbackChain(
-            free,
-            retries=self.provider.retries,
-            first_token_timeout_s=self.provider.first_token_timeout_s,
-            backoff_s=self.provider.backoff_s,
-        )
 
     def _held_back_reason(self) -> str:
         return (
@@ -333,7 +274,7 @@ class AnswerEngine:
     async def _show_notes(
         self, state: _Answer, prompt: Prompt | None, send: Send, why: str
     ) -> None:
-        if state.notes or (self.notes is None and self._is_offline(self.provider)):
+        if state.notes or (self.notes is None and not self.provider.needs_network):
             return
         notes_provider = self.notes or _offline()
         text = ""
@@ -346,34 +287,29 @@ class AnswerEngine:
         if not text:
             text = "Nothing in your profile matches this question yet."
         state.notes = True
-        self.usage.notes_shown += 1
         await send(OfflineNotes(state.question.id, text, why, self.clock.now()))
 
-    @staticmethod
-    def _is_offline(provider: Provider) -> bool:
-        return not provider.needs_network and not isinstance(provider, FallbackChain)
-
     async def _fail(self, state: _Answer, prompt: Prompt | None, send: Send, reason: str) -> None:
-        self.usage.failed += 1
         with contextlib.suppress(Exception):
             await self._show_notes(state, prompt, send, reason)
         await send(SuggestionFailed(state.question.id, reason, self.clock.now()))
 
-    async def _stream(
-        self, state: _Answer, provider: Provider, prompt: Prompt, send: Send
-    ) -> str | None:
+    async def _stream(self, state: _Answer, prompt: Prompt, send: Send) -> str | None:
         """Stream one answer to the views; the failure's one line, or None when it is done."""
         try:
-            await self._relay(state, provider, prompt, send)
+            await self._relay(state, prompt, send)
         except ProviderError as err:
+            if err.kind == "held_back":
+                self.usage.held_back += 1
+                return self._held_back_reason()
             return err.message
         return None
 
-    async def _relay(self, state: _Answer, provider: Provider, prompt: Prompt, send: Send) -> None:
+    async def _relay(self, state: _Answer, prompt: Prompt, send: Send) -> None:
         question = state.question
         parts: list[str] = []
         restart = False
-        async for item in provider.stream(prompt, max_tokens=self.cfg.max_tokens):
+        async for item in self.provider.stream(prompt, max_tokens=self.cfg.max_tokens):
             if isinstance(item, TextDelta):
                 if not item.text:
                     continue
@@ -409,11 +345,9 @@ class AnswerEngine:
         name = end.provider or self.provider.name
         model = end.model or self.provider.model
         used_in, used_out = end.usage.input_tokens, end.usage.output_tokens
-        self.usage.answers += 1
         self.usage.input_tokens += used_in
         self.usage.output_tokens += used_out
-        if _billed_name(name):
-            self.guard.spend(used_in + used_out or state.request_tokens)
+        if billed(name):
             self.usage.cost_usd += estimate_usd(name, model, used_in, used_out) or 0.0
         await send(SuggestionDone(
             state.question.id, text, name, model, self.clock.now(), used_in, used_out,
@@ -421,15 +355,6 @@ class AnswerEngine:
 
 
 _UNEXPECTED = "something went wrong preparing this answer — your notes are below"
-
-
-def _billed_name(name: str) -> bool:
-    spec = catalog.PROVIDERS.get(name)
-    return spec is not None and spec.billed
-
-
-def _billed(provider: Provider) -> bool:
-    return _billed_name(provider.name)
 
 
 def _offline() -> Provider:

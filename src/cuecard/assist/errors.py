@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import anyio
-import httpx
 import httpx2
 
 from cuecard.assist.base import ErrorKind, ProviderError
@@ -181,6 +180,18 @@ def blocked(vendor: Vendor, why: str) -> ProviderError:
     )
 
 
+def malformed(vendor: Vendor, reason: str) -> ProviderError:
+    """A streamed event of a shape the API does not send: not retried, the same server would
+    most likely send it again (a proxy or an incompatible "compatible" server)."""
+    return _err(
+        vendor,
+        "server",
+        f"{vendor.label} sent a malformed reply ({reason}) — check the provider's base_url "
+        "or switch provider",
+        retryable=False,
+    )
+
+
 def unreadable(vendor: Vendor) -> ProviderError:
     return _err(
         vendor,
@@ -241,10 +252,9 @@ def embedded(exc: BaseException) -> ProviderError | None:
     return None
 
 
-_CONNECT = (httpx.ConnectError, httpx2.ConnectError, httpx.ConnectTimeout, httpx2.ConnectTimeout)
-_TIMEOUT = (httpx.TimeoutException, httpx2.TimeoutException)
+_CONNECT = (httpx2.ConnectError, httpx2.ConnectTimeout)
+_TIMEOUT = (httpx2.TimeoutException,)
 _TRANSPORT = (
-    httpx.TransportError,
     httpx2.TransportError,
     anyio.EndOfStream,
     anyio.BrokenResourceError,

@@ -6,7 +6,7 @@ egress-guarded HTTP clients, the same privacy wrapper and the same fallback.
 
 Composition, innermost first: each provider gets its guarded HTTP client and
 key; ``PrivateProvider`` wraps it (redaction, the prompt inspector, output
-cleaning); ``FallbackChain`` strings the configured ones together. The offline
+cleaning); ``Chain`` strings the configured ones together. The offline
 engine is never in that chain: it either *is* the answer (no model configured)
 or gives first help beside a model's answer.
 """
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from cuecard import catalog
 from cuecard.assist.base import Provider, ProviderError
+from cuecard.assist.chain import Chain, Deadlines
 from cuecard.assist.engine import AnswerEngine
-from cuecard.assist.fallback import FallbackChain
 from cuecard.assist.private import PrivateProvider
 from cuecard.clock import SessionClock
 from cuecard.config import Config
@@ -46,7 +46,7 @@ def destination(cfg: Config, name: str) -> str:
     """Where a provider's prompts go, as the inspector shows it."""
     if not catalog.info(name).sends_prompt:
         return "this device"
-    host, port = catalog.endpoint(name, getattr(cfg.assist, name).base_url)
+    host, port = catalog.endpoint(name, cfg.assist.section(name).base_url)
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
@@ -71,15 +71,15 @@ def build_providers(
     A provider that cannot be built (no key, no keychain, a bad URL) is skipped with a
     one-line reason, so the session still starts and the candidate gets offline notes.
     """
-    from cuecard.assist.providers import Timeouts, build_provider
+    from cuecard.assist.providers import build_provider
     from cuecard.privacy import secrets
 
     providers: list[Provider] = []
     problems: list[str] = []
-    timeouts = Timeouts.from_config(cfg.assist)
+    deadlines = Deadlines.from_config(cfg.assist)
     for name in provider_chain(cfg):
         spec = catalog.info(name)
-        settings = getattr(cfg.assist, name)
+        settings = cfg.assist.section(name)
         key: str | None = None
         if spec.needs_key:
             try:
@@ -99,7 +99,7 @@ def build_providers(
             where = destination(cfg, name)
             client = guard.client(purpose, provider=name) if guard is not None else None
             provider = build_provider(
-                name, settings, api_key=key, http_client=client, timeouts=timeouts
+                name, settings, api_key=key, http_client=client, deadlines=deadlines
             )
         except ValueError as err:  # a base_url that names no server
             problems.append(f"{err} (using the next provider)")
@@ -112,11 +112,11 @@ def build_providers(
 
 
 def offline_provider() -> Provider:
-    from cuecard.assist.providers import Timeouts, build_provider
+    from cuecard.assist.providers import build_provider
     from cuecard.config import ProviderSettings
 
     inner = build_provider(
-        "offline", ProviderSettings(), api_key=None, http_client=None, timeouts=Timeouts()
+        "offline", ProviderSettings(), api_key=None, http_client=None, deadlines=Deadlines()
     )
     return PrivateProvider(inner, destination="this device", redactor=None)
 
@@ -147,16 +147,12 @@ def build_engine(
             "your profile is empty: add your résumé with `cuecard profile add resume.pdf`"
         )
     if models:
-        provider: Provider = FallbackChain(
-            models,
-            retries=cfg.assist.retries,
-            first_token_timeout_s=cfg.assist.first_token_timeout_s,
-        )
+        provider: Provider = Chain.from_config(models, cfg.assist)
         notes: Provider | None = offline_provider()
     else:
         provider, notes = offline_provider(), None
     engine = AnswerEngine(
         provider, cfg.assist, clock, retriever=retriever, build_prompt=build_prompt,  # type: ignore[arg-type]
-        notes=notes,
+        notes=notes, order=[m.name for m in models] or [provider.name],
     )  # fmt: skip
     return engine, problems

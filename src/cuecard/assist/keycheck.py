@@ -78,9 +78,10 @@ def _allowed_for_the_check(guard: Guard, name: str, base_url: str | None) -> Ite
 
 async def check_key(cfg: Config, name: str, key: str, guard: Guard) -> KeyVerdict:
     """Ask provider ``name`` to list its models with ``key`` (its configured base_url, if any)."""
-    from cuecard.assist.providers import Timeouts, build_provider
+    from cuecard.assist.chain import Deadlines
+    from cuecard.assist.providers import build_provider
 
-    settings = getattr(cfg.assist, name)
+    settings = cfg.assist.section(name)
     first_id = max((e.id for e in guard.ledger), default=0)
     start = time.perf_counter()
     outcome: Outcome = "accepted"
@@ -92,7 +93,7 @@ async def check_key(cfg: Config, name: str, key: str, guard: Guard) -> KeyVerdic
                 settings,
                 api_key=key.strip(),
                 http_client=guard.client(PURPOSE, provider=name),
-                timeouts=Timeouts.from_config(cfg.assist),
+                deadlines=Deadlines.from_config(cfg.assist),
             )
             try:
                 await provider.list_models()

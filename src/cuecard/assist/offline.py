@@ -452,6 +452,9 @@ class OfflineProvider:
             await asyncio.sleep(0)  # a cancellation point between pieces, not a delay
         yield StreamEnd(Usage())
 
+    def warm(self) -> bool:
+        return False  # plain Python, nothing to load ahead
+
     async def check(self) -> float:
         """Seconds to the first piece of a small answer (no network, so near zero)."""
         started = time.perf_counter()

@@ -75,10 +75,8 @@ class PrivateProvider:
                 yield TextDelta(tail)
             yield item
 
-    def warm(self) -> None:
-        warm = getattr(self.inner, "warm", None)
-        if callable(warm):
-            warm()
+    def warm(self) -> bool:
+        return self.inner.warm()
 
     async def check(self) -> float:
         return await self.inner.check()

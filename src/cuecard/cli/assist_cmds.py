@@ -236,6 +236,7 @@ async def _doctor(cfg: Any, *, key: str | None = None) -> list[dict[str, Any]]:
     for problem in problems:
         add("provider", False, problem)
     from cuecard.assist.base import ProviderError
+    from cuecard.assist.chain import Chain
 
     for provider in [*providers, offline_provider()]:
         name = f"provider {provider.name}"
@@ -247,7 +248,8 @@ async def _doctor(cfg: Any, *, key: str | None = None) -> list[dict[str, Any]]:
                     f"{catalog.info(provider.name).label} account; available: {shown} — set "
                     f"assist.{provider.name}.model")  # fmt: skip
                 continue
-            latency = await provider.check()
+            # under the chain's first-token deadline, as an answer would be
+            latency = await Chain.from_config([provider], cfg.assist).check()
             add(name, True,
                 f"{provider.model}: first token in {latency * 1000:.0f} ms",
                 first_token_ms=round(latency * 1000))  # fmt: skip

@@ -135,7 +135,7 @@ def run_in_terminal(
     except (AudioError, ModelError, SessionError) as err:
         fail(str(err))
     except (KeyboardInterrupt, asyncio.CancelledError):
-        if session.summary.utterances or session.live:
+        if session.summary.counts.utterances or session.live:
             typer.echo(session.summary.line(live=session.live), err=True)
         typer.echo("stopped.", err=True)
         raise typer.Exit(130) from None
@@ -143,7 +143,7 @@ def run_in_terminal(
         logging.getLogger(__name__).exception("session stopped by an internal error")
         fail("the session stopped because of an internal error; `cuecard data where` shows "
              "the log with the details (it holds no transcript)")  # fmt: skip
-    if summary.utterances or session.live:  # a silent recording fails with its own line
+    if summary.counts.utterances or session.live:  # a silent recording fails with its own line
         typer.echo(summary.line(live=session.live), err=True)
     if summary.vault_error:
         typer.echo(f"cuecard: this session was not kept to the end: {summary.vault_error}",

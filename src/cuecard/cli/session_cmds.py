@@ -55,7 +55,7 @@ def _run(
     except AudioError as err:
         fail(str(err))
     summary = run_in_terminal(session, title=title, as_json=as_json, show_prompts=show_prompts)
-    if not summary.utterances:  # after session_end: the stream stays complete for scripts
+    if not summary.counts.utterances:  # after session_end: the stream stays complete for scripts
         names = [str(p) for p in (path, interviewer, you) if p is not None]
         fail(f"no speech found in {' or '.join(names)}")
 

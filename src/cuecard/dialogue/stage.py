@@ -14,9 +14,11 @@ Send = Callable[[Event], Awaitable[None]]
 class DialogueStage:
     """Forwards every event and emits a ``Question`` when the interviewer asks one."""
 
-    def __init__(self, clock: SessionClock, *, company: str | None = None) -> None:
+    def __init__(
+        self, clock: SessionClock, *, company: str | None = None, speculative: bool = True
+    ) -> None:
         self.clock = clock
-        self.tracker = QuestionTracker(clock, company=company)
+        self.tracker = QuestionTracker(clock, company=company, early=speculative)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -25,6 +27,7 @@ class DialogueStage:
 
     async def process(self, event: Event, send: Send) -> None:
         if isinstance(event, AnswerNow):
+            await send(event)  # on to the views, the --json stream and a kept session
             question = self.tracker.answer_now(self.clock.now())
             if question is not None:
                 await send(question)

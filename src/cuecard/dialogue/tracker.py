@@ -24,7 +24,6 @@ event loop; ``run`` adapts it to an async stream of utterances.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, replace
 
 from cuecard.clock import SessionClock
@@ -103,11 +102,16 @@ class QuestionTracker:
         similarity_threshold: float = 0.8,
         pause_cover_s: float = PAUSE_COVER_S,
         company: str | None = None,
+        early: bool = True,
     ) -> None:
         """``company``: the employer's name from the job description, so "why Acme?" is
-        read as a question about them (no company name is written into the rules)."""
+        read as a question about them (no company name is written into the rules).
+        ``early``: fire on a stable partial or a pause (``assist.speculative``); when False a
+        question is issued only from a final utterance, so no answer starts on words the
+        interviewer may still change (slower to the first words, no wasted requests)."""
         self._clock = clock
         self.company = company
+        self.early = early
         self._follow_up_window_s = follow_up_window_s
         self._min_answer_words = min_answer_words
         self._threshold = similarity_threshold
@@ -130,6 +134,8 @@ class QuestionTracker:
             self._note_candidate(utterance)
             return None
         self._last_interviewer = utterance
+        if not utterance.final and not self.early:
+            return None
         stamp = self._now(utterance, now)
         heard = utterance.text if utterance.final else utterance.stable
         current = self._open
@@ -158,7 +164,7 @@ class QuestionTracker:
         and so is any partial of the same utterance that comes while the pause
         lasts (the speculative final's text, fresher than the last partial).
         """
-        if pause.channel != "interviewer":
+        if pause.channel != "interviewer" or not self.early:
             return None
         self._paused = (pause.utterance_id, pause.at_s)
         last = self._last_interviewer
@@ -171,13 +177,6 @@ class QuestionTracker:
             return None
         stamp = self._now(pause, now)
         return self._issue(current, analysis, last, stamp, follow_up=continues, on_pause=True)
-
-    async def run(self, utterances: AsyncIterable[Utterance]) -> AsyncIterator[Question]:
-        """The stage as an async stream: utterances in, questions out."""
-        async for utterance in utterances:
-            question = self.feed(utterance)
-            if question is not None:
-                yield question
 
     def last_interviewer_turn(self) -> str:
         """What the interviewer said last (for "answer now"); "" before they spoke."""

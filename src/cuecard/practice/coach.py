@@ -67,8 +67,8 @@ class Coach:
         cls, cfg: Config, guard: Guard | None, clock: SessionClock
     ) -> tuple[Coach | None, list[str]]:
         """The coach, or None and why (no model configured, no key)."""
+        from cuecard.assist.chain import Chain
         from cuecard.assist.factory import build_providers, redactor_for
-        from cuecard.assist.fallback import FallbackChain
 
         providers, problems = build_providers(
             cfg, guard, purpose="coach", redactor=redactor_for(cfg)
@@ -76,11 +76,7 @@ class Coach:
         if not providers:
             return None, [*problems, "no model is configured, so there is no coach's critique "
                           "(the feedback above is computed on this device)"]  # fmt: skip
-        chain = FallbackChain(
-            providers, retries=cfg.assist.retries,
-            first_token_timeout_s=cfg.assist.first_token_timeout_s,
-        )  # fmt: skip
-        return cls(chain, clock), problems
+        return cls(Chain.from_config(providers, cfg.assist), clock), problems
 
     async def critique(self, fb: Feedback, send: Send) -> None:
         """Stream one critique and send it as a ``CoachNote``; a failure is a one-line notice."""

@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
-import httpx
+import httpx2
 
 from cuecard import catalog
 from cuecard.privacy.ledger import Ledger, process_ledger
@@ -228,7 +228,7 @@ class EgressPolicy:
         for name in dict.fromkeys([config.assist.provider, *config.assist.fallback]):
             if name == "offline":
                 continue
-            settings = getattr(config.assist, name)
+            settings = config.assist.section(name)
             try:
                 host, port = provider_endpoint(name, settings.base_url)
             except ValueError:
@@ -347,7 +347,7 @@ _IN_TRANSPORT: contextvars.ContextVar[bool] = contextvars.ContextVar(
 """Set while a guarded transport connects, so the tripwire does not count it twice."""
 
 
-def _head_bytes(request: httpx.Request) -> int:
+def _head_bytes(request: httpx2.Request) -> int:
     """Size of the request line and headers as HTTP/1.1 writes them."""
     target = request.url.raw_path
     size = len(request.method) + 1 + len(target) + len(b" HTTP/1.1\r\n") + 2
@@ -356,19 +356,19 @@ def _head_bytes(request: httpx.Request) -> int:
     return size
 
 
-def _response_head_bytes(response: httpx.Response) -> int:
+def _response_head_bytes(response: httpx2.Response) -> int:
     size = len(b"HTTP/1.1 000 ") + len(response.reason_phrase or "") + 4
     for name, value in response.headers.raw:
         size += len(name) + 2 + len(value) + 2
     return size
 
 
-class _CountingAsyncStream(httpx.AsyncByteStream):
+class _CountingAsyncStream(httpx2.AsyncByteStream):
     """Counts bytes into the ledger as they flow, and closes the entry at the end."""
 
     def __init__(
         self,
-        inner: httpx.AsyncByteStream,
+        inner: httpx2.AsyncByteStream,
         ledger: Ledger,
         entry: int,
         *,
@@ -405,47 +405,7 @@ class _CountingAsyncStream(httpx.AsyncByteStream):
                     self._ledger.finish(self._entry)
 
 
-class _CountingSyncStream(httpx.SyncByteStream):
-    def __init__(
-        self,
-        inner: httpx.SyncByteStream,
-        ledger: Ledger,
-        entry: int,
-        *,
-        direction: str,
-        finish_on_close: bool,
-    ) -> None:
-        self._inner = inner
-        self._ledger = ledger
-        self._entry = entry
-        self._sent = direction == "sent"
-        self._finish = finish_on_close
-        self._failed: str | None = None
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            for chunk in self._inner:
-                if self._sent:
-                    self._ledger.add_bytes(self._entry, sent=len(chunk))
-                else:
-                    self._ledger.add_bytes(self._entry, received=len(chunk))
-                yield chunk
-        except Exception as exc:
-            self._failed = type(exc).__name__
-            raise
-
-    def close(self) -> None:
-        try:
-            self._inner.close()
-        finally:
-            if self._finish:
-                if self._failed:
-                    self._ledger.finish(self._entry, outcome="error", reason=self._failed)
-                else:
-                    self._ledger.finish(self._entry)
-
-
-def scrub_device_headers(headers: httpx.Headers) -> None:
+def scrub_device_headers(headers: httpx2.Headers) -> None:
     """Remove what describes this device or runtime; leave a plain product name as user agent."""
     for name in list(headers.keys()):
         lower = name.lower()
@@ -463,7 +423,7 @@ class _Wire:
     refused or timed-out connection counts 0 bytes sent.
     """
 
-    def __init__(self, gate: _Gate, entry: int, request: httpx.Request) -> None:
+    def __init__(self, gate: _Gate, entry: int, request: httpx2.Request) -> None:
         self.gate = gate
         self.entry = entry
         self.head = _head_bytes(request)
@@ -495,17 +455,8 @@ class _Wire:
 
         return trace
 
-    def sync_trace(self) -> Callable[[str, dict[str, Any]], None]:
-        def trace(name: str, info: dict[str, Any]) -> None:
-            self.step(name)
-            if self.inner is not None:
-                self.inner(name, info)
-
-        return trace
-
-
 class _Gate:
-    """The check both transports share: allowed → a ledger entry; not → blocked.
+    """The check the guarded transport makes: allowed → a ledger entry; not → blocked.
 
     ``label`` is the provider the client was made for: with two providers on
     one server, each request is recorded under the provider that made it.
@@ -517,7 +468,7 @@ class _Gate:
         self.purpose = purpose
         self.label = label
 
-    def admit(self, request: httpx.Request) -> int:
+    def admit(self, request: httpx2.Request) -> int:
         host = normalize_host(request.url.raw_host)
         port = request.url.port or default_port(request.url.scheme)
         dest = self.policy.match(host, port, self.purpose, label=self.label)
@@ -545,7 +496,7 @@ class _Gate:
 
 
 class _Guarded:
-    """What both transports share: the gate, and a policy that can be swapped live."""
+    """The guarded transport's gate, and a policy that can be swapped live."""
 
     _gate: _Gate
 
@@ -557,7 +508,7 @@ class _Guarded:
         self._gate.policy = policy
 
 
-class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
+class GuardedTransport(_Guarded, httpx2.AsyncBaseTransport):
     """An httpx transport that sends only to the policy's destinations for one purpose.
 
     The check runs before the inner transport opens a connection, so a blocked
@@ -572,18 +523,18 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
         purpose: str,
         *,
         label: str = "",
-        inner: httpx.AsyncBaseTransport | None = None,
+        inner: httpx2.AsyncBaseTransport | None = None,
         **transport_options: Any,
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx.AsyncHTTPTransport(**transport_options)
+        self._inner = inner or httpx2.AsyncHTTPTransport(**transport_options)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         gate = self._gate
         entry = gate.admit(request)
         wire = _Wire(gate, entry, request)
         request.extensions = {**request.extensions, "trace": wire.async_trace()}
-        if isinstance(request.stream, httpx.AsyncByteStream):
+        if isinstance(request.stream, httpx2.AsyncByteStream):
             request.stream = _CountingAsyncStream(
                 request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
             )
@@ -597,7 +548,7 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
             _IN_TRANSPORT.reset(token)
         wire.answered()
         gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
-        assert isinstance(response.stream, httpx.AsyncByteStream)
+        assert isinstance(response.stream, httpx2.AsyncByteStream)
         response.stream = _CountingAsyncStream(
             response.stream, gate.ledger, entry, direction="received", finish_on_close=True
         )
@@ -607,60 +558,15 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
-    """The same guard for synchronous clients (model downloads via huggingface_hub)."""
-
-    def __init__(
-        self,
-        policy: EgressPolicy,
-        ledger: Ledger,
-        purpose: str,
-        *,
-        label: str = "",
-        inner: httpx.BaseTransport | None = None,
-        **transport_options: Any,
-    ) -> None:
-        self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx.HTTPTransport(**transport_options)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        gate = self._gate
-        entry = gate.admit(request)
-        wire = _Wire(gate, entry, request)
-        request.extensions = {**request.extensions, "trace": wire.sync_trace()}
-        if isinstance(request.stream, httpx.SyncByteStream):
-            request.stream = _CountingSyncStream(
-                request.stream, gate.ledger, entry, direction="sent", finish_on_close=False
-            )
-        token = _IN_TRANSPORT.set(True)
-        try:
-            response = self._inner.handle_request(request)
-        except BaseException as exc:
-            gate.failed(entry, exc)
-            raise
-        finally:
-            _IN_TRANSPORT.reset(token)
-        wire.answered()
-        gate.ledger.add_bytes(entry, received=_response_head_bytes(response))
-        assert isinstance(response.stream, httpx.SyncByteStream)
-        response.stream = _CountingSyncStream(
-            response.stream, gate.ledger, entry, direction="received", finish_on_close=True
-        )
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 def make_http_client(
     policy: EgressPolicy,
     ledger: Ledger,
     purpose: str,
     *,
     label: str = "",
-    timeout: httpx.Timeout | float | None = None,
+    timeout: httpx2.Timeout | float | None = None,
     **client_options: Any,
-) -> httpx.AsyncClient:
+) -> httpx2.AsyncClient:
     """The one kind of HTTP client cuecard hands to a provider SDK (``http_client=``).
 
     ``label``: the provider this client is for ("openai", "local"), so its
@@ -668,28 +574,10 @@ def make_http_client(
     server. ``trust_env=False``: no proxy from the environment (it would be a
     destination the policy never saw) and no ``.netrc`` credentials.
     """
-    return httpx.AsyncClient(
+    return httpx2.AsyncClient(
         transport=GuardedTransport(policy, ledger, purpose, label=label),
         trust_env=False,
-        timeout=timeout if timeout is not None else httpx.Timeout(20.0, connect=5.0),
-        **client_options,
-    )
-
-
-def make_sync_http_client(
-    policy: EgressPolicy,
-    ledger: Ledger,
-    purpose: str,
-    *,
-    label: str = "",
-    timeout: httpx.Timeout | float | None = None,
-    **client_options: Any,
-) -> httpx.Client:
-    """Synchronous twin of ``make_http_client`` (``huggingface_hub.set_client_factory``)."""
-    return httpx.Client(
-        transport=GuardedSyncTransport(policy, ledger, purpose, label=label),
-        trust_env=False,
-        timeout=timeout if timeout is not None else httpx.Timeout(60.0, connect=5.0),
+        timeout=timeout if timeout is not None else httpx2.Timeout(20.0, connect=5.0),
         **client_options,
     )
 
@@ -1027,9 +915,19 @@ class Guard:
     ledger: Ledger
     tripwire: Tripwire | None = field(default=None)
 
-    def client(self, purpose: str, provider: str = "", **options: Any) -> httpx.AsyncClient:
+    def client(self, purpose: str, provider: str = "", **options: Any) -> httpx2.AsyncClient:
         """A guarded client for one purpose, its requests recorded under ``provider``."""
         return make_http_client(self.policy, self.ledger, purpose, label=provider, **options)
+
+
+def client_for(provider: str, base_url: str | None, purpose: str = "answer") -> httpx2.AsyncClient:
+    """A guarded client that may reach only ``provider``'s own endpoint, recorded in the
+    process ledger: what a provider built without the session's client gets, so that no
+    code path sends through an unguarded one. Raises ``ValueError`` for a URL that names
+    no server."""
+    host, port = provider_endpoint(provider, base_url)
+    policy = EgressPolicy((Destination(host, port, purpose, provider),))
+    return make_http_client(policy, process_ledger(), purpose, label=provider)
 
 
 def startup(

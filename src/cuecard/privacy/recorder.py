@@ -16,7 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cuecard.events import (
+    AnswerNow,
     CoachNote,
+    Command,
     Event,
     Feedback,
     PromptSent,
@@ -68,6 +70,7 @@ def record_for(event: Event) -> tuple[str, dict[str, Any]] | None:
             "confidence": event.confidence,
             "utterance_id": event.utterance_id,
             "end_s": event.end_s,
+            "typed": event.typed,
         }
     if isinstance(event, PromptSent):
         return "prompt", {
@@ -88,6 +91,10 @@ def record_for(event: Event) -> tuple[str, dict[str, Any]] | None:
         }
     if isinstance(event, SuggestionFailed):
         return "answer_failed", {"question_id": event.question_id, "reason": event.reason}
+    if isinstance(event, AnswerNow):
+        return "command", {"name": "answer_now", "at_s": event.emitted_s}
+    if isinstance(event, Command):
+        return "command", {"name": event.name, "at_s": event.emitted_s}
     return None
 
 

@@ -12,7 +12,9 @@ import sys
 from typing import IO, Any
 
 from cuecard.events import (
+    AnswerNow,
     CoachNote,
+    Command,
     Event,
     Feedback,
     Level,
@@ -50,7 +52,7 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "confidence": round(event.confidence, 2), "utterance_id": event.utterance_id,
                 "speculative": event.speculative,
                 "supersedes_speculative": event.supersedes_speculative,
-                "start_s": _r(event.start_s), "end_s": _r(event.end_s),
+                "typed": event.typed, "start_s": _r(event.start_s), "end_s": _r(event.end_s),
                 "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
         case SuggestionDelta():
@@ -114,6 +116,10 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "provider": event.provider, "model": event.model,
                 "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
+        case AnswerNow():
+            return {"type": "answer_now", "emitted_s": _r(event.emitted_s)}
+        case Command():
+            return {"type": "command", "name": event.name, "emitted_s": _r(event.emitted_s)}
         case Level() | Pause() | Silence():
             return None  # meters and turn-taking signals: internal, chatty
     return None

@@ -10,9 +10,8 @@ offline notes (the first-help deadline) and then a model's answer. Sections
 only ever grow at the end and never replace each other, so text the candidate
 is reading never jumps under their eyes; the views decide how to style an
 earlier section once a later one has arrived. ``OfflineNotes`` fills the notes
-section; a delta may also say its source with an optional ``source`` (or
-``provider``) attribute; deltas without one form a single unattributed
-section, exactly as before.
+section; a model's deltas form one section, named after the provider that
+finished it (``SuggestionDone``).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cuecard import catalog
 from cuecard.assist.pricing import estimate_usd
 from cuecard.events import (
     Event,
@@ -37,6 +37,7 @@ from cuecard.events import (
     SuggestionFailed,
     Utterance,
 )
+from cuecard.tally import Tally
 
 Part = Literal["transcript", "card", "status"]
 PARTS: tuple[Part, ...] = ("transcript", "card", "status")
@@ -141,7 +142,7 @@ class Card:
 
     @property
     def typed(self) -> bool:
-        return self.question.utterance_id == TYPED_UTTERANCE_ID
+        return self.question.typed or self.question.utterance_id == TYPED_UTTERANCE_ID
 
     @property
     def shown(self) -> list[Section]:
@@ -175,15 +176,6 @@ class Card:
         return section
 
 
-PROVIDER_NAMES = {
-    "openai": "OpenAI",
-    "anthropic": "Anthropic",
-    "google": "Google Gemini",
-    "local": "your local model",
-    "offline": "your notes",
-}
-
-
 def section_label(section: Section) -> str:
     """A heading for one source's part of a card (views show it when a card has several)."""
     if section.notes:
@@ -191,12 +183,9 @@ def section_label(section: Section) -> str:
     name = section.provider or section.source
     if not name:
         return "Answer"
-    label = f"From {PROVIDER_NAMES.get(name, name)}"
+    spec = catalog.PROVIDERS.get(name)
+    label = f"From {spec.author if spec is not None else name}"
     return f"{label} · {section.model}" if section.model else label
-
-
-def _delta_source(event: SuggestionDelta) -> str:
-    return str(getattr(event, "source", "") or getattr(event, "provider", "") or "")
 
 
 @dataclass
@@ -212,7 +201,8 @@ class SessionView:
     prompts: deque[PromptSent] = field(default_factory=lambda: deque(maxlen=MAX_PROMPTS))
     provider: str = ""
     model: str = ""
-    answers: int = 0
+    counts: Tally = field(default_factory=Tally)
+    """The session's one tally, fed the same events as the session's (``cuecard.tally``)."""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = 0.0
@@ -223,6 +213,7 @@ class SessionView:
 
     # -- the reducer ---------------------------------------------------------
     def apply(self, event: Event) -> None:
+        self.counts.add(event)
         match event:
             case Utterance():
                 self._utterance(event)
@@ -284,7 +275,7 @@ class SessionView:
         card = self._card_for(event.question_id)
         if card is None:
             return  # a stale answer to a question no longer on screen
-        source = _delta_source(event)
+        source = ""  # a model's stream: its section is named when it is done
         if event.restart:
             # The stream broke and starts over: what it had shown goes. Notes stay unless
             # it is the notes themselves that restart.
@@ -313,7 +304,6 @@ class SessionView:
         self.changed.add("card")
 
     def _done(self, event: SuggestionDone) -> None:
-        self.answers += 1
         self.input_tokens += event.input_tokens
         self.output_tokens += event.output_tokens
         cost = estimate_usd(event.provider, event.model, event.input_tokens, event.output_tokens)
@@ -323,8 +313,7 @@ class SessionView:
         card = self._card_for(event.question_id)
         if card is None:
             return
-        source = str(getattr(event, "source", "") or "")
-        section = self._section_for_done(card, source, event.provider)
+        section = self._section_for_done(card, "", event.provider)
         section.text = event.text
         section.done = True
         section.provider, section.model = event.provider, event.model

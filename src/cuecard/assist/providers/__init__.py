@@ -1,40 +1,27 @@
 """The answer providers, built by name from the provider table (``cuecard.catalog``).
 
 ``build_provider("openai", cfg.assist.openai, api_key=..., http_client=guarded,
-timeouts=Timeouts.from_config(cfg.assist))`` returns a ``Provider``. Vendor modules (and their
+deadlines=Deadlines.from_config(cfg.assist))`` returns a ``Provider``. Vendor modules (and their
 SDKs, which take a while to import) load only when their provider is built.
 
 Adding a provider is one module here and one ``ProviderInfo`` entry in ``cuecard.catalog``,
 whose ``factory`` names the class. Every class that sends a prompt takes the same keyword
-arguments (``api_key``, ``model``, ``base_url``, ``http_client``, ``timeout_s``,
-``first_token_timeout_s``); the offline engine takes none.
+arguments (``api_key``, ``model``, ``base_url``, ``http_client``, ``timeout_s``: the SDK's
+own HTTP timeout, a backstop behind the chain's deadlines); the offline engine takes none.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Any
 
 from cuecard import catalog
 from cuecard.assist.base import Provider, ProviderError
+from cuecard.assist.chain import Deadlines
 from cuecard.assist.providers._http import HttpClient
-from cuecard.config import AssistConfig, ProviderSettings
+from cuecard.config import ProviderSettings
 
-__all__ = ["HttpClient", "Timeouts", "build_provider", "model_for"]
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """When to give up on a provider: no first text within ``first_token_s``, or no data for
-    ``idle_s`` once the answer has started."""
-
-    first_token_s: float = 3.0
-    idle_s: float = 20.0
-
-    @classmethod
-    def from_config(cls, assist: AssistConfig) -> Timeouts:
-        return cls(first_token_s=assist.first_token_timeout_s, idle_s=assist.timeout_s)
+__all__ = ["Deadlines", "HttpClient", "build_provider", "model_for"]
 
 
 def model_for(name: str, settings: ProviderSettings) -> str:
@@ -57,7 +44,7 @@ def build_provider(
     *,
     api_key: str | None,
     http_client: HttpClient | None,
-    timeouts: Timeouts,
+    deadlines: Deadlines,
 ) -> Provider:
     """The provider called ``name`` in config, ready to stream.
 
@@ -77,7 +64,6 @@ def build_provider(
         model=model_for(name, settings),
         base_url=settings.base_url or spec.default_base_url,
         http_client=http_client,
-        timeout_s=timeouts.idle_s,
-        first_token_timeout_s=timeouts.first_token_s,
+        timeout_s=deadlines.backstop_s,
     )
     return provider

@@ -1,9 +1,11 @@
-"""What every SDK-backed provider shares: deadlines, cut detection, cancellation, error wording.
+"""What every SDK-backed provider shares: a codec from SDK events to pieces, and from SDK
+exceptions to ``ProviderError``.
 
 A vendor module only says how to start its stream and what its events mean (``_pieces``),
 how to read a status out of its SDK's exceptions (``_status_of``) and how to list models
-(``_list_models``). Everything a user feels — when we give up, what the error says, that a
-new question closes the old HTTP stream — is decided once, here.
+(``_list_models``). Cut detection, cancellation and error wording are decided once, here.
+No timers: when to give up is the provider chain's one rule (``assist.chain``); the SDK's
+own HTTP timeout (``timeout_s``) is only a backstop behind it.
 """
 
 from __future__ import annotations
@@ -62,6 +64,15 @@ Piece = str | Tokens | Finish
 """What a vendor's ``_pieces`` yields: answer text, token counts, or the end marker."""
 
 
+class Malformed(Exception):
+    """A vendor's ``_pieces`` read an event the API does not send; ``reason`` says what, in a
+    few words and never quoting the reply."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class SdkProvider(ABC):
     """Base of the openai, anthropic, google and local providers.
 
@@ -84,25 +95,31 @@ class SdkProvider(ABC):
         vendor: Vendor,
         http_client: HttpClient | None,
         timeout_s: float,
-        first_token_timeout_s: float,
     ) -> None:
-        if timeout_s <= 0 or first_token_timeout_s <= 0:
+        if timeout_s <= 0:
             raise ValueError("timeouts must be positive")
         self.model = model
         self.vendor = vendor
         self.timeout_s = timeout_s
-        self.first_token_timeout_s = first_token_timeout_s
         self._owns_http = http_client is None
-        self._http: HttpClient = http_client if http_client is not None else httpx2.AsyncClient()
+        self._http: HttpClient = (
+            http_client if http_client is not None else self._guarded_client()
+        )
         for name in _CHATTY_SDK_LOGGERS:
             sdk_log = logging.getLogger(name)
             if sdk_log.getEffectiveLevel() < logging.WARNING:
                 sdk_log.setLevel(logging.WARNING)
 
+    def _guarded_client(self) -> HttpClient:
+        """No client given: one that may reach only this provider's endpoint, still guarded."""
+        from cuecard.privacy.egress import client_for
+
+        return client_for(self.name, self.base_url)
+
     @property
     def sdk_timeout_s(self) -> float:
-        """The SDK's own timeout: a backstop behind our deadlines, which fire first."""
-        return max(self.timeout_s, self.first_token_timeout_s) + 5.0
+        """The SDK's own timeout: a backstop behind the chain's deadlines, which fire first."""
+        return self.timeout_s
 
     # ---- what a vendor module provides ------------------------------------------------------
 
@@ -197,40 +214,21 @@ class SdkProvider(ABC):
     async def stream(self, prompt: Prompt, *, max_tokens: int) -> AsyncGenerator[StreamItem, None]:
         """Yield ``TextDelta`` pieces as they arrive, then one ``StreamEnd``.
 
-        Deadlines: the first text must arrive within ``first_token_timeout_s`` of the call
-        (connecting and the API's preamble events count); after that, each event within
-        ``timeout_s``. A stream that ends without the API's end marker was cut off.
+        A stream that ends without the API's end marker was cut off; an event of a shape
+        the API does not send is a ``malformed`` error naming what was wrong.
 
         Cancelling the consuming task while it waits for the next piece closes the HTTP
         stream at once. A consumer that stops iterating for another reason should close the
         generator (``contextlib.aclosing``) so the stream is not left to the garbage collector.
         """
-        loop = asyncio.get_running_loop()
-        first_deadline = loop.time() + self.first_token_timeout_s
         pieces = self._pieces(prompt, max_tokens)
-        started = got_text = finished = False
+        started = finished = False
         tokens_in = tokens_out = 0
         try:
-            while True:
-                deadline = loop.time() + self.timeout_s if got_text else first_deadline
-                try:
-                    async with asyncio.timeout_at(deadline) as timer:
-                        piece = await anext(pieces)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    if not timer.expired():
-                        raise
-                    log.info("%s: deadline passed (text started: %s)", self.name, got_text)
-                    if got_text:
-                        raise errors.stalled(self.vendor, self.timeout_s) from None
-                    raise errors.first_token_timeout(
-                        self.vendor, self.first_token_timeout_s
-                    ) from None
+            async for piece in pieces:
                 started = True
                 if isinstance(piece, str):
                     if piece:
-                        got_text = True
                         yield TextDelta(piece)
                 elif isinstance(piece, Tokens):
                     tokens_in = piece.input if piece.input is not None else tokens_in
@@ -243,6 +241,14 @@ class SdkProvider(ABC):
             if not err.provider:  # e.g. the egress guard's verdict from inside the transport
                 err.provider = self.name
             raise
+        except Malformed as exc:
+            log.warning("%s: malformed reply (%s)", self.name, exc.reason)
+            raise errors.malformed(self.vendor, exc.reason) from None
+        except (AttributeError, TypeError, KeyError) as exc:
+            # The SDK builds its event objects without validating them, so a chunk of a shape
+            # the API does not send fails here, in our reading of it: the reply's fault.
+            log.warning("%s: malformed reply (%s)", self.name, type(exc).__name__)
+            raise errors.malformed(self.vendor, "an event of an unexpected shape") from None
         except Exception as exc:
             raise await self._translate(exc, started=started) from None
         finally:

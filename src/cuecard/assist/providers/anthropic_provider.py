@@ -7,13 +7,12 @@ from collections.abc import AsyncGenerator
 import anthropic
 from anthropic.types import MessageParam
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
-from cuecard.assist.providers._http import HttpClient, as_httpx2
-from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
-
-DEFAULT_BASE_URL = "https://api.anthropic.com"
+from cuecard.assist.providers._http import HttpClient
+from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
 
 # An error event inside a 200 stream carries only its type; give it the status it stands for.
 _STATUS_OF_TYPE = {
@@ -43,26 +42,23 @@ class AnthropicProvider(SdkProvider):
         model: str,
         base_url: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
     ) -> None:
         vendor = Vendor.of("anthropic")
         if not api_key:
             raise errors.missing_key(vendor)
+        # Set before the client is built: one built here is guarded for this URL only.
+        self.base_url = base_url or catalog.PROVIDERS["anthropic"].api_url or ""
         super().__init__(
             model=model,
             vendor=vendor,
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
         )
-        self.base_url = base_url or DEFAULT_BASE_URL
-        # Anthropic's SDK takes only an httpx2 client; a plain httpx one is bridged (see _http).
-        self._sdk_http = as_httpx2(self._http)
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=self.base_url,
-            http_client=self._sdk_http,
+            http_client=self._http,
             max_retries=0,
             timeout=self.sdk_timeout_s,
             # No spans and no trace headers: nothing about the request goes anywhere else.
@@ -100,12 +96,18 @@ class AnthropicProvider(SdkProvider):
         stop_reason: str | None = None
         async with stream:
             async for event in stream:
+                # The SDK builds events without validating them: check the shape we read.
                 if event.type == "message_start":
-                    yield Tokens(input=event.message.usage.input_tokens)
+                    usage = getattr(event.message, "usage", None)
+                    if usage is None:
+                        raise Malformed("message_start without usage")
+                    yield Tokens(input=usage.input_tokens)
                 elif event.type == "content_block_delta":
                     if event.delta.type == "text_delta" and event.delta.text:
                         yield event.delta.text
                 elif event.type == "message_delta":
+                    if getattr(event, "delta", None) is None:
+                        raise Malformed("message_delta without delta")
                     stop_reason = event.delta.stop_reason
                     yield Tokens(
                         input=event.usage.input_tokens or None, output=event.usage.output_tokens
@@ -125,7 +127,3 @@ class AnthropicProvider(SdkProvider):
     async def _list_models(self) -> list[str]:
         page = await self._client.models.list(limit=50)
         return [m.id for m in page.data]
-
-    async def _close_sdk(self) -> None:
-        if self._sdk_http is not self._http:
-            await self._sdk_http.aclose()  # the bridge only; the client it wraps is the caller's

@@ -1,6 +1,6 @@
 """Google's Gemini API, streamed through the official ``google-genai`` SDK.
 
-The SDK takes our HTTP client as ``HttpOptions.httpx_async_client`` (httpx or httpx2) and
+The SDK takes our HTTP client as ``HttpOptions.httpx_async_client`` (an httpx2 client) and
 never closes it. With a client given it also skips aiohttp, so every byte goes through ours.
 """
 
@@ -13,13 +13,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient
 from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
 
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
 API_VERSION = "v1beta"
 
 _BLOCKING = {
@@ -42,20 +42,19 @@ class GoogleProvider(SdkProvider):
         model: str,
         base_url: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
     ) -> None:
         vendor = Vendor.of("google")
         if not api_key:
             raise errors.missing_key(vendor)
+        # Set before the client is built: one built here is guarded for this URL only.
+        self.base_url = base_url or catalog.PROVIDERS["google"].api_url or ""
         super().__init__(
             model=model,
             vendor=vendor,
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
         )
-        self.base_url = base_url or DEFAULT_BASE_URL
         self._client = genai.Client(
             api_key=api_key,
             vertexai=False,  # never let GOOGLE_GENAI_USE_VERTEXAI reroute the request

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import openai
 
+from cuecard import catalog
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient
 from cuecard.assist.providers.openai_provider import OpenAIProvider
 
-DEFAULT_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama
 PLACEHOLDER_KEY = "no-key"  # not a secret: OpenAI-compatible servers ignore it
 
 
@@ -30,17 +30,15 @@ class LocalProvider(OpenAIProvider):
         base_url: str | None = None,
         api_key: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
     ) -> None:
-        url = base_url or DEFAULT_BASE_URL
+        url = base_url or catalog.PROVIDERS["local"].default_base_url or ""
         super().__init__(
             api_key=api_key or PLACEHOLDER_KEY,
             model=model,
             base_url=url,
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
             vendor=Vendor("local", f"the local model server at {url}", local=True),
         )
         # The SDK fills these from OPENAI_ORG_ID / OPENAI_PROJECT_ID: not this server's business.

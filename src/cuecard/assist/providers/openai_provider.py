@@ -7,19 +7,16 @@ wire format.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import cast
 
-import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from cuecard import catalog
 from cuecard.assist import errors
 from cuecard.assist.base import Prompt
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers._http import HttpClient
-from cuecard.assist.providers._sdk import Finish, Piece, SdkProvider, Tokens
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+from cuecard.assist.providers._sdk import Finish, Malformed, Piece, SdkProvider, Tokens
 
 # Ids in /v1/models that cannot answer a chat request; left out of "available: ...".
 _NOT_CHAT = (
@@ -52,26 +49,24 @@ class OpenAIProvider(SdkProvider):
         model: str,
         base_url: str | None = None,
         http_client: HttpClient | None = None,
-        timeout_s: float = 20.0,
-        first_token_timeout_s: float = 8.0,
+        timeout_s: float = 60.0,
         vendor: Vendor | None = None,
     ) -> None:
         if not api_key:
             raise errors.missing_key(vendor or Vendor.of("openai"))
+        # Set before the client is built: one built here is guarded for this URL only.
+        self.base_url = base_url or catalog.PROVIDERS["openai"].api_url or ""
         super().__init__(
             model=model,
             vendor=vendor or Vendor.of("openai"),
             http_client=http_client,
             timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
         )
-        self.base_url = base_url or DEFAULT_BASE_URL
         # Built once: every answer reuses this client and, through it, our HTTP connections.
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=self.base_url,
-            # The SDK takes a plain httpx client too, though its signature names only httpx2.
-            http_client=cast(httpx2.AsyncClient, self._http),
+            http_client=self._http,
             max_retries=0,
             timeout=self.sdk_timeout_s,
         )
@@ -113,11 +108,18 @@ class OpenAIProvider(SdkProvider):
         stream = await self._start(prompt, max_tokens)
         async with stream:
             async for chunk in stream:
+                # The SDK builds chunks without validating them: check the shape we read.
+                choices = getattr(chunk, "choices", None)
+                if not isinstance(choices, list):
+                    raise Malformed("a chunk without choices")
                 if chunk.usage is not None:
                     yield Tokens(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                for choice in chunk.choices[:1]:
-                    if choice.delta is not None and choice.delta.content:
-                        yield choice.delta.content
+                for choice in choices[:1]:
+                    content = choice.delta.content if choice.delta is not None else None
+                    if content is not None and not isinstance(content, str):
+                        raise Malformed("a text delta that is not text")
+                    if content:
+                        yield content
                     if choice.finish_reason:
                         filtered = choice.finish_reason == "content_filter"
                         yield Finish(blocked="content filter" if filtered else None)

@@ -497,7 +497,7 @@ class OverlayWindow(QMainWindow):
             provider, model = s.provider, s.model
         else:
             provider = cfg.assist.provider
-            settings = getattr(cfg.assist, provider, None)
+            settings = cfg.assist.section(provider)
             model = getattr(settings, "model", None) or ("notes" if provider == "offline" else "")
         answering = f"{provider} · {model}" if model else provider
         tokens = s.input_tokens + s.output_tokens
@@ -509,7 +509,7 @@ class OverlayWindow(QMainWindow):
         self.engine_label.setToolTip(
             f"speech-to-text model {cfg.speech.model} (on this device); answers from "
             f"{answering}; {s.input_tokens:,} tokens in, {s.output_tokens:,} out over "
-            f"{s.answers} answer(s)"
+            f"{s.counts.line()}"
         )
         if self.notice.property("level") != s.notice_level:
             self.notice.setProperty("level", s.notice_level)

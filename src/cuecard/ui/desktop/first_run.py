@@ -35,13 +35,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from cuecard import catalog
 from cuecard.config import Config
 from cuecard.events import Event, Level, Notice, Utterance
 from cuecard.ui.desktop.config_file import SaveError, config_path, save_changes
 from cuecard.ui.desktop.devices import QUIET_DBFS, DeviceList, DevicePicker
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
 from cuecard.ui.desktop.plain import plain
-from cuecard.ui.desktop.settings import KEY_PROVIDERS, PROVIDERS, DocList, add_to_profile
+from cuecard.ui.desktop.settings import DocList, add_to_profile
 from cuecard.ui.desktop.state import silent_channel
 
 if TYPE_CHECKING:
@@ -140,15 +141,17 @@ class AnswersPage(QWizardPage):
         self.setTitle("How should answers be made?")
         self.setSubTitle(f"Step 2 of {STEPS}")
         self.offline = QRadioButton("Offline: notes from your résumé, nothing leaves this computer")
-        self.keyed = QRadioButton("With my own key (OpenAI, Anthropic or Google)")
+        *others, last = [catalog.info(n).label for n in catalog.keyed()] or [""]
+        vendors = f"{', '.join(others)} or {last}" if others else last
+        self.keyed = QRadioButton(f"With my own key ({vendors})")
         self.local = QRadioButton("With a model on this computer (Ollama, LM Studio…)")
         group = QButtonGroup(self)
         for button in (self.offline, self.keyed, self.local):
             group.addButton(button)
             button.toggled.connect(self._show)
         self.provider = QComboBox()
-        for name in KEY_PROVIDERS:
-            self.provider.addItem(PROVIDERS[name].split(" (")[0], name)
+        for name in catalog.keyed():
+            self.provider.addItem(catalog.info(name).label, name)
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("paste your key: it goes to your computer's keychain")
@@ -170,9 +173,10 @@ class AnswersPage(QWizardPage):
                        self.error):  # fmt: skip
             col.addWidget(widget)
         col.addStretch(1)
-        choice = {"local": self.local, **dict.fromkeys(KEY_PROVIDERS, self.keyed)}
+        keyed = catalog.keyed()
+        choice = {"local": self.local, **dict.fromkeys(keyed, self.keyed)}
         choice.get(cfg.assist.provider, self.offline).setChecked(True)
-        if cfg.assist.provider in KEY_PROVIDERS:
+        if cfg.assist.provider in keyed:
             self.provider.setCurrentIndex(self.provider.findData(cfg.assist.provider))
         self._show()
 

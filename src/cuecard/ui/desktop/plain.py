@@ -65,7 +65,6 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"`cuecard demo --gui`", "the demo"),
         # settings by their config key
         (r"raise assist\.tokens_per_minute", "raise Tokens per minute in Settings › Answers"),
-        (r"raise assist\.answers_per_minute", "raise Tokens per minute in Settings › Answers"),
         (r"`cuecard config show`", "Settings"),
         # anything else that is a command line
         (r"\s*\(?`cuecard [^`]*`\)?", ""),

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cuecard import catalog
 from cuecard.config import Config
 from cuecard.ui.desktop.config_file import SaveError, config_path, save_changes
 from cuecard.ui.desktop.devices import DevicePicker
@@ -49,16 +50,15 @@ from cuecard.ui.desktop.listeners import Listeners
 from cuecard.ui.desktop.plain import plain
 from cuecard.ui.desktop.widgets import placeholder
 
-__all__ = ["KEY_PROVIDERS", "PROVIDERS", "DocList", "SettingsDialog", "config_path"]
+__all__ = ["DocList", "SettingsDialog", "config_path"]
 
-PROVIDERS: dict[str, str] = {
-    "offline": "Offline: notes from your résumé (nothing leaves this computer)",
-    "openai": "OpenAI (your key)",
-    "anthropic": "Anthropic (your key)",
-    "google": "Google Gemini (your key)",
-    "local": "A model on this computer (Ollama, LM Studio…)",
-}
-KEY_PROVIDERS = ("openai", "anthropic", "google")
+SPECULATIVE_HINT = (
+    "Faster, for more tokens: the model's first words came about 0.5 s after the "
+    "interviewer stopped instead of 0.9 s on the demo, and a third of the prompt tokens "
+    "sent were for questions that then grew (each restart is billed). Off: only "
+    "finished questions are sent."
+)
+"""Measured with ``./run bench answer_latency --runs delay_400ms [--no-speculative]``."""
 PAGES = ("Answers", "Keys", "Devices", "Speech", "Shortcuts", "Profile", "Privacy", "Display")
 WIDTH, HEIGHT = 820, 600
 
@@ -258,11 +258,12 @@ class SettingsDialog(QDialog):
         self._add(form, label, loc, combo, combo.currentData, hint)
         return combo
 
-    def _check(self, form: QFormLayout, label: str, loc: tuple[str, ...], value: bool) -> QCheckBox:
+    def _check(self, form: QFormLayout, label: str, loc: tuple[str, ...], value: bool,
+               hint: str = "") -> QCheckBox:  # fmt: skip
         box = QCheckBox()
         box.setChecked(value)
         box.toggled.connect(self.validate)
-        self._add(form, label, loc, box, box.isChecked)
+        self._add(form, label, loc, box, box.isChecked, hint)
         return box
 
     def _row_visible(self, loc: tuple[str, ...], visible: bool) -> None:
@@ -277,7 +278,8 @@ class SettingsDialog(QDialog):
         page.setLayout(form)
         self._answers_form = form
         a = self.cfg.assist
-        self.provider = self._combo(form, "Answers come from", ("assist", "provider"), PROVIDERS,
+        self.provider = self._combo(form, "Answers come from", ("assist", "provider"),
+                                    {n: p.offer for n, p in catalog.PROVIDERS.items()},
                                     a.provider)  # fmt: skip
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self.provider_note = _wrapped("", "hint")
@@ -301,6 +303,8 @@ class SettingsDialog(QDialog):
         self._line(form, "Tokens per minute", ("assist", "tokens_per_minute"),
                    a.tokens_per_minute, hint="Caps what a noisy call can cost with a paid "
                    "provider; your notes and a local model are free.")  # fmt: skip
+        self._check(form, "Answer before the question ends", ("assist", "speculative"),
+                    a.speculative, hint=SPECULATIVE_HINT)  # fmt: skip
         return page
 
     def _provider_changed(self) -> None:
@@ -314,8 +318,8 @@ class SettingsDialog(QDialog):
         }
         note = notes.get(chosen, "Only the question and matching parts of your résumé are sent, "
                                  "with your key (set it in Keys).")  # fmt: skip
-        if chosen in KEY_PROVIDERS and not self._has_key(chosen):
-            note = f"No {PROVIDERS[chosen].split(' (')[0]} key yet: add it in Keys first."
+        if chosen in catalog.keyed() and not self._has_key(chosen):
+            note = f"No {catalog.info(chosen).label} key yet: add it in Keys first."
         self.provider_note.setText(note)
 
     def _has_key(self, provider: str) -> bool:
@@ -334,7 +338,7 @@ class SettingsDialog(QDialog):
                              "are never shown again in full.", "hint"))  # fmt: skip
         self.key_edits: dict[str, QLineEdit] = {}
         self.key_status: dict[str, QLabel] = {}
-        for name in KEY_PROVIDERS:
+        for name in catalog.keyed():
             edit = QLineEdit()
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setPlaceholderText("paste the key here")
@@ -353,7 +357,7 @@ class SettingsDialog(QDialog):
             v.setContentsMargins(0, 0, 0, 0)
             v.addWidget(row)
             v.addWidget(status)
-            form.addRow(PROVIDERS[name].split(" (")[0], col)
+            form.addRow(catalog.info(name).label, col)
             self.key_edits[name], self.key_status[name] = edit, status
         self.refresh_keys()
         return page
