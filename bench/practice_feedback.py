@@ -27,7 +27,7 @@ from cuecard.events import Event, Feedback
 from cuecard.practice import interview
 from cuecard.practice.interview import PracticeOptions, answers_source, practice_session
 from cuecard.session import load_transcriber
-from practice.answers import build
+from practice.answers import build, build_clips
 
 VOCAL = ("um", "uh", "er")
 
@@ -50,11 +50,14 @@ def run(path: Path, prompt: str) -> list[Feedback]:
 
 
 def score(feedback: list[Feedback], expected: list[dict[str, Any]]) -> dict[str, Any]:
-    within = said = counted = invented = star_ok = 0
+    within = said = counted = invented = star_ok = flags_ok = clean_invented = 0
     paces: list[float] = []
     for fb, want in zip(feedback, expected, strict=True):
         fillers: dict[str, int] = want["fillers"]
         within += abs(fb.filler_total - sum(fillers.values())) <= 1
+        if not fillers:
+            clean_invented += fb.filler_total
+        flags_ok += sum(fb.star[p] == want["star"][p] for p in want["star"])
         vocal_said = sum(n for k, n in fillers.items() if k in VOCAL)
         vocal_counted = sum(n for k, n in fb.fillers.items() if k in VOCAL)
         said += vocal_said
@@ -68,20 +71,33 @@ def score(feedback: list[Feedback], expected: list[dict[str, Any]]) -> dict[str,
         "fillers_within_1": f"{within}/{n}",
         "vocal_fillers_counted": f"{counted}/{said}",
         "vocal_fillers_invented": invented,
+        "fillers_invented_on_answers_with_none": clean_invented,
+        "fillers_counted": [fb.filler_total for fb in feedback],
         "star_all_four_right": f"{star_ok}/{n}",
+        "star_flags_right": f"{flags_ok}/{4 * n}",
         "pace_error": paces,
         "pace_within_10pct": f"{sum(p <= 0.10 for p in paces)}/{n}",
     }
 
 
 def main() -> None:
+    """``--clips`` scores the Piper-voiced clips (tune and held-out, three runs each) only."""
+    import sys
+
+    result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
-        built = build(Path(folder), TESTDATA)
-        result = {
-            "with_practice_prompt": score(run(built.path, interview.PRACTICE_PROMPT),
-                                          built.expected),
-            "without_prompt (live decoding)": score(run(built.path, ""), built.expected),
-        }
+        if "--clips" not in sys.argv:
+            built = build(Path(folder), TESTDATA)
+            result["espeak_answers"] = score(run(built.path, interview.PRACTICE_PROMPT),
+                                             built.expected)  # fmt: skip
+        for split in ("tune", "holdout"):
+            clips = build_clips(Path(folder), split, TESTDATA)
+            runs = [score(run(clips.path, interview.PRACTICE_PROMPT), clips.expected)
+                    for _ in range(3)]  # fmt: skip
+            result[f"piper_{split}"] = {
+                **runs[0], "identical_counts_on_3_runs": all(
+                    r["fillers_counted"] == runs[0]["fillers_counted"] for r in runs),
+            }  # fmt: skip
     emit(result)
 
 

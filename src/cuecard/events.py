@@ -260,6 +260,18 @@ class Feedback:
     """Pauses inside the answer that were long enough to notice (seconds each)."""
     next_step: str
     emitted_s: float
+    filler_confidence: Literal["high", "medium", "low"] = "low"
+    """How sure the filler count is: "high" when every vocal filler counted has its own
+    voiced sound in the audio and none the decoder wrote was dropped; "low" when the
+    answer's audio could not be checked (``cuecard.practice.fillers.verify``)."""
+    follow_up: str | None = None
+    """Practice: the one follow-up question the interviewer asks about this answer, if any."""
+    terms_used: tuple[str, ...] = ()
+    """The job description's key terms the answer used…"""
+    terms_missed: tuple[str, ...] = ()
+    """…and those it did not (the ones a question of this kind is most likely to want)."""
+    repeated: tuple[str, ...] = ()
+    """Content words said three times or more in the answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,19 +27,39 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from cuecard.clock import SessionClock
-from cuecard.events import Event, Feedback, Notice, Question, Silence, Utterance, next_id
+import numpy as np
+import numpy.typing as npt
+
+from cuecard.events import (
+    SAMPLE_RATE,
+    AudioChunk,
+    Event,
+    Feedback,
+    Notice,
+    Question,
+    Silence,
+    Utterance,
+    next_id,
+)
 from cuecard.practice.feedback import StoryMatcher, feedback_for
+from cuecard.practice.fillers import PRACTICE_PROMPT, CheckedFillers, verify
 from cuecard.practice.questions import PracticeQuestion
 from cuecard.practice.voice import ECHO_TAIL_S, Voice, VoiceError
 
 if TYPE_CHECKING:
     from cuecard.config import Config
+    from cuecard.speech.transcriber import TimedWord
     from cuecard.practice.coach import Coach
     from cuecard.privacy.egress import Guard
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[Event], Awaitable[None]]
+WordsOf = Callable[[npt.NDArray[np.float32]], "list[TimedWord]"]
+ANSWER_PAD_S = 0.3
+"""Audio kept either side of the answer's utterances for the checking pass (the VAD's edges)."""
+KEEP_AUDIO_S = 600.0
+"""The most candidate audio held for one answer (ten minutes: no answer is longer)."""
 COACH_WAIT_S = 30.0
 """At the end, how long the last critique may still take before the session ends without it."""
 
@@ -64,6 +84,42 @@ class _Answer:
     utterances: list[Utterance] = field(default_factory=list)
 
 
+class AnswerAudio:
+    """The candidate's audio, kept (in memory only) until the answer it belongs to is checked.
+
+    An audio tap of the session (``Session(audio_taps=[…])``): it sees what the speech
+    stage hears, paused audio excluded, on the same time axis as the utterances.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: list[AudioChunk] = []
+
+    def __call__(self, chunk: AudioChunk) -> None:
+        if chunk.channel != "you":
+            return
+        self._chunks.append(chunk)
+        limit = int(KEEP_AUDIO_S / chunk.duration_s) if chunk.duration_s > 0 else 0
+        if limit and len(self._chunks) > limit:
+            del self._chunks[: len(self._chunks) - limit]
+
+    def between(self, start_s: float, end_s: float) -> npt.NDArray[np.float32]:
+        """The audio heard from ``start_s`` to ``end_s`` (silence where nothing was heard)."""
+        n = max(0, int((end_s - start_s) * SAMPLE_RATE))
+        out = np.zeros(n, np.float32)
+        for chunk in self._chunks:
+            if chunk.t1 <= start_s or chunk.t0 >= end_s:
+                continue
+            at = int(round((chunk.t0 - start_s) * SAMPLE_RATE))
+            lo = max(0, -at)
+            hi = min(len(chunk.samples), n - at)
+            if hi > lo:
+                out[at + lo : at + hi] = chunk.samples[lo:hi]
+        return out
+
+    def forget_before(self, t_s: float) -> None:
+        self._chunks = [c for c in self._chunks if c.t1 > t_s]
+
+
 class PracticeStage:
     """A pipeline processor that interviews the candidate and measures each answer."""
 
@@ -78,8 +134,13 @@ class PracticeStage:
         voice: Voice | None = None,
         coach: bool = False,
         cfg: Config | None = None,
+        words_of: WordsOf | None = None,
     ) -> None:
+        """``words_of`` decodes a whole answer with word times (``Transcriber.timed_words``);
+        with it, each answer's fillers are checked against the audio in ``self.audio``."""
         self.questions = list(questions)
+        self.words_of = words_of
+        self.audio = AnswerAudio()
         self.clock = clock
         self.matcher = matcher
         self.voice = voice
@@ -176,11 +237,30 @@ class PracticeStage:
             if live and self.controls is not None:
                 self.controls.set_paused(False)
 
+    async def _checked(self, answer: _Answer) -> CheckedFillers | None:
+        """The answer decoded once more, whole, and its fillers checked against its audio."""
+        if self.words_of is None or not answer.utterances:
+            return None
+        start = max(0.0, answer.utterances[0].start_s - ANSWER_PAD_S)
+        end = answer.utterances[-1].end_s + ANSWER_PAD_S
+        audio = self.audio.between(start, end)
+        self.audio.forget_before(end)
+        if not audio.size or not np.any(audio):
+            return None
+        try:
+            words = await asyncio.to_thread(self.words_of, audio)
+        except Exception as err:  # the streaming text still gives feedback, marked unchecked
+            log.warning("the checking pass failed (%s); fillers are unchecked",
+                        type(err).__name__)  # fmt: skip
+            return None
+        return verify(words, audio)
+
     async def _close(self, answer: _Answer, send: Send) -> None:
         self._answer = None
+        checked = await self._checked(answer)
         fb = feedback_for(
             answer.question_id, answer.question.text, answer.question.kind, answer.utterances,
-            matcher=self.matcher, emitted_s=self.clock.now(),
+            matcher=self.matcher, emitted_s=self.clock.now(), checked=checked,
         )  # fmt: skip
         self.feedback.append(fb)
         await send(fb)

@@ -106,7 +106,9 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "filler_total": event.filler_total, "star": dict(event.star),
                 "story": event.story, "numbers": list(event.numbers),
                 "long_pauses": list(event.long_pauses), "next_step": event.next_step,
-                "emitted_s": _r(event.emitted_s),
+                "filler_confidence": event.filler_confidence, "follow_up": event.follow_up,
+                "terms_used": list(event.terms_used), "terms_missed": list(event.terms_missed),
+                "repeated": list(event.repeated), "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
         case CoachNote():
             return {
