@@ -275,6 +275,18 @@ class Feedback:
 
 
 @dataclass(frozen=True, slots=True)
+class YourTurn:
+    """Practice: the question's voice has finished and the answer is heard from now on.
+
+    Views prompt "answer out loud" on this, not on the ``Question`` (which is shown while
+    the voice still reads it): an answer started on the prompt is then captured whole.
+    """
+
+    question_id: int
+    emitted_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class CoachNote:
     """Practice: a short critique of one answer from the configured model (optional).
 
@@ -318,7 +330,8 @@ class SessionEnded:
 
 
 Event = (
-    Utterance
+    YourTurn
+    | Utterance
     | Silence
     | Pause
     | Question

@@ -26,10 +26,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from cuecard.clock import SessionClock
 import numpy as np
 import numpy.typing as npt
 
+from cuecard.clock import SessionClock
 from cuecard.events import (
     SAMPLE_RATE,
     AudioChunk,
@@ -39,18 +39,19 @@ from cuecard.events import (
     Question,
     Silence,
     Utterance,
+    YourTurn,
     next_id,
 )
 from cuecard.practice.feedback import StoryMatcher, feedback_for
-from cuecard.practice.fillers import PRACTICE_PROMPT, CheckedFillers, verify
+from cuecard.practice.fillers import CheckedFillers, verify
 from cuecard.practice.questions import PracticeQuestion
 from cuecard.practice.voice import ECHO_TAIL_S, Voice, VoiceError
 
 if TYPE_CHECKING:
     from cuecard.config import Config
-    from cuecard.speech.transcriber import TimedWord
     from cuecard.practice.coach import Coach
     from cuecard.privacy.egress import Guard
+    from cuecard.speech.transcriber import TimedWord
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class AnswerAudio:
         for chunk in self._chunks:
             if chunk.t1 <= start_s or chunk.t0 >= end_s:
                 continue
-            at = int(round((chunk.t0 - start_s) * SAMPLE_RATE))
+            at = round((chunk.t0 - start_s) * SAMPLE_RATE)
             lo = max(0, -at)
             hi = min(len(chunk.samples), n - at)
             if hi > lo:
@@ -219,6 +220,8 @@ class PracticeStage:
         self._answer = _Answer(question, qid)
         if self.voice is not None:
             await self._speak(question.text, send)
+        # capture is on again (the voice has finished): only now is the candidate asked
+        await send(YourTurn(qid, self.clock.now()))
 
     async def _speak(self, text: str, send: Send) -> None:
         live = self.controls is not None and self.controls.live

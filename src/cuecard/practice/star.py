@@ -179,8 +179,8 @@ def star_of(text: str) -> StarFinding:
     )
     result = bool(_RESULT.search(later)) and not (hypothetical and not i_actions)
     # the scene: the first sentences, up to the first one that says what was done
-    acted = next((k for k, s in enumerate(lowered) if _I_CLAUSE.search(s) or _WE_CLAUSE.search(s)
-                  and not _SITUATION.search(s)), len(lowered))  # fmt: skip
+    acted = next((k for k, s in enumerate(lowered) if _I_CLAUSE.search(s) or (_WE_CLAUSE.search(s)
+                  and not _SITUATION.search(s))), len(lowered))  # fmt: skip
     scene_sentences = lowered[: max(1, min(_SCENE_SENTENCES, acted))]
     scene = " ".join(scene_sentences)
     first_person = re.compile(r"^(?:so |then |and )?(?:i|we)\b")

@@ -28,6 +28,7 @@ from cuecard.events import (
     SuggestionDone,
     SuggestionFailed,
     Utterance,
+    YourTurn,
 )
 
 
@@ -110,6 +111,9 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "terms_used": list(event.terms_used), "terms_missed": list(event.terms_missed),
                 "repeated": list(event.repeated), "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
+        case YourTurn():
+            return {"type": "your_turn", "question_id": event.question_id,
+                    "emitted_s": _r(event.emitted_s)}  # fmt: skip
         case CoachNote():
             return {
                 "type": "coach", "question_id": event.question_id, "text": event.text,

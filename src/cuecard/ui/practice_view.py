@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from cuecard.events import CoachNote, Event, Feedback, Notice, Question, Utterance
+from cuecard.events import CoachNote, Event, Feedback, Notice, Question, Utterance, YourTurn
 from cuecard.ui.text import duration
 
 STAR_LETTERS = (("situation", "S"), ("task", "T"), ("action", "A"), ("result", "R"))
@@ -74,6 +74,7 @@ class PracticePrinter:
                 why = self.why(event.id)
                 if why:
                     c.print(Text(why, style="dim"))
+            case YourTurn():  # the voice has finished: only now is the candidate heard
                 if self.key_hint:
                     c.print(Text(self.key_hint, style="dim italic"))
             case Utterance() if event.final and event.speaker == "you":

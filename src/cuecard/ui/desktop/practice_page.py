@@ -37,6 +37,7 @@ from cuecard.events import (
     SessionEnded,
     SessionStarted,
     Utterance,
+    YourTurn,
 )
 from cuecard.practice.interview import DEFAULT_COUNT, DEFAULT_PAUSE_S, PracticeOptions
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
@@ -239,13 +240,14 @@ class PracticeWindow(QDialog):
                 self.question.setText(event.text)
                 why = next((q.why for i, q in self.bridge.practice_asked if i == event.id), "")
                 self.why.setText(why)
-                total = self.count.value()
-                pause = self.pause.value()
-                self.show_status(f"Question {self.asked} of {total}: answer out loud; a "
-                                 f"{pause:g} s pause or Done ends your answer.")  # fmt: skip
+                self.show_status(f"Question {self.asked} of {self.count.value()}: listen…")
                 self.said, self.partial = [], ""
                 self._show_answer()
                 self.done_button.setEnabled(True)
+            case YourTurn():  # the voice has finished: only now is the candidate heard
+                self.show_status(f"Question {self.asked} of {self.count.value()}: answer out "
+                                 f"loud; a {self.pause.value():g} s pause or Done ends your "
+                                 "answer.")  # fmt: skip
             case Utterance() if event.speaker == "you":
                 if event.final:
                     self.said.append(event.text)
