@@ -56,6 +56,11 @@ class AnswerReview:
     suggestion: str = ""
     """What cuecard suggested for the question (interviews)."""
     coach: str = ""
+    filler_confidence: str = "low"
+    """How sure the filler count is (``Feedback.filler_confidence``; "low": not checked
+    against the audio, as in sessions kept before the check existed)."""
+    follow_up: str = ""
+    """The follow-up question the interviewer asked about this answer, if any."""
 
 
 @dataclass
@@ -189,6 +194,7 @@ def review_session(data: SessionData, *, matcher: StoryMatcher | None = None) ->
             float(fb["duration_s"]), int(fb["words"]), float(fb["wpm"]), dict(fb["fillers"]),
             int(fb["filler_total"]), dict(fb["star"]), fb.get("story"), fb["next_step"],
             suggestions.get(qid, ""), coach.get(qid, ""),
+            str(fb.get("filler_confidence") or "low"), str(fb.get("follow_up") or ""),
         ))  # fmt: skip
     ends = [u.end_s for u in utterances] + [m.t for m in timeline]
     info = data.info
