@@ -265,7 +265,8 @@ class Feedback:
     voiced sound in the audio and none the decoder wrote was dropped; "low" when the
     answer's audio could not be checked (``cuecard.practice.fillers.verify``)."""
     follow_up: str | None = None
-    """Practice: the one follow-up question the interviewer asks about this answer, if any."""
+    """Practice: the one follow-up an interviewer would ask about this answer, if any (asked
+    next when follow-ups are on; never about an answer to a follow-up)."""
     terms_used: tuple[str, ...] = ()
     """The job description's key terms the answer used…"""
     terms_missed: tuple[str, ...] = ()

@@ -22,6 +22,7 @@ from cuecard.events import QuestionKind
 from cuecard.pipeline import Sink
 from cuecard.practice.feedback import StoryMatcher
 from cuecard.practice.fillers import PRACTICE_PROMPT
+from cuecard.practice.followup import job_terms
 from cuecard.practice.questions import PracticeQuestion, plan
 from cuecard.practice.stage import PracticeStage
 from cuecard.practice.voice import LocalVoice, Voice, VoiceError
@@ -43,6 +44,8 @@ class PracticeOptions:
     seed: int | None = None
     sample_profile: bool = False
     """Practise against the bundled sample profile (the demo's), not the user's."""
+    follow_ups: bool = False
+    """After an answer that lacked something, ask one follow-up about it (live practice)."""
 
 
 def answers_source(path: Path, *, realtime: bool = True) -> FileInput:
@@ -99,7 +102,7 @@ def practice_session(
     stage = PracticeStage(
         chosen, clock, matcher=StoryMatcher(chunks) if chunks else None,
         voice=voice if options.voice else None, coach=options.coach, cfg=cfg,
-        words_of=words_of,
+        words_of=words_of, follow_ups=options.follow_ups, terms=job_terms(chunks),
     )  # fmt: skip
     session = Session(
         cfg, source, answers=False, keep=keep, sinks=sinks, transcriber=transcriber,

@@ -74,6 +74,8 @@ class SessionReview:
     timeline: list[Moment]
     talk_s: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    asked: list[tuple[str, str]] = field(default_factory=list)
+    """Every question asked in the session, once each, in order: (text, kind)."""
 
     @property
     def talk_ratio(self) -> float | None:
@@ -199,10 +201,15 @@ def review_session(data: SessionData, *, matcher: StoryMatcher | None = None) ->
     ends = [u.end_s for u in utterances] + [m.t for m in timeline]
     info = data.info
     notes = [] if practice or not answers else [INTERVIEW_FILLER_NOTE]
+    asked: list[tuple[str, str]] = []
+    for q in questions:
+        text = " ".join(str(q.get("text", "")).split())
+        if text and text.lower() not in (t.lower() for t, _ in asked):
+            asked.append((text, str(q.get("kind") or "technical")))
     return SessionReview(
         info.id, _iso(info.started), "practice" if practice else "interview",
         round(max(ends, default=0.0), 2), answers, timeline,
-        {k: round(v, 2) for k, v in talk.items()}, notes,
+        {k: round(v, 2) for k, v in talk.items()}, notes, asked,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,10 @@ ANSWER_PAD_S = 0.3
 KEEP_AUDIO_S = 600.0
 """The most candidate audio held for one answer (ten minutes: no answer is longer)."""
 COACH_WAIT_S = 30.0
+FOLLOW_UP = "follow-up"
+"""``PracticeQuestion.source`` of a follow-up the interviewer added."""
+FOLLOW_UP_WAIT_S = 10.0
+"""How long the model may take to word a follow-up before the rule's own words are used."""
 """At the end, how long the last critique may still take before the session ends without it."""
 
 
@@ -136,11 +141,15 @@ class PracticeStage:
         coach: bool = False,
         cfg: Config | None = None,
         words_of: WordsOf | None = None,
+        follow_ups: bool = False,
+        terms: Sequence[str] = (),
     ) -> None:
         """``words_of`` decodes a whole answer with word times (``Transcriber.timed_words``);
         with it, each answer's fillers are checked against the audio in ``self.audio``."""
         self.questions = list(questions)
         self.words_of = words_of
+        self.follow_ups = follow_ups
+        self.terms = tuple(terms)
         self.audio = AnswerAudio()
         self.clock = clock
         self.matcher = matcher
@@ -263,8 +272,21 @@ class PracticeStage:
         checked = await self._checked(answer)
         fb = feedback_for(
             answer.question_id, answer.question.text, answer.question.kind, answer.utterances,
-            matcher=self.matcher, emitted_s=self.clock.now(), checked=checked,
+            matcher=self.matcher, emitted_s=self.clock.now(), checked=checked, terms=self.terms,
         )  # fmt: skip
+        if fb.follow_up is not None and self.follow_ups and answer.question.source != FOLLOW_UP:
+            question = fb.follow_up
+            if self.coach is not None:  # the model words it, about what the rule chose
+                worded: str | None = None
+                with contextlib.suppress(TimeoutError):
+                    worded = await asyncio.wait_for(self.coach.follow_up(fb, send),
+                                                    FOLLOW_UP_WAIT_S)  # fmt: skip
+                question = worded or question
+            # asked next, once: a follow-up is never followed up
+            self.questions.insert(self._next, PracticeQuestion(
+                question, answer.question.kind, "a follow-up to your answer", source=FOLLOW_UP,
+            ))  # fmt: skip
+            fb = dataclasses.replace(fb, follow_up=question)
         self.feedback.append(fb)
         await send(fb)
         if self.coach is not None and fb.words:
