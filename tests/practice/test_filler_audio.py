@@ -89,3 +89,23 @@ def test_clips_are_small_and_described() -> None:
     sizes = [p.stat().st_size for p in Path(CLIPS).glob("*.ogg")]
     assert len(sizes) == len(clip_answers()) and sum(sizes) < 1_500_000
     assert (CLIPS / "SOURCES.md").is_file()
+
+
+def test_the_answer_audio_is_held_only_until_it_is_checked() -> None:
+    """The stage's tap keeps the candidate's audio in memory, bounded, and forgets an
+    answer's audio once it is checked; the interviewer's channel is never kept."""
+    from cuecard.events import AudioChunk
+    from cuecard.practice.stage import KEEP_AUDIO_S, AnswerAudio
+
+    tap = AnswerAudio()
+    window = np.full(512, 0.1, np.float32)  # 32 ms
+    for i in range(100):
+        tap(AudioChunk("you", window, i * 0.032))
+        tap(AudioChunk("interviewer", window * 2, i * 0.032))
+    heard = tap.between(0.0, 3.2)
+    assert len(heard) == 51_200 and np.allclose(heard, 0.1)  # the candidate's, whole
+    tap.forget_before(3.2)
+    assert not tap.between(0.0, 3.2).any()
+    for i in range(int(KEEP_AUDIO_S / 0.032) + 50):
+        tap(AudioChunk("you", window, i * 0.032))
+    assert not tap.between(0.0, 1.0).any()  # bounded: the oldest went first

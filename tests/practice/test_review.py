@@ -147,7 +147,7 @@ def test_html_export_renders_its_charts_in_headless_chromium(tmp_path: Path) -> 
          f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
          "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync",
-         "--window-size=960,1500", f"--screenshot={shot}", page.as_uri()],
+         "--window-size=960,2600", f"--screenshot={shot}", page.as_uri()],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "HOME": str(tmp_path)},
     )  # fmt: skip

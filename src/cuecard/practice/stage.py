@@ -8,12 +8,16 @@ replay. It:
 1. asks each question: a ``Question`` event (what the views show), then the
    local voice reads it; live, capture is paused while the voice speaks and
    for a short tail after, so the question is never transcribed as the
-   candidate's answer;
-2. collects the candidate's final utterances as the answer;
+   candidate's answer; then ``YourTurn``, the prompt to answer, once capture
+   is on again;
+2. collects the candidate's final utterances as the answer, and (an audio tap)
+   its audio, so the answer can be decoded once more, whole, and its fillers
+   checked against the sound (``fillers.verify``);
 3. closes the answer on the speech stage's ``Silence`` event (the pause the
    candidate chose, default 3 s, or a key press): that event comes after every
    final the candidate said before it, so no late final is lost, in fast mode
-   too; then sends ``Feedback`` (and, if asked for, the coach's critique);
+   too; then sends ``Feedback`` (and, if asked for, the coach's critique), and
+   with follow-ups on, asks the one follow-up the answer called for next;
 4. after the last answer, stops the session.
 """
 

@@ -66,11 +66,18 @@ def feedback_html(n: int, fb: Feedback) -> str:
     rows = [
         f"<b>{n}. {escape(fb.question)}</b>",
         f"{duration(fb.duration_s)} · {fb.words} words · {fb.wpm:.0f} words a minute · "
-        f"fillers: {escape(fillers)}",
+        f"fillers: {escape(fillers)} ({fb.filler_confidence} confidence)",
         f"STAR {letters}" + (f" · story: {escape(fb.story)}" if fb.story else ""),
     ]
     if fb.long_pauses:
         rows.append("long pauses: " + ", ".join(f"{p:.1f} s" for p in fb.long_pauses))
+    if fb.terms_used or fb.terms_missed:
+        rows.append(f"job terms used: {escape(', '.join(fb.terms_used) or 'none')} · missed: "
+                    f"{escape(', '.join(fb.terms_missed) or 'none')}")  # fmt: skip
+    if fb.repeated:
+        rows.append(f"repeated: {escape(', '.join(fb.repeated))}")
+    if fb.follow_up:
+        rows.append(f"<b>Follow-up: {escape(fb.follow_up)}</b>")
     rows.append(f'<span style="color:#e67e22"><b>Next: {escape(fb.next_step)}</b></span>')
     return "<p>" + "<br>".join(rows) + "</p>"
 
