@@ -193,6 +193,7 @@ class PracticeWindow(QDialog):
             count=self.count.value(), pause_s=self.pause.value(),
             voice=self.voice.isChecked(), coach=self.coach.isChecked() and self.coach.isEnabled(),
             sample_profile=self.sample_profile,
+            follow_ups=self.base_spec.kind == "live",  # a recording has one answer a question
         )  # fmt: skip
 
     def toggle(self) -> None:
