@@ -107,3 +107,18 @@ def test_numbers_and_results_said() -> None:
     said = numbers_in("Latency fell by 40% in two weeks, tickets were halved, and we saved "
                       "$30k; it took twenty two minutes.")  # fmt: skip
     assert said == ("40%", "two weeks", "halved", "$30k", "twenty two minutes")
+
+
+def test_the_next_step_names_the_part_really_missing() -> None:
+    """The trial's answer: its action was there, its result was missing."""
+    from cuecard.practice.feedback import next_step
+
+    text = ("Our warehouse bill doubled last year. My goal was to cut it. I built a query "
+            "attribution model and moved three models to incremental, and I reviewed every "
+            "dashboard with the analysts who owned them.")  # fmt: skip
+    found = star_of(text)
+    step = next_step("behavioural", words=40, duration_s=16.0, wpm=150.0, fillers={},
+                     star=found.parts, i_actions=found.i_actions, we_actions=found.we_actions,
+                     numbers=(), story=None, pauses=())  # fmt: skip
+    assert found.parts["action"] and not found.parts["result"]
+    assert step.startswith("end with the result"), step

@@ -100,7 +100,8 @@ _RESULT = _rx(
     r"ended up|at the end|by the end|afterwards|the upshot|in the long run)\b",
     r"\b(?:it|this|that|which) (?:worked|paid off|led to|meant|helped|saved|cut|reduced|"
     r"improved|fixed|solved|stopped)\b",
-    r"\b(?:reduced|cut|dropped|fell|decreased|increased|grew|rose|improved|saved|doubled|"
+    # "my goal was to cut it" is a goal, not a result
+    r"(?<!\bto )\b(?:reduced|cut|dropped|fell|decreased|increased|grew|rose|improved|saved|doubled|"
     r"halved|tripled|went (?:down|up)|shipped|launched|delivered|finished|hit|met|beat|"
     r"exceeded|won|promoted|migrated|resolved|recovered|restored|back up|came back|"
     r"passed|closed|signed)\b",
