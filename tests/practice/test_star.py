@@ -56,6 +56,61 @@ HOLDOUT = [
 ]  # fmt: skip
 
 
+FRESH = [
+    ("Back in 2021 our mobile app kept crashing on older phones. My lead asked me to find the "
+     "cause. I reproduced it on an old device and traced it to a memory leak in the image "
+     "cache. Crash reports dropped by ninety percent in a month.", (1, 1, 1, 1)),
+    ("I'm a backend engineer and I like working on data pipelines and mentoring juniors.",
+     (0, 0, 0, 0)),
+    ("We were three weeks from launch and the payment provider changed their API. I rewrote "
+     "the integration over a weekend and added contract tests.", (1, 0, 1, 0)),
+    ("I would start by measuring where the time goes, then I would cache the hot paths.",
+     (0, 0, 0, 0)),
+    ("The support team was drowning in duplicate tickets. I built a small classifier that "
+     "merged duplicates, and the queue shrank from four hundred to ninety.", (1, 0, 1, 1)),
+    ("My responsibility was the quarterly security audit. I scheduled interviews with each "
+     "team and tracked every finding in one sheet. We passed the audit with no major "
+     "findings.", (0, 1, 1, 1)),
+    ("Um, so, at my first job, uh, the deploys were manual and took hours. I scripted them. "
+     "After that a deploy took ten minutes.", (1, 0, 1, 1)),
+    ("Last summer a client complained that our reports were wrong. It was my job to fix it "
+     "before the renewal. I compared the numbers line by line and found a timezone bug.",
+     (1, 1, 1, 0)),
+    ("Honestly I don't remember the details, it was a long time ago.", (0, 0, 0, 0)),
+    ("Our onboarding docs were out of date, so I rewrote them with the newest hires, and now "
+     "new engineers ship their first change in their first week.", (1, 0, 1, 1)),
+]  # fmt: skip
+"""Written and labelled after the first issue-24 rules were frozen, run once: 6 of 10
+answers, 34 of 40 flags (85 %). Its misses then changed the rules (a problem and the action in
+one sentence, "it was my job to", "shrank from … to …", "after that", "now … takes"), so it is
+tuning material now, and ``FRESH2`` is the clean hold-out."""
+
+FRESH2 = [
+    ("A few months into the job, our nightly reports started timing out. Nobody owned them, so "
+     "I took ownership. I split the big query into smaller ones and moved the heavy joins to a "
+     "summary table. The reports have run in under five minutes ever since.", (1, 1, 1, 1)),
+    ("When our biggest client went quiet, my manager wanted me to win them back. I flew out to "
+     "see them and listened to their complaints for a whole day.", (1, 1, 1, 0)),
+    ("I think the hardest part of my job is saying no to good ideas.", (0, 0, 0, 0)),
+    ("We had two teams building the same feature. I noticed it in a planning meeting and "
+     "brought both leads together. We merged the work and shipped a month sooner.",
+     (1, 0, 1, 1)),
+    ("I'd probably use a queue here, because the writes are bursty, and I'd accept some delay.",
+     (0, 0, 0, 0)),
+    ("My goal was to get our test suite under ten minutes. I parallelized the slowest tests and "
+     "deleted the ones nobody needed. It went from forty minutes to eight.", (0, 1, 1, 1)),
+    ("I set up alerts for the billing service and wrote a runbook for the on-call team.",
+     (0, 0, 1, 0)),
+    ("In my second year, uh, the company lost its only database admin. Someone had to keep "
+     "things running, and I volunteered to do it. I learned the basics, you know, automated the "
+     "backups, and documented everything. We didn't lose any data that year.", (1, 1, 1, 1)),
+    ("Our customers kept asking for dark mode. I built it on the weekend.", (1, 0, 1, 0)),
+    ("Thanks, that's a great question, I'm excited about this role.", (0, 0, 0, 0)),
+]  # fmt: skip
+"""Written and labelled after the rules above were frozen (second round), run once, never
+used to change them."""
+
+
 def _flags(text: str) -> tuple[int, ...]:
     parts = star_of(text).parts
     return tuple(int(parts[p]) for p in PARTS)
@@ -89,6 +144,18 @@ def test_star_parts_on_the_held_out_clips() -> None:
             for r in clip_answers("holdout")]  # fmt: skip
     _answers, flags, wrong = _accuracy(rows)
     assert flags >= 0.9, wrong
+
+
+def test_star_parts_on_the_fresh_answers() -> None:
+    """``FRESH`` was the first clean hold-out (34 of 40 flags) and then tuning; ``FRESH2`` is
+    the clean one: 35 of 40 flags (87.5 %), 6 of 10 answers, measured once and left as is.
+    Its misses: "started timing out" and "went quiet" not read as a problem, "the company
+    lost" not seen as the scene, "the hardest part of my job is" read as a task, and "ever
+    since" not heard as a result."""
+    answers, flags, wrong = _accuracy(FRESH)
+    assert answers == 1.0, wrong
+    _answers, flags, wrong = _accuracy(FRESH2)
+    assert flags >= 0.875, wrong
 
 
 def test_plain_speech_parts() -> None:

@@ -53,6 +53,7 @@ _PROBLEM = _rx(
     # checkout page was slow", "sign-ups dropped", "two engineers disagreed"
     r"\b(?:was|were|got|kept|went|became)\b[^.?!]{0,30}\b(?:slow|stuck|down|broken|failing|"
     r"late|missing|crashing|flaky|confusing|confused|manual|a mess|out of|overloaded|unstable|"
+    r"drowning|overwhelmed|struggling|swamped|buried|wrong|outdated|"
     r"expensive|behind)\b",
     r"\b(?:dropped|disagreed|complained|broke|failed|crashed|stalled|confused|threatened|"
     r"missed|slowed|leaked|spiked|churned|kept (?:failing|missing|crashing|breaking))\b",
@@ -66,6 +67,7 @@ _TASK = _rx(
     r"chosen|picked|put in charge|in charge)\b",
     r"\b(?:i|we) (?:had|needed|wanted) to\b",
     r"\bit was (?:up to|on) me\b|\bi was the one\b|\bi had to make sure\b",
+    r"\bit was (?:my|our) (?:job|task|responsibility|role|goal)\b",
     r"\bwe were asked to\b|\bi volunteered to\b|\bi took (?:on|ownership)\b",
     # someone else gave the speaker the job; being on call is owning the incident
     r"\basked me to\b|\bwanted me to\b|\bput me in charge\b|\bi was (?:the )?on[ -]?call\b",
@@ -105,7 +107,11 @@ _RESULT = _rx(
     r"halved|tripled|went (?:down|up)|shipped|launched|delivered|finished|hit|met|beat|"
     r"exceeded|won|promoted|migrated|resolved|recovered|restored|back up|came back|"
     r"passed|closed|signed)\b",
-    r"\b(?:since then|from then on|to this day|no longer|never (?:again|happened)|"
+    # a change said as before and after: "shrank from four hundred to ninety"
+    r"\b(?:shrank|shrunk|went|dropped|fell|rose|grew|moved)\b[^.?!]{0,20}\bfrom\b[^.?!]{1,30}"
+    r"\bto\b",
+    r"\bnow\b[^.?!]{0,30}\b(?:takes?|ships?|runs?|gets?|has|have|is|are)\b",
+    r"\b(?:since then|from then on|after that|to this day|no longer|never (?:again|happened)|"
     r"has ?n[o']t happened|now (?:we|the team|it|they|he|she|i|mentors|owns|runs|leads))\b",
     r"\bi learn(?:ed|t)\b|\bthe lesson\b|\blesson (?:i|was)\b|\bwhat i (?:took away|learned)\b",
     r"\b(?:on time|ahead of schedule|under budget|zero (?:downtime|incidents|errors))\b",
@@ -173,7 +179,10 @@ def star_of(text: str) -> StarFinding:
                 else:
                     we_actions += n
     hypothetical = len(_HYPOTHETICAL.findall(whole)) > max(1, i_actions)
-    later = " ".join(lowered[1:]) if len(lowered) > 1 else ""
+    # the result comes after the scene: in a later sentence, or after the first sentence's
+    # own action ("…, so I rewrote them, and now new hires ship in a week")
+    first_act = _I_CLAUSE.search(lowered[0]) or _WE_CLAUSE.search(lowered[0])
+    later = " ".join([lowered[0][first_act.end():] if first_act else "", *lowered[1:]])
     # a first-person past verb is something done: "I split…", "I profiled…", "we moved…"
     action = not hypothetical and (
         bool(_WHAT_I_DID.search(whole)) or i_actions >= 1 or we_actions >= 1
@@ -186,7 +195,7 @@ def star_of(text: str) -> StarFinding:
     scene = " ".join(scene_sentences)
     first_person = re.compile(r"^(?:so |then |and )?(?:i|we)\b")
     problem = any(_PROBLEM.search(s) and not first_person.match(s) and len(s.split()) >= 4
-                  for s in scene_sentences[:acted])  # fmt: skip
+                  for s in scene_sentences)  # fmt: skip
     parts = {
         "situation": (bool(_SITUATION.search(scene)) or problem) and not hypothetical,
         "task": bool(_TASK.search(whole)) and not hypothetical,
