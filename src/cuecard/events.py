@@ -277,6 +277,31 @@ class Feedback:
     """Pauses inside the answer that were long enough to notice (seconds each)."""
     next_step: str
     emitted_s: float
+    filler_confidence: Literal["high", "medium", "low"] = "low"
+    """How sure the filler count is: "high" when every vocal filler counted has its own
+    voiced sound in the audio and none the decoder wrote was dropped; "low" when the
+    answer's audio could not be checked (``cuecard.practice.fillers.verify``)."""
+    follow_up: str | None = None
+    """Practice: the one follow-up an interviewer would ask about this answer, if any (asked
+    next when follow-ups are on; never about an answer to a follow-up)."""
+    terms_used: tuple[str, ...] = ()
+    """The job description's key terms the answer used…"""
+    terms_missed: tuple[str, ...] = ()
+    """…and those it did not (the ones a question of this kind is most likely to want)."""
+    repeated: tuple[str, ...] = ()
+    """Content words said three times or more in the answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class YourTurn:
+    """Practice: the question's voice has finished and the answer is heard from now on.
+
+    Views prompt "answer out loud" on this, not on the ``Question`` (which is shown while
+    the voice still reads it): an answer started on the prompt is then captured whole.
+    """
+
+    question_id: int
+    emitted_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +348,8 @@ class SessionEnded:
 
 
 Event = (
-    Utterance
+    YourTurn
+    | Utterance
     | Silence
     | Pause
     | Question

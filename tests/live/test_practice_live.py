@@ -87,3 +87,116 @@ def test_the_spoken_question_is_not_heard_as_the_answer(
     frames = audio[: len(audio) // 1600 * 1600].reshape(-1, 1600)
     loud_s = float(np.sum(np.sqrt(np.mean(frames**2, axis=1)) > 0.02)) * 0.1
     assert loud_s >= 0.8, loud_s  # "Tell me about yourself." and the like: a second or more
+
+
+def _loud(raw: bytes) -> np.ndarray:
+    audio = np.frombuffer(raw[: len(raw) - len(raw) % 2], dtype=np.int16).astype(np.float32)
+    frames = audio[: len(audio) // 160 * 160].reshape(-1, 160) / 32768  # 10 ms
+    return np.asarray(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+
+
+def test_an_answer_started_on_the_prompt_keeps_every_word(
+    fresh_pulse: PulseServer, testdata: Path, cuecard_home: Path, tmp_path: Path
+) -> None:
+    """The prompt comes when the voice has finished and capture is on by then: an answer
+    started as soon as the voice ends (the gap measured on the microphone's own feed)
+    keeps every word of the reference. (The rig's buffers make ~0.3 s the soonest it can
+    start; capture is on again ``ECHO_TAIL_S`` = 0.1 s after the voice.)"""
+    pulse = fresh_pulse
+    pulse._pactl("set-default-sink", "micfeed")
+    feed = bytearray()  # the microphone's feed, as it is heard, read from a pipe at once
+    recorder = subprocess.Popen(
+        ["parec", "--raw", "--device=micfeed.monitor", "--format=s16le", "--rate=16000",
+         "--channels=1", "--latency-msec=10"], env=pulse.env, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def record() -> None:
+        assert recorder.stdout is not None
+        while chunk := recorder.stdout.read1(640):  # type: ignore[attr-defined]
+            feed.extend(chunk)
+
+    threading.Thread(target=record, daemon=True).start()
+    env = {**pulse.env, "CUECARD_HOME": str(cuecard_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cuecard", "practice", "--count", "1", "--kind", "about-you",
+         "--pause-s", "2", "--json", "--seed", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    events: list[dict[str, object]] = []
+    asked = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            event = json.loads(line)
+            events.append(event)
+            if event["type"] == "question":
+                asked.set()
+
+    import soundfile as sf
+    import soxr
+
+    jfk, rate = sf.read(str(testdata / "jfk.flac"), dtype="float32", always_2d=True)
+    import soundcard
+
+    answer = soxr.resample(jfk.mean(axis=1), rate, 16_000).astype(np.float32)
+    speak = threading.Event()
+
+    def mouth() -> None:
+        """The candidate: a stream already playing silence, in real time, into the microphone's
+        feed, so the answer starts the moment they speak, not after a player starts."""
+        speaker = soundcard.get_speaker("micfeed")
+        with speaker.player(samplerate=16_000, channels=1, blocksize=160) as player:
+            while not speak.is_set():
+                player.play(np.zeros(160, np.float32))
+            player.play(answer)
+
+    talker = threading.Thread(target=mouth, daemon=True)
+    talker.start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert asked.wait(120), "no question was asked"
+        # watch the feed: the voice starts, then ends (60 ms of quiet after it)
+        deadline = time.monotonic() + 30
+        spoke = False
+        while time.monotonic() < deadline:
+            loud = _loud(bytes(feed))
+            if not spoke:
+                spoke = bool(loud.any())
+            elif len(loud) >= 6 and not loud[-6:].any():
+                break
+            time.sleep(0.005)
+        assert spoke, "the question's voice never played"
+        mark = len(loud) - 6
+        speak.set()  # at once: 60 ms seen quiet + the feed's and the player's buffers
+        talker.join(60)
+        proc.wait(90)
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        recorder.terminate()
+        recorder.wait(10)
+        pulse._pactl("set-default-sink", "speakers")
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    types = [e["type"] for e in events]
+    assert types.index("question") < types.index("your_turn") < types.index("feedback")
+    # on the feed: the voice, a gap, the answer; the gap is how late the candidate started
+    loud = np.nonzero(_loud(bytes(feed)))[0]
+    voice_end = int(loud[loud < mark][-1])
+    answer_start = int(loud[loud >= mark][0])
+    gap_s = (answer_start - voice_end - 1) * 0.01
+    # the rig starts 0.3-0.4 s after (the feed's and the null sink's buffers); capture is
+    # on again 0.1 s after the voice (ECHO_TAIL_S), so every word must still arrive
+    assert 0.1 <= gap_s <= 0.45, gap_s
+    feedback = [e for e in events if e["type"] == "feedback"]
+    assert len(feedback) == 1
+    said = {w.strip(".,?!").lower() for w in str(feedback[0]["answer_text"]).split()}
+    reference = [w.strip(".,?!").lower() for w in (testdata / "jfk.txt").read_text().split()]
+    kept = sum(w in said for w in reference)
+    assert kept / len(reference) >= 0.99, (said, reference, gap_s)
+    shown_s = (answer_start - mark - 6) * 0.01
+    print(f"answer started {gap_s:.2f} s after the voice ended; {shown_s:.2f} s after the "
+          "feed showed it")  # fmt: skip

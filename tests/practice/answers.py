@@ -165,7 +165,7 @@ def build(workdir: Path, testdata: Path, answers: tuple[Answer, ...] = ANSWERS) 
             text = " ".join(answer.parts)
         duration = len(audio) / SR
         expected.append({
-            "name": answer.name, "fillers": answer.fillers, "star": answer.star,
+            "name": answer.name, "text": text, "fillers": answer.fillers, "star": answer.star,
             "story": answer.story, "long_pauses": answer.long_pauses,
             "words": reference_words(text), "duration_s": duration,
             "wpm": reference_words(text) / (duration / 60),
@@ -173,5 +173,45 @@ def build(workdir: Path, testdata: Path, answers: tuple[Answer, ...] = ANSWERS) 
         peak = float(np.max(np.abs(audio))) or 1.0
         pieces += [audio * (0.7 / peak), np.zeros(int(GAP_S * SR), np.float32)]
     path = workdir / "answers.wav"
+    sf.write(str(path), np.concatenate(pieces), SR, subtype="PCM_16")
+    return Built(path, expected)
+
+
+CLIPS = Path(__file__).resolve().parent / "clips"
+
+
+def clip_answers(split: str | None = None) -> list[dict[str, object]]:
+    """The Piper-voiced answers of tests/practice/clips (``split``: "tune", "holdout" or all)."""
+    import json
+
+    rows: list[dict[str, object]] = json.loads((CLIPS / "clips.json").read_text())
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def build_clips(workdir: Path, split: str | None = None, testdata: Path | None = None) -> Built:
+    """The clips of one split in one recording, 3.5 s apart, as ``practice --answers`` takes it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    pieces: list[np.ndarray] = [np.zeros(int(1.0 * SR), np.float32)]
+    expected: list[dict[str, object]] = []
+    for row in clip_answers(split):
+        audio = _trim(_load(CLIPS / f"{row['name']}.ogg"))
+        duration = len(audio) / SR
+        words = reference_words(str(row["text"]))
+        expected.append({**row, "words": words, "duration_s": duration,
+                         "wpm": words / (duration / 60), "story": None, "long_pauses": 0})
+        pieces += [audio, np.zeros(int(GAP_S * SR), np.float32)]
+    if testdata is not None and split != "tune":  # the shared human clips: no fillers, no STAR
+        for clip in ("jfk.flac", "beckett.wav"):
+            audio = _trim(_load(testdata / clip))
+            text = (testdata / clip).with_suffix(".txt").read_text().strip()
+            duration = len(audio) / SR
+            expected.append({"name": clip.split(".")[0], "split": "holdout", "text": text,
+                             "fillers": {}, "star": _star(False, False, False, False),
+                             "words": reference_words(text), "duration_s": duration,
+                             "wpm": reference_words(text) / (duration / 60), "story": None,
+                             "long_pauses": 0})  # fmt: skip
+            peak = float(np.max(np.abs(audio))) or 1.0
+            pieces += [audio * (0.7 / peak), np.zeros(int(GAP_S * SR), np.float32)]
+    path = workdir / f"clips-{split or 'all'}.wav"
     sf.write(str(path), np.concatenate(pieces), SR, subtype="PCM_16")
     return Built(path, expected)

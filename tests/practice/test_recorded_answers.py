@@ -28,7 +28,13 @@ def test_one_feedback_per_answer_after_its_final_utterance(practice_run: Practic
         said = [e for e in events[asked:at] if e["type"] == "utterance" and e["final"]
                 and e["speaker"] == "you"]  # fmt: skip
         assert said, fb
-        assert fb["answer_text"] == " ".join(u["text"] for u in said)
+        # the answer's text is its checking pass (the whole answer decoded once more, not
+        # the streaming finals): it holds what was said
+        said_words = {w.strip(".,?!").lower() for w in str(practice_run.expected[i]["text"])
+                      .split()}  # fmt: skip
+        checked = {w.strip(".,?!").lower() for w in fb["answer_text"].split()}
+        # (tiny.en on espeak: "payment" for "payments", "70%" for "seventy percent"…)
+        assert len(said_words & checked) >= 0.7 * len(said_words), (said_words - checked)
         # nothing the candidate said in this answer comes after its feedback
         later = [e for e in events[at:] if e["type"] == "utterance" and e["speaker"] == "you"]
         assert all(u["start_s"] >= fb["end_s"] for u in later)
@@ -42,6 +48,7 @@ def test_feedback_event_schema(practice_run: PracticeRun) -> None:
         assert set(fb["star"]) == {"situation", "task", "action", "result"}
         assert all(isinstance(v, bool) for v in fb["star"].values())
         assert fb["filler_total"] == sum(fb["fillers"].values())
+        assert fb["filler_confidence"] in ("high", "medium", "low")
         assert isinstance(fb["next_step"], str) and fb["next_step"]
         assert fb["duration_s"] > 0 and fb["words"] > 0
 

@@ -97,6 +97,14 @@ def test_kept_practice_is_reviewed_with_progress_then_erased(
     assert html.count("<svg") >= 6  # pace, fillers, STAR, three trends
 
     kept = review["id"]
+    # rehearse the questions really asked in that session (`practice --from`)
+    again = _practise(tmp_path, two_answers, env, "--from", kept)
+    asked = [e["text"] for e in again if e["type"] == "question"]
+    assert asked == [a["question"] for a in review["answers"]]
+    missing = run_cuecard(tmp_path, "practice", "--from", "no-such-session", "--answers",
+                          str(two_answers), "--no-voice", "--fast", env=env)  # fmt: skip
+    assert missing.returncode == 1 and "no kept session" in missing.stderr
+    assert "Traceback" not in missing.stderr
     erased = run_cuecard(tmp_path, "data", "erase", "--session", kept, env=env)
     assert erased.returncode == 0, erased.stderr
     gone = run_cuecard(tmp_path, "review", kept, env=env)
@@ -142,7 +150,7 @@ def test_html_export_renders_its_charts_in_headless_chromium(tmp_path: Path) -> 
          f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
          "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync",
-         "--window-size=960,1500", f"--screenshot={shot}", page.as_uri()],
+         "--window-size=960,2600", f"--screenshot={shot}", page.as_uri()],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "HOME": str(tmp_path)},
     )  # fmt: skip

@@ -58,6 +58,17 @@ PromptsOpt = Annotated[
 SampleOpt = Annotated[
     bool, typer.Option("--sample", help="Use the demo's sample profile instead of yours.")
 ]
+FollowOpt = Annotated[
+    bool | None,
+    typer.Option("--follow-ups/--no-follow-ups",
+                 help="After an answer that lacked something, one follow-up question about it "
+                      "(default: on live, off with --answers)."),
+]  # fmt: skip
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="Rehearse the questions asked in a kept session (its id; "
+                                "`cuecard data where` lists them)."),
+]  # fmt: skip
 
 
 def _key_reader(session: Session, loop: asyncio.AbstractEventLoop) -> None:
@@ -97,16 +108,39 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = None,
         sample: SampleOpt = False,
         show_prompts: PromptsOpt = False,
+        follow_ups: FollowOpt = None,
+        from_session: FromOpt = None,
     ) -> None:
         """A mock interview: questions from your profile, read aloud; feedback on each answer."""
         _practice(kind=kind, count=count, answers=answers, fast=fast, as_json=as_json,
                   pause_s=pause_s, voice=not no_voice, keep=keep, coach=coach, mic=mic,
-                  seed=seed, sample=sample, show_prompts=show_prompts)  # fmt: skip
+                  seed=seed, sample=sample, show_prompts=show_prompts,
+                  follow_ups=follow_ups if follow_ups is not None else answers is None,
+                  from_session=from_session)  # fmt: skip
+
+
+def _questions_from(session: str, count: int) -> list[Any]:
+    """The questions really asked in a kept session, to rehearse them (at most ``count``)."""
+    from typing import cast
+
+    from cuecard.events import QuestionKind
+    from cuecard.practice.questions import PracticeQuestion
+    from cuecard.practice.review import ReviewError, load_reviews
+
+    try:
+        target, _ = load_reviews(session)
+    except ReviewError as err:
+        fail(str(err))
+    if not target.asked:
+        fail(f"no question was asked in session {session}: pick another (`cuecard data where`)")
+    return [PracticeQuestion(text, cast(QuestionKind, kind), f"asked in session {target.id}",
+                             source="session") for text, kind in target.asked[:count]]  # fmt: skip
 
 
 def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool, as_json: bool,
               pause_s: float, voice: bool, keep: bool, coach: bool, mic: str | None,
-              seed: int | None, sample: bool, show_prompts: bool = False) -> None:  # fmt: skip
+              seed: int | None, sample: bool, show_prompts: bool = False,
+              follow_ups: bool = False, from_session: str | None = None) -> None:  # fmt: skip
     from cuecard import config as config_mod
     from cuecard.audio.errors import FORMATS, AudioError
     from cuecard.cli.running import Interrupted, _prompt_printer, _run_with_signals
@@ -136,11 +170,13 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
     source = answers_source(answers, realtime=not fast) if answers else live_source(mic)
     problems: list[str] = []
     options = PracticeOptions(kind=kind, count=count, pause_s=pause_s, voice=voice,  # type: ignore[arg-type]
-                              coach=coach, seed=seed, sample_profile=sample)  # fmt: skip
+                              coach=coach, seed=seed, sample_profile=sample,
+                              follow_ups=follow_ups)  # fmt: skip
+    chosen = _questions_from(from_session, count) if from_session is not None else None
     try:
         session, stage = practice_session(
             cfg, source, options, keep=keep or cfg.privacy.keep_sessions,
-            on_voice_problem=problems.append,
+            on_voice_problem=problems.append, questions=chosen,
         )  # fmt: skip
     except AudioError as err:
         fail(str(err))

@@ -55,6 +55,28 @@ def coach_prompt(fb: Feedback) -> Prompt:
     return Prompt(SYSTEM, (Message("user", facts),), question=fb.question, kind=fb.kind)
 
 
+FOLLOW_UP_SYSTEM = (
+    "You are the interviewer in a mock interview. The candidate has just answered. Ask ONE "
+    "short follow-up question (at most 15 words) about what their answer lacked, in your own "
+    "words, referring to what they said. Reply with the question only."
+)
+FOLLOW_UP_TOKENS = 40
+
+
+def follow_up_prompt(fb: Feedback) -> Prompt:
+    """What the model is sent to word a follow-up: the answer and what the rule found lacking."""
+    from cuecard.practice.followup import RULES
+
+    lacking = next((r.lacking for r in RULES if r.question == fb.follow_up), "more detail")
+    facts = (
+        f"Question ({fb.kind}): {fb.question}\n"
+        f"Answer, as transcribed:\n<answer>\n{fb.answer_text}\n</answer>\n"
+        f"The answer lacked: {lacking}."
+    )
+    return Prompt(FOLLOW_UP_SYSTEM, (Message("user", facts),), question=fb.question,
+                  kind=fb.kind)  # fmt: skip
+
+
 class Coach:
     """The configured providers, wrapped for privacy, asked for one critique per answer."""
 
@@ -97,6 +119,25 @@ class Coach:
                     return
         except ProviderError as err:
             await send(Notice("warning", f"no coach's critique: {err.message}", self.clock.now()))
+
+    async def follow_up(self, fb: Feedback, send: Send) -> str | None:
+        """The model's wording of the follow-up the rules chose (None: use the rule's own)."""
+        parts: list[str] = []
+        try:
+            async for item in self.provider.stream(follow_up_prompt(fb),
+                                                   max_tokens=FOLLOW_UP_TOKENS):  # fmt: skip
+                if isinstance(item, PromptOut):
+                    await send(PromptSent(fb.question_id, item.provider, item.destination,
+                                          item.text, item.redacted, self.clock.now()))  # fmt: skip
+                elif isinstance(item, TextDelta):
+                    parts.append(item.text)
+                elif isinstance(item, StreamEnd):
+                    break
+        except ProviderError as err:
+            log.info("no follow-up from the model (%s); the rule's question is asked", err.kind)
+            return None
+        text = " ".join("".join(parts).split())
+        return text if text.endswith("?") and 2 <= len(text.split()) <= 30 else None
 
     async def aclose(self) -> None:
         await self.provider.aclose()

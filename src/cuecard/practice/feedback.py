@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cuecard.events import Feedback, QuestionKind, Utterance
-from cuecard.practice.fillers import VOCAL, count_fillers, spoken_words
+from cuecard.practice.fillers import VOCAL, CheckedFillers, count_fillers, spoken_words
+from cuecard.practice.followup import follow_up_for, repeated_words, terms_in
 from cuecard.practice.star import numbers_in, star_of
 from cuecard.profile.documents import Chunk
 from cuecard.profile.retrieval import ProfileIndex, is_story, tokenize
@@ -126,23 +127,38 @@ def feedback_for(
     *,
     matcher: StoryMatcher | None,
     emitted_s: float,
+    checked: CheckedFillers | None = None,
+    terms: Sequence[str] = (),
 ) -> Feedback:
-    """The feedback event for one answer (its final utterances, in order)."""
-    text = " ".join(u.text.strip() for u in utterances if u.text.strip())
+    """The feedback event for one answer (its final utterances, in order).
+
+    ``checked`` is the whole answer decoded once more and its fillers checked against
+    the audio (``cuecard.practice.fillers.verify``): its text and counts are the
+    answer's. Without it (no audio kept) the streaming text is used, and the filler
+    count says it is unchecked ("low" confidence). ``terms`` are the job description's
+    key terms, to say which the answer used and missed.
+    """
+    streamed = " ".join(u.text.strip() for u in utterances if u.text.strip())
+    text = checked.text if checked is not None and checked.text.strip() else streamed
     start = utterances[0].start_s if utterances else 0.0
     end = utterances[-1].end_s if utterances else 0.0
     duration = max(0.0, end - start)
     words = spoken_words(text)
     wpm = round(words / (duration / 60), 1) if duration > 0 else 0.0
-    fillers = count_fillers(text)
+    fillers = checked.counts if checked is not None and checked.text.strip() else (
+        count_fillers(text))  # fmt: skip
     star = star_of(text)
     story = matcher.match(text) if matcher is not None and text else None
     numbers = numbers_in(text)
     pauses = long_pauses(utterances)
+    tradeoff = bool(_TRADEOFF.search(text))
+    follow = follow_up_for(kind, words=words, star=star.parts, i_actions=star.i_actions,
+                           we_actions=star.we_actions, tradeoff=tradeoff)  # fmt: skip
+    used, missed = terms_in(text, terms)
     step = next_step(
         kind, words=words, duration_s=duration, wpm=wpm, fillers=fillers, star=star.parts,
         i_actions=star.i_actions, we_actions=star.we_actions, numbers=numbers, story=story,
-        pauses=pauses, tradeoff=bool(_TRADEOFF.search(text)),
+        pauses=pauses, tradeoff=tradeoff,
         suggested=(matcher.for_question(question, kind) if matcher is not None and story is None
                    and kind == "behavioural" else None),
     )  # fmt: skip
@@ -150,6 +166,8 @@ def feedback_for(
         question_id, question, kind, text, round(start, 3), round(end, 3), round(duration, 2),
         words, wpm, fillers, sum(fillers.values()), star.parts,
         story.title if story is not None else None, numbers, pauses, step, emitted_s,
+        checked.confidence if checked is not None and checked.text.strip() else "low",
+        follow.question if follow is not None else None, used, missed, repeated_words(text),
     )  # fmt: skip
 
 

@@ -13,6 +13,13 @@ Two kinds of filler, counted differently:
   words around them, and the table in tests/practice/test_fillers.py says where
   they are right and where they are not.
 
+A primed decoder also writes fillers that were never said ("So, uh, I, uh, so, uh…"),
+and a streaming pass writes different ones on every run. So the count comes from one
+deterministic pass over the whole answer with word times (``Transcriber.timed_words``),
+and ``verify`` keeps a vocal filler only where the audio has its own voiced sound: at
+least ``MIN_FILLER_VOICED_S`` of voiced frames between the words around it. An invented
+"uh" sits in a silent pause or squeezed between two words, and has none.
+
 ``spoken_words`` counts words as they were said (fillers of the vocal kind are
 not words; "40%" is two: "forty percent"), so pace is words a minute of speech.
 """
@@ -20,7 +27,14 @@ not words; "40%" is two: "forty percent"), so pace is words a minute of speech.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from cuecard.speech.transcriber import TimedWord
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -123,7 +137,11 @@ def count_fillers(text: str) -> dict[str, int]:
         if skip:
             skip -= 1
             continue
-        prev = toks[i - 1].word if i > 0 and not tok.sentence_start else ""
+        # a vocal filler between two words is not what "like" follows ("I, uh, like Go")
+        back = i - 1
+        while back >= 0 and vocal_kind(toks[back].word) is not None:
+            back -= 1
+        prev = toks[back].word if back >= 0 and not tok.sentence_start else ""
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         nxt_word = nxt.word if nxt is not None and not nxt.sentence_start else ""
         if (kind := vocal_kind(tok.word)) is not None:
@@ -139,10 +157,11 @@ def count_fillers(text: str) -> dict[str, int]:
                 add("like")
         elif tok.word == "you" and nxt_word == "know":
             assert nxt is not None
-            if prev in _NOT_FILLER_YOU_KNOW_BEFORE:
+            boxed = tok.comma_before and nxt.comma_after  # "to, you know, find out why"
+            if prev in _NOT_FILLER_YOU_KNOW_BEFORE and not boxed:
                 continue
             after = toks[i + 2].word if i + 2 < len(toks) and not nxt.comma_after else ""
-            if after in _NOT_FILLER_YOU_KNOW_AFTER and not (i + 2 < len(toks) and
+            if not boxed and after in _NOT_FILLER_YOU_KNOW_AFTER and not (i + 2 < len(toks) and
                                                            toks[i + 2].sentence_start):
                 continue
             add("you know")
@@ -210,3 +229,86 @@ def spoken_words(text: str) -> int:
         parts = [p for p in re.split(r"-(?=[A-Za-z])", token) if p]  # "on-call" is two words
         total += sum(_said(p) for p in parts)
     return total
+
+
+# -- fillers the audio shows ------------------------------------------------------------------
+
+FRAME_S = 0.02
+MIN_FILLER_VOICED_S = 0.12
+"""Voiced sound a vocal filler needs of its own, between the words around it. Measured on
+the Piper tune clips (tests/practice/clips): every "um"/"uh" said had 0.20-0.44 s; the
+decoder's invented ones sit in silence or between two words (0-0.06 s)."""
+VOICED_BELOW_PEAK_DB = 30.0
+"""A frame is voiced within this many dB of the recording's loud frames (95th percentile)…"""
+VOICED_FLOOR_DBFS = -45.0
+"""…and above this floor (room noise on the shared human clips is -45 to -55 dBFS)."""
+TAIL_S = 0.3
+"""Words the decoder puts this long after the last voiced frame are its own ("Thank you.")."""
+
+Confidence = Literal["high", "medium", "low"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFillers:
+    """What the answer said, with only the fillers its audio shows, and how sure the count is."""
+
+    text: str
+    counts: dict[str, int]
+    dropped: int
+    """Vocal fillers the decoder wrote that the audio did not show (left out of ``text``)."""
+    confidence: Confidence
+
+
+def voiced_frames(audio: npt.NDArray[np.float32], rate: int = 16_000) -> npt.NDArray[np.bool_]:
+    """Per 20 ms frame: is there voiced sound (energy near the recording's speech level)?"""
+    frame = int(FRAME_S * rate)
+    n = len(audio) // frame
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1) + 1e-12)
+    dbfs = 20 * np.log10(rms)
+    threshold = max(VOICED_FLOOR_DBFS, float(np.percentile(dbfs, 95)) - VOICED_BELOW_PEAK_DB)
+    return np.asarray(dbfs > threshold)
+
+
+def _voiced_s(voiced: npt.NDArray[np.bool_], lo: float, hi: float) -> float:
+    a, b = max(0, int(lo / FRAME_S)), max(0, int(np.ceil(hi / FRAME_S)))
+    return float(np.count_nonzero(voiced[a:b])) * FRAME_S
+
+
+def verify(words: Sequence[TimedWord], audio: npt.NDArray[np.float32],
+           rate: int = 16_000) -> CheckedFillers:  # fmt: skip
+    """Keep each vocal filler only where the audio shows it; count the fillers in what is left.
+
+    A filler's window runs from the end of the word before it to the start of the word
+    after it (or its own times, if wider): the decoder's times for a filler are often
+    squeezed to nothing, but the sound is in that gap.
+    """
+    voiced = voiced_frames(audio, rate)
+    loud = np.nonzero(voiced)[0]
+    last_voiced = (loud[-1] + 1) * FRAME_S if len(loud) else 0.0
+    kept_words = [w for w in words if w.start_s <= last_voiced + TAIL_S]
+    kept: list[str] = []
+    dropped = 0
+    marginal = 0
+    for i, word in enumerate(kept_words):
+        if vocal_kind(word.text) is None:
+            kept.append(word.text)
+            continue
+        before = next((w for w in reversed(kept_words[:i]) if vocal_kind(w.text) is None), None)
+        after = next((w for w in kept_words[i + 1 :] if vocal_kind(w.text) is None), None)
+        lo = min(word.start_s, before.end_s if before is not None else 0.0)
+        hi = max(word.end_s, after.start_s if after is not None else last_voiced)
+        own = _voiced_s(voiced, lo, hi)
+        if own < MIN_FILLER_VOICED_S:
+            dropped += 1
+            # the comma the decoder set after it stays with the word before
+            if word.text.endswith((",", ".", "?", "!")) and kept and kept[-1][-1:].isalnum():
+                kept[-1] += word.text[-1]
+            continue
+        marginal += own < 2 * MIN_FILLER_VOICED_S
+        kept.append(word.text)
+    text = " ".join(kept)
+    confidence: Confidence = "high" if not dropped and not marginal else (
+        "medium" if dropped + marginal <= 2 else "low")  # fmt: skip
+    return CheckedFillers(text, count_fillers(text), dropped, confidence)

@@ -13,18 +13,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from cuecard.clock import SessionClock
 from cuecard.config import Config
 from cuecard.events import QuestionKind
 from cuecard.pipeline import Sink
 from cuecard.practice.feedback import StoryMatcher
 from cuecard.practice.fillers import PRACTICE_PROMPT
+from cuecard.practice.followup import job_terms
 from cuecard.practice.questions import PracticeQuestion, plan
 from cuecard.practice.stage import PracticeStage
 from cuecard.practice.voice import LocalVoice, Voice, VoiceError
-from cuecard.session import FileInput, LiveInput, Session
+from cuecard.session import FileInput, LiveInput, Session, load_transcriber
 from cuecard.speech.stage import SpeechOptions
-from cuecard.speech.transcriber import Transcriber
+from cuecard.speech.transcriber import TimedWord, Transcriber
 
 DEFAULT_PAUSE_S = 3.0
 DEFAULT_COUNT = 5
@@ -40,6 +44,8 @@ class PracticeOptions:
     seed: int | None = None
     sample_profile: bool = False
     """Practise against the bundled sample profile (the demo's), not the user's."""
+    follow_ups: bool = False
+    """After an answer that lacked something, ask one follow-up about it (live practice)."""
 
 
 def answers_source(path: Path, *, realtime: bool = True) -> FileInput:
@@ -87,13 +93,20 @@ def practice_session(
                 on_voice_problem(str(err))
             voice = None
     clock = SessionClock()
+
+    def words_of(audio: npt.NDArray[np.float32]) -> list[TimedWord]:
+        # the session's own model (loaded once per process; already loaded by now)
+        model = transcriber if transcriber is not None else load_transcriber(cfg)
+        return model.timed_words(audio, initial_prompt=PRACTICE_PROMPT)
+
     stage = PracticeStage(
         chosen, clock, matcher=StoryMatcher(chunks) if chunks else None,
         voice=voice if options.voice else None, coach=options.coach, cfg=cfg,
+        words_of=words_of, follow_ups=options.follow_ups, terms=job_terms(chunks),
     )  # fmt: skip
     session = Session(
         cfg, source, answers=False, keep=keep, sinks=sinks, transcriber=transcriber,
-        tripwire=tripwire, clock=clock, stages=[stage],
+        tripwire=tripwire, clock=clock, stages=[stage], audio_taps=[stage.audio],
         speech=SpeechOptions(initial_prompt=PRACTICE_PROMPT, silence_after_s=options.pause_s),
     )  # fmt: skip
     stage.attach(session)

@@ -56,6 +56,11 @@ class AnswerReview:
     suggestion: str = ""
     """What cuecard suggested for the question (interviews)."""
     coach: str = ""
+    filler_confidence: str = "low"
+    """How sure the filler count is (``Feedback.filler_confidence``; "low": not checked
+    against the audio, as in sessions kept before the check existed)."""
+    follow_up: str = ""
+    """The follow-up question the interviewer asked about this answer, if any."""
 
 
 @dataclass
@@ -69,6 +74,8 @@ class SessionReview:
     timeline: list[Moment]
     talk_s: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    asked: list[tuple[str, str]] = field(default_factory=list)
+    """Every question asked in the session, once each, in order: (text, kind)."""
 
     @property
     def talk_ratio(self) -> float | None:
@@ -189,14 +196,20 @@ def review_session(data: SessionData, *, matcher: StoryMatcher | None = None) ->
             float(fb["duration_s"]), int(fb["words"]), float(fb["wpm"]), dict(fb["fillers"]),
             int(fb["filler_total"]), dict(fb["star"]), fb.get("story"), fb["next_step"],
             suggestions.get(qid, ""), coach.get(qid, ""),
+            str(fb.get("filler_confidence") or "low"), str(fb.get("follow_up") or ""),
         ))  # fmt: skip
     ends = [u.end_s for u in utterances] + [m.t for m in timeline]
     info = data.info
     notes = [] if practice or not answers else [INTERVIEW_FILLER_NOTE]
+    asked: list[tuple[str, str]] = []
+    for q in questions:
+        text = " ".join(str(q.get("text", "")).split())
+        if text and text.lower() not in (t.lower() for t, _ in asked):
+            asked.append((text, str(q.get("kind") or "technical")))
     return SessionReview(
         info.id, _iso(info.started), "practice" if practice else "interview",
         round(max(ends, default=0.0), 2), answers, timeline,
-        {k: round(v, 2) for k, v in talk.items()}, notes,
+        {k: round(v, 2) for k, v in talk.items()}, notes, asked,
     )  # fmt: skip
 
 

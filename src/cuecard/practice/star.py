@@ -38,15 +38,28 @@ _SITUATION = _rx(
     r"second|new)? ?(?:job|role|company|team|position|internship|startup|employer|project)\b",
     r"\b(?:when|while|after|before) (?:i|we) (?:was|were|worked|joined|started|moved|took)\b",
     r"\bthere (?:was|were|had been)\b",
-    r"\bwe (?:had|were|faced|got|ran|used|needed|hit|saw)\b",
+    r"\bwe (?:had|were|faced|got|ran|used|hit|saw)\b",
     r"\b(?:our|the) (?:team|company|service|system|product|api|customers?|database|platform|"
     r"client|app|codebase|pipeline|release|site|store|manager|ledger|project)\b[^.?!]{0,60}"
     r"\b(?:was|were|had|did|kept|started|went|used|ran)\b",
     r"\b(?:\w+ )?(?:years?|months?|weeks?) ago\b|\bback in\b|\bin (?:19|20)\d\d\b",
     r"\bthe (?:situation|context|background|problem|issue|story) (?:was|is)\b",
     r"\bi (?:was|worked) (?:a|an|the|as|at|on|in)\b|\bi was working\b",
-    r"\bone (?:time|day|week|friday|monday|quarter)\b|\blast (?:year|quarter|spring|summer)\b",
+    r"\bone (?:time|day|week|friday|monday|quarter)\b|\blast (?:year|quarter|spring|summer|"
+    r"autumn|fall|winter|month|week)\b",
 )
+_PROBLEM = _rx(
+    # a problem said in the past by someone or something other than the speaker: "our
+    # checkout page was slow", "sign-ups dropped", "two engineers disagreed"
+    r"\b(?:was|were|got|kept|went|became)\b[^.?!]{0,30}\b(?:slow|stuck|down|broken|failing|"
+    r"late|missing|crashing|flaky|confusing|confused|manual|a mess|out of|overloaded|unstable|"
+    r"drowning|overwhelmed|struggling|swamped|buried|wrong|outdated|"
+    r"expensive|behind)\b",
+    r"\b(?:dropped|disagreed|complained|broke|failed|crashed|stalled|confused|threatened|"
+    r"missed|slowed|leaked|spiked|churned|kept (?:failing|missing|crashing|breaking))\b",
+)
+_SCENE_SENTENCES = 2
+"""The scene is set at the start: a problem said later ("the build failed again") is not it."""
 _TASK = _rx(
     r"\b(?:my|our|the) (?:task|job|goal|role|responsibility|mission|challenge|assignment|aim|"
     r"objective|brief|mandate) (?:was|became|is)\b",
@@ -54,16 +67,16 @@ _TASK = _rx(
     r"chosen|picked|put in charge|in charge)\b",
     r"\b(?:i|we) (?:had|needed|wanted) to\b",
     r"\bit was (?:up to|on) me\b|\bi was the one\b|\bi had to make sure\b",
+    r"\bit was (?:my|our) (?:job|task|responsibility|role|goal)\b",
     r"\bwe were asked to\b|\bi volunteered to\b|\bi took (?:on|ownership)\b",
-    # a deadline names the goal: "fix it within a quarter", "ship it by Friday"
-    r"\bwithin (?:a|an|one|two|three|four|six|\d+) (?:days?|weeks?|months?|quarters?|years?|"
-    r"sprints?)\b|\bby (?:the end of|friday|monday|the deadline)\b",
+    # someone else gave the speaker the job; being on call is owning the incident
+    r"\basked me to\b|\bwanted me to\b|\bput me in charge\b|\bi was (?:the )?on[ -]?call\b",
 )
 _IRREGULAR_PAST = (
     "wrote|built|set|made|took|led|ran|spoke|met|sat|went|gave|chose|found|brought|began|"
     "put|kept|did|drew|broke|split|sent|told|taught|held|rewrote|rebuilt|paid|sought|fought|bought|"
     "shut|cut|dug|drove|flew|hid|laid|lent|rode|rang|rose|shook|showed|stood|stuck|swore|"
-    "swept|threw|tore|understood|undid|woke|won|wound|got"
+    "swept|threw|tore|understood|undid|woke|won|wound|got|read|paired|switched"
 )
 _NOT_ACTIONS = _wordset(
     "was were had needed wanted felt thought knew liked loved hoped guessed meant realised "
@@ -77,6 +90,11 @@ _I_CLAUSE = re.compile(
 )
 _WE_CLAUSE = re.compile(rf"\bwe(?: (?:also|then|finally|quickly))? ({_IRREGULAR_PAST}|[a-z]+ed)\b",
                         re.IGNORECASE)  # fmt: skip
+_NEXT_VERB = re.compile(
+    rf"(?:,|\band|, and)\s+(?:then |also |finally )?({_IRREGULAR_PAST}|[a-z]+ed)\b"
+)
+"""A further past verb in the same list: "I profiled the page, cached the data and removed…"."""
+_FILLER = re.compile(r",?\s*\b(?:u+h*m+|u+h+|e+r+m*|you know)\b,?", re.IGNORECASE)
 _WHAT_I_DID = _rx(r"\bwhat i did\b", r"\bmy (?:first )?step was\b", r"\bi started by\b",
                   r"\bthe first thing i did\b")  # fmt: skip
 _RESULT = _rx(
@@ -84,15 +102,22 @@ _RESULT = _rx(
     r"ended up|at the end|by the end|afterwards|the upshot|in the long run)\b",
     r"\b(?:it|this|that|which) (?:worked|paid off|led to|meant|helped|saved|cut|reduced|"
     r"improved|fixed|solved|stopped)\b",
-    r"\b(?:reduced|cut|dropped|fell|decreased|increased|grew|rose|improved|saved|doubled|"
+    # "my goal was to cut it" is a goal, not a result
+    r"(?<!\bto )\b(?:reduced|cut|dropped|fell|decreased|increased|grew|rose|improved|saved|doubled|"
     r"halved|tripled|went (?:down|up)|shipped|launched|delivered|finished|hit|met|beat|"
     r"exceeded|won|promoted|migrated|resolved|recovered|restored|back up|came back|"
     r"passed|closed|signed)\b",
-    r"\b(?:since then|from then on|to this day|no longer|never (?:again|happened)|"
+    # a change said as before and after: "shrank from four hundred to ninety"
+    r"\b(?:shrank|shrunk|went|dropped|fell|rose|grew|moved)\b[^.?!]{0,20}\bfrom\b[^.?!]{1,30}"
+    r"\bto\b",
+    r"\bnow\b[^.?!]{0,30}\b(?:takes?|ships?|runs?|gets?|has|have|is|are)\b",
+    r"\b(?:since then|from then on|after that|to this day|no longer|never (?:again|happened)|"
     r"has ?n[o']t happened|now (?:we|the team|it|they|he|she|i|mentors|owns|runs|leads))\b",
     r"\bi learn(?:ed|t)\b|\bthe lesson\b|\blesson (?:i|was)\b|\bwhat i (?:took away|learned)\b",
     r"\b(?:on time|ahead of schedule|under budget|zero (?:downtime|incidents|errors))\b",
     # a change said as a comparison: "three times faster", "twice as fast", "2x cheaper"
+    r"\bhalf the (?:time|cost|price|size)\b|\b(?:a|an|one|two|three|four|\d+) (?:hours?|days?|"
+    r"weeks?|months?|minutes?|seconds?) (?:earlier|early|faster|sooner|ahead)\b",
     r"\b(?:\d+|two|three|four|five|ten|several|many) ?(?:times|x) (?:faster|slower|cheaper|"
     r"quicker|better|fewer|more|less|smaller|bigger)\b|\b(?:twice|half|three times) as "
     r"(?:fast|quick|many|much|often|cheap|reliable)\b",
@@ -137,18 +162,42 @@ def star_of(text: str) -> StarFinding:
     sentences = _sentences(text)
     if not sentences:
         return StarFinding(dict.fromkeys(PARTS, False), 0, 0, False)
-    lowered = [s.lower().replace("’", "'") for s in sentences]
+    # "I, um, split the batch": the fillers between the words say nothing about the parts
+    lowered = [" ".join(_FILLER.sub(" ", s.lower().replace("’", "'")).split()) for s in sentences]
     whole = " ".join(lowered)
-    i_actions = sum(1 for m in _I_CLAUSE.finditer(whole) if m.group(1) not in _NOT_ACTIONS)
-    we_actions = sum(1 for m in _WE_CLAUSE.finditer(whole) if m.group(1) not in _NOT_ACTIONS)
+    i_actions = we_actions = 0
+    for sentence in lowered:
+        for clause, is_i in ((_I_CLAUSE, True), (_WE_CLAUSE, False)):
+            for m in clause.finditer(sentence):
+                if m.group(1) in _NOT_ACTIONS:
+                    continue
+                # and every further past verb in the same list ("…, cached … and removed …")
+                rest = re.split(r"\b(?:i|we|they|he|she|it)\b", sentence[m.end():], maxsplit=1)[0]
+                n = 1 + sum(1 for v in _NEXT_VERB.finditer(rest) if v.group(1) not in _NOT_ACTIONS)
+                if is_i:
+                    i_actions += n
+                else:
+                    we_actions += n
     hypothetical = len(_HYPOTHETICAL.findall(whole)) > max(1, i_actions)
-    later = " ".join(lowered[1:]) if len(lowered) > 1 else ""
+    # the result comes after the scene: in a later sentence, or after the first sentence's
+    # own action ("…, so I rewrote them, and now new hires ship in a week")
+    first_act = _I_CLAUSE.search(lowered[0]) or _WE_CLAUSE.search(lowered[0])
+    later = " ".join([lowered[0][first_act.end():] if first_act else "", *lowered[1:]])
+    # a first-person past verb is something done: "I split…", "I profiled…", "we moved…"
     action = not hypothetical and (
-        bool(_WHAT_I_DID.search(whole)) or i_actions >= 2 or (i_actions >= 1 and we_actions >= 1)
+        bool(_WHAT_I_DID.search(whole)) or i_actions >= 1 or we_actions >= 1
     )
     result = bool(_RESULT.search(later)) and not (hypothetical and not i_actions)
+    # the scene: the first sentences, up to the first one that says what was done
+    acted = next((k for k, s in enumerate(lowered) if _I_CLAUSE.search(s) or (_WE_CLAUSE.search(s)
+                  and not _SITUATION.search(s))), len(lowered))  # fmt: skip
+    scene_sentences = lowered[: max(1, min(_SCENE_SENTENCES, acted))]
+    scene = " ".join(scene_sentences)
+    first_person = re.compile(r"^(?:so |then |and )?(?:i|we)\b")
+    problem = any(_PROBLEM.search(s) and not first_person.match(s) and len(s.split()) >= 4
+                  for s in scene_sentences)  # fmt: skip
     parts = {
-        "situation": bool(_SITUATION.search(whole)) and not hypothetical,
+        "situation": (bool(_SITUATION.search(scene)) or problem) and not hypothetical,
         "task": bool(_TASK.search(whole)) and not hypothetical,
         "action": action,
         "result": result,

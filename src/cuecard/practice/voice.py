@@ -42,8 +42,13 @@ RENDER_TIMEOUT_S = 15.0
 """The most one question may take to synthesise (espeak: well under a second)."""
 RATE_WPM = 165
 """A calm interviewer's pace (espeak's default of 175-200 sounds hurried)."""
-ECHO_TAIL_S = 0.35
-"""Capture stays paused this long after the voice stops: the room and the output buffer."""
+ECHO_TAIL_S = 0.1
+"""Capture stays paused this long after the voice stops (the room's echo).
+
+Playback returns once the sound server has drained the stream, so the output buffer is
+already empty then; what is left is the room. It must stay well under the 0.2 s after which
+a candidate may start on the prompt (tests/live/test_practice_live.py starts the answer then
+and checks every word arrives); the 0.35 s it was cut into an answer started that early."""
 
 
 class VoiceError(Exception):
@@ -94,6 +99,17 @@ def _wait_written(engine: Any, done: threading.Event, path: Path) -> None:
         time.sleep(0.01)
 
 
+SILENT_PEAK = 1e-3
+"""Below this the voice's own lead-in and tail are silence (espeak pads both with zeros)."""
+
+
+def _trimmed(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The clip without its silent ends: playback then ends when the voice audibly does, and
+    the prompt to answer comes at that moment, not after half a second of padding."""
+    loud = np.nonzero(np.abs(samples) > SILENT_PEAK)[0]
+    return samples[loud[0] : loud[-1] + 1] if len(loud) else samples[:0]
+
+
 def render(text: str, *, rate_wpm: int = RATE_WPM) -> Rendered:
     """``text`` as audio from the local voice (blocking; a second or less per question)."""
     import soundfile
@@ -122,7 +138,7 @@ def render(text: str, *, rate_wpm: int = RATE_WPM) -> Rendered:
             raise VoiceError(
                 f"the local voice failed ({type(err).__name__}): {_install_hint()}"
             ) from None
-    samples = np.ascontiguousarray(data.mean(axis=1), dtype=np.float32)
+    samples = _trimmed(np.ascontiguousarray(data.mean(axis=1), dtype=np.float32))
     if not len(samples):
         raise VoiceError(f"the local voice produced no sound: {_install_hint()}")
     return Rendered(samples, int(sr))

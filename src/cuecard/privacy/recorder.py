@@ -48,6 +48,7 @@ def record_for(event: Event) -> tuple[str, dict[str, Any]] | None:
             "fillers": dict(event.fillers), "filler_total": event.filler_total,
             "star": dict(event.star), "story": event.story, "numbers": list(event.numbers),
             "long_pauses": list(event.long_pauses), "next_step": event.next_step,
+            "filler_confidence": event.filler_confidence, "follow_up": event.follow_up,
         }  # fmt: skip
     if isinstance(event, CoachNote):
         return "coach", {"question_id": event.question_id, "text": event.text,

@@ -38,6 +38,16 @@ NO_SPEECH_MAX = 0.6  # above this Whisper's "Thank you." on noise is dropped
 
 
 @dataclass(frozen=True, slots=True)
+class TimedWord:
+    """One word of a whole-recording pass, with where the decoder put it in the audio."""
+
+    text: str
+    start_s: float
+    end_s: float
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
 class Hypothesis:
     text: str
     """Continuation after the forced prefix (the whole text when there was none)."""
@@ -129,6 +139,28 @@ class Transcriber:
         if final:
             whole = drop_unfinished_tail(whole, keep=len(before))
         return Hypothesis(" ".join(whole[len(before) :]), no_speech)
+
+    def timed_words(
+        self, audio: npt.NDArray[np.float32], *, initial_prompt: str = ""
+    ) -> list[TimedWord]:
+        """A whole recording (any length) as words with their times (blocking).
+
+        One deterministic decode: beam search at temperature 0 with no sampling
+        fallback and no previous-window conditioning, so the same audio gives the
+        same words on every run (a streaming pass depends on where partials were
+        cut, which depends on timing). Practice checks each filler against the audio
+        with these times (``cuecard.practice.fillers.verify``).
+        """
+        with self._lock:
+            segments, _info = self._model.transcribe(
+                audio, beam_size=5, temperature=0.0, word_timestamps=True,
+                condition_on_previous_text=False, initial_prompt=initial_prompt or None,
+                vad_filter=False, without_timestamps=False,
+            )  # fmt: skip
+            return [
+                TimedWord(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                for segment in segments for w in (segment.words or ()) if w.word.strip()
+            ]  # fmt: skip
 
     def _previous(self, text: str) -> list[int]:
         """``<|startofprev|>`` and the prompt's tokens (cached: the same text every pass)."""

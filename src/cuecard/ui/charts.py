@@ -22,8 +22,24 @@ FONT = "font-family=\"sans-serif\""
 
 def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start",
           fill: str = INK) -> str:  # fmt: skip
+    """One label; a newline in ``text`` starts a second line under the first."""
+    lines = text.split("\n")
+    inner = escape(lines[0]) + "".join(
+        f'<tspan x="{x:.1f}" dy="{size + 1}">{escape(line)}</tspan>' for line in lines[1:]
+    )
     return (f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{size}" fill="{fill}" '
-            f'text-anchor="{anchor}">{escape(text)}</text>')  # fmt: skip
+            f'text-anchor="{anchor}">{inner}</text>')  # fmt: skip
+
+
+CHAR_W = 0.6
+"""Width of a sans-serif character in units of the font size (for spacing labels)."""
+
+
+def label_every(labels: Sequence[str], slot: float, size: int = 10) -> int:
+    """Show every n-th label so that none overlaps the next (the others are left blank)."""
+    widest = max((len(line) for label in labels for line in label.split("\n")), default=0)
+    need = widest * size * CHAR_W + 6
+    return max(1, -(-int(need) // max(1, int(slot))))
 
 
 def nice_top(value: float) -> float:
@@ -63,7 +79,7 @@ def bar_chart(
     colours: Sequence[str] | None = None,
 ) -> str:
     """Vertical bars, one per label; ``band`` shades a target range (pace 140-160)."""
-    left, right, top, bottom = 44, 12, 28, 34
+    left, right, top, bottom = 44, 12, 36, 34  # room for a value label over a full bar
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max_value if max_value is not None else nice_top(
         max([*values, *(band or ()), 1.0]) * 1.08
@@ -87,14 +103,16 @@ def bar_chart(
     n = max(1, len(values))
     slot = plot_w / n
     bar_w = min(48.0, slot * 0.7)
+    every = label_every(labels, slot)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = left + slot * i + (slot - bar_w) / 2
         colour = colours[i] if colours else BAR
         body.append(f'<rect class="bar" x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" '
                     f'height="{top + plot_h - y(value):.1f}" fill="{colour}"/>')  # fmt: skip
         body.append(_text(x + bar_w / 2, y(value) - 4, f"{value:.0f}", size=10, anchor="middle"))
-        body.append(_text(x + bar_w / 2, height - bottom + 16, label, size=10, anchor="middle",
-                          fill=MUTED))  # fmt: skip
+        if i % every == 0:
+            body.append(_text(x + bar_w / 2, height - bottom + 16, label, size=10,
+                              anchor="middle", fill=MUTED))  # fmt: skip
     return _svg(width, height, title, body)
 
 
@@ -105,14 +123,21 @@ def line_chart(
     *,
     unit: str = "",
     width: int = 290,
-    height: int = 200,
+    height: int = 210,
     colour: str = BAR,
+    max_value: float | None = None,
 ) -> str:
-    """A trend over sessions; a session with no value leaves a gap."""
-    left, right, top, bottom = 44, 16, 28, 34
+    """A trend over sessions; a session with no value leaves a gap.
+
+    ``max_value`` fixes the axis (100 for a share: a rise from 50 to 62 % should look like
+    one, not fill the chart). Labels may have two lines ("12-07\n14:05"); when they would
+    overlap, only every n-th is written.
+    """
+    left, right, top, bottom = 44, 16, 36, 44
+    inset = 14.0  # points stand clear of the axis, so no value label sits on a tick label
     plot_w, plot_h = width - left - right, height - top - bottom
     known = [v for v in values if v is not None]
-    top_value = nice_top(max([*known, 1.0]) * 1.08)
+    top_value = max_value if max_value is not None else nice_top(max([*known, 1.0]) * 1.08)
     body = [_text(left, 16, title, size=13)]
 
     def y(v: float) -> float:
@@ -125,18 +150,23 @@ def line_chart(
         body.append(_text(left - 6, y(v) + 4, f"{_tick(v)}{unit}", size=10, anchor="end",
                           fill=MUTED))  # fmt: skip
     n = len(values)
-    step = plot_w / max(1, n - 1)
-    points = [(left + step * i if n > 1 else left + plot_w / 2, v) for i, v in enumerate(values)]
+    step = (plot_w - 2 * inset) / max(1, n - 1)
+    points = [(left + inset + step * i if n > 1 else left + plot_w / 2, v)
+              for i, v in enumerate(values)]  # fmt: skip
+    every = label_every(labels, step if n > 1 else plot_w)
     path = " ".join(f"{x:.1f},{y(v):.1f}" for x, v in points if v is not None)
     if path:
         body.append(f'<polyline class="trend" points="{path}" fill="none" stroke="{colour}" '
                     f'stroke-width="2"/>')  # fmt: skip
-    for (x, value), label in zip(points, labels, strict=True):
+    for i, ((x, value), label) in enumerate(zip(points, labels, strict=True)):
         if value is not None:
             body.append(f'<circle cx="{x:.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}"/>')
-            body.append(_text(x, y(value) - 7, f"{value:.1f}" if value < 10 else f"{value:.0f}",
-                              size=10, anchor="middle"))  # fmt: skip
-        body.append(_text(x, height - bottom + 16, label, size=10, anchor="middle", fill=MUTED))
+            if i % every == 0 or i == n - 1:
+                body.append(_text(x, y(value) - 7, f"{value:.1f}" if value < 10
+                                  else f"{value:.0f}", size=10, anchor="middle"))  # fmt: skip
+        if i % every == 0:
+            body.append(_text(x, height - bottom + 14, label, size=10, anchor="middle",
+                              fill=MUTED))  # fmt: skip
     return _svg(width, height, title, body)
 
 

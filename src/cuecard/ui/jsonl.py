@@ -30,6 +30,7 @@ from cuecard.events import (
     SuggestionDone,
     SuggestionFailed,
     Utterance,
+    YourTurn,
 )
 
 
@@ -108,8 +109,13 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "filler_total": event.filler_total, "star": dict(event.star),
                 "story": event.story, "numbers": list(event.numbers),
                 "long_pauses": list(event.long_pauses), "next_step": event.next_step,
-                "emitted_s": _r(event.emitted_s),
+                "filler_confidence": event.filler_confidence, "follow_up": event.follow_up,
+                "terms_used": list(event.terms_used), "terms_missed": list(event.terms_missed),
+                "repeated": list(event.repeated), "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
+        case YourTurn():
+            return {"type": "your_turn", "question_id": event.question_id,
+                    "emitted_s": _r(event.emitted_s)}  # fmt: skip
         case CoachNote():
             return {
                 "type": "coach", "question_id": event.question_id, "text": event.text,

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from cuecard.events import CoachNote, Event, Feedback, Notice, Question, Utterance
+from cuecard.events import CoachNote, Event, Feedback, Notice, Question, Utterance, YourTurn
 from cuecard.ui.text import duration
 
 STAR_LETTERS = (("situation", "S"), ("task", "T"), ("action", "A"), ("result", "R"))
@@ -48,12 +48,19 @@ def feedback_panel(fb: Feedback, *, colour: bool = True) -> Panel:
     fillers = ", ".join(f"{k} ×{n}" for k, n in fb.fillers.items()) or "none"
     length = f"{duration(fb.duration_s)}, {fb.words} words, {fb.wpm:.0f} words a minute"
     grid.add_row("length", length)
-    grid.add_row("fillers", f"{fb.filler_total}: {fillers}")
+    grid.add_row("fillers", f"{fb.filler_total}: {fillers} ({fb.filler_confidence} confidence)")
     if fb.long_pauses:
         grid.add_row("long pauses", ", ".join(f"{p:.1f} s" for p in fb.long_pauses))
     grid.add_row("STAR", star_line(fb.star) if colour else star_words(fb.star))
     grid.add_row("story", fb.story or "none of your stories")
     grid.add_row("numbers", ", ".join(fb.numbers) or "none")
+    if fb.terms_used or fb.terms_missed:
+        grid.add_row("job terms", f"used: {', '.join(fb.terms_used) or 'none'}; missed: "
+                                  f"{', '.join(fb.terms_missed) or 'none'}")  # fmt: skip
+    if fb.repeated:
+        grid.add_row("repeated", ", ".join(fb.repeated))
+    if fb.follow_up:
+        grid.add_row("follow-up", Text(fb.follow_up, style="bold"))
     grid.add_row(Text("next step", style="bold"), Text(fb.next_step, style="bold yellow"))
     return Panel(grid, title="feedback", title_align="left", border_style="cyan")
 
@@ -86,6 +93,7 @@ class PracticePrinter:
                 why = self.why(event.id)
                 if why:
                     c.print(Text(why, style="dim"))
+            case YourTurn():  # the voice has finished: only now is the candidate heard
                 if self.key_hint:
                     c.print(Text(self.key_hint, style="dim italic"))
             case Utterance() if event.final and event.speaker == "you":

@@ -77,17 +77,37 @@ def charts_for(review: SessionReview) -> list[str]:
     return out
 
 
+def session_label(started: str) -> str:
+    """A session on a chart axis: its date and local time on two lines ("12-07\n14:05"), so
+    two sessions of one day are told apart."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(started).astimezone()
+    except ValueError:
+        return started[5:16].replace("T", "\n")
+    return when.strftime("%m-%d\n%H:%M")
+
+
+CONFIDENCE = {
+    "high": "checked against the audio: every filler counted has its own sound",
+    "medium": "checked against the audio: some fillers the transcript had were not in it",
+    "low": "not checked against the audio: the count may be off",
+}
+
+
 def progress_charts(points: Sequence[ProgressPoint]) -> list[str]:
     if len(points) < 2:
         return []
-    labels = [p.started[5:10] for p in points]
+    labels = [session_label(p.started) for p in points]
     return [
         charts.line_chart(
             "Fillers per minute", labels, [p.fillers_per_minute for p in points], colour=charts.WARN
         ),
         charts.line_chart("Pace (words a minute)", labels, [p.wpm for p in points]),
         charts.line_chart(
-            "STAR coverage (%)", labels, [100 * p.star_score for p in points], colour=charts.GOOD
+            "STAR coverage (%)", labels, [100 * p.star_score for p in points], colour=charts.GOOD,
+            max_value=100, unit="%",
         ),
     ]
 
@@ -127,12 +147,16 @@ def render(review: SessionReview, points: Sequence[ProgressPoint] = ()) -> str:
         block = [
             f'<div class="answer"><div class="q">Q{i}. {e(a.question)}</div>',
             f'<div class="meta">{e(a.kind)} · {duration(a.duration_s)} · {a.words} words · '
-            f"{a.wpm:.0f} words a minute · fillers: {e(fillers)}"
+            f"{a.wpm:.0f} words a minute · fillers: {e(fillers)} "
+            f"({e(a.filler_confidence)} confidence)"
             f"{' · story: ' + e(a.story) if a.story else ''}</div>",
+            f'<p class="note">Filler count: {e(CONFIDENCE.get(a.filler_confidence, ""))}.</p>',
             _star(a.star),
             f'<p class="said">{e(a.answer_text)}</p>',
             f'<p class="next">Next step: {e(a.next_step)}</p>',
         ]
+        if a.follow_up:
+            block.append(f'<p class="follow">Follow-up asked: {e(a.follow_up)}</p>')
         if a.coach:
             block.append(f'<p class="coach">Coach: {e(a.coach)}</p>')
         if a.suggestion:

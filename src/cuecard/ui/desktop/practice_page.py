@@ -37,6 +37,7 @@ from cuecard.events import (
     SessionEnded,
     SessionStarted,
     Utterance,
+    YourTurn,
 )
 from cuecard.practice.interview import DEFAULT_COUNT, DEFAULT_PAUSE_S, PracticeOptions
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
@@ -65,11 +66,18 @@ def feedback_html(n: int, fb: Feedback) -> str:
     rows = [
         f"<b>{n}. {escape(fb.question)}</b>",
         f"{duration(fb.duration_s)} · {fb.words} words · {fb.wpm:.0f} words a minute · "
-        f"fillers: {escape(fillers)}",
+        f"fillers: {escape(fillers)} ({fb.filler_confidence} confidence)",
         f"STAR {letters}" + (f" · story: {escape(fb.story)}" if fb.story else ""),
     ]
     if fb.long_pauses:
         rows.append("long pauses: " + ", ".join(f"{p:.1f} s" for p in fb.long_pauses))
+    if fb.terms_used or fb.terms_missed:
+        rows.append(f"job terms used: {escape(', '.join(fb.terms_used) or 'none')} · missed: "
+                    f"{escape(', '.join(fb.terms_missed) or 'none')}")  # fmt: skip
+    if fb.repeated:
+        rows.append(f"repeated: {escape(', '.join(fb.repeated))}")
+    if fb.follow_up:
+        rows.append(f"<b>Follow-up: {escape(fb.follow_up)}</b>")
     rows.append(f'<span style="color:#e67e22"><b>Next: {escape(fb.next_step)}</b></span>')
     return "<p>" + "<br>".join(rows) + "</p>"
 
@@ -185,6 +193,7 @@ class PracticeWindow(QDialog):
             count=self.count.value(), pause_s=self.pause.value(),
             voice=self.voice.isChecked(), coach=self.coach.isChecked() and self.coach.isEnabled(),
             sample_profile=self.sample_profile,
+            follow_ups=self.base_spec.kind == "live",  # a recording has one answer a question
         )  # fmt: skip
 
     def toggle(self) -> None:
@@ -239,13 +248,14 @@ class PracticeWindow(QDialog):
                 self.question.setText(event.text)
                 why = next((q.why for i, q in self.bridge.practice_asked if i == event.id), "")
                 self.why.setText(why)
-                total = self.count.value()
-                pause = self.pause.value()
-                self.show_status(f"Question {self.asked} of {total}: answer out loud; a "
-                                 f"{pause:g} s pause or Done ends your answer.")  # fmt: skip
+                self.show_status(f"Question {self.asked} of {self.count.value()}: listen…")
                 self.said, self.partial = [], ""
                 self._show_answer()
                 self.done_button.setEnabled(True)
+            case YourTurn():  # the voice has finished: only now is the candidate heard
+                self.show_status(f"Question {self.asked} of {self.count.value()}: answer out "
+                                 f"loud; a {self.pause.value():g} s pause or Done ends your "
+                                 "answer.")  # fmt: skip
             case Utterance() if event.speaker == "you":
                 if event.final:
                     self.said.append(event.text)
