@@ -120,6 +120,10 @@ class Question:
     """This re-issue of the id replaces a speculative question whose text turned out
     different (the interviewer went on, or the final pass heard it otherwise): the
     work started on the earlier text was wasted."""
+    wording_only: bool = False
+    """This re-issue asks the same question in other words (the final pass heard "40
+    clinics" where a partial had "four"): views show the new text, an answer under way
+    stands."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ __all__ = [
     "QuestionAnalysis",
     "analyse",
     "classify",
+    "is_backchannel",
     "is_follow_up",
     "normalise",
     "reads_complete",
@@ -798,6 +799,12 @@ def reads_complete(question: str) -> bool:
     if last == "you" and len(words) >= 2 and words[-2] in _MODALS_BEFORE_YOU:
         return False
     return len(words) >= 4
+
+
+def is_backchannel(text: str) -> bool:
+    """Whether a turn is only fillers, acknowledgements or transitions ("mm-hmm, okay")."""
+    norm = normalise(text).split()
+    return _strip_leading(norm) >= len(norm)
 
 
 def is_follow_up(text: str) -> bool:

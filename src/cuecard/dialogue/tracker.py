@@ -14,9 +14,16 @@ an id is born and when it is re-issued:
   id only if the question changed materially (``same_question``), so the user
   never sees two answers for one question; such a re-issue says
   ``supersedes_speculative`` and counts in ``stats`` as wasted speculation;
-- **follow-ups**: "And why?" shortly after a question, before the candidate
-  answered, extends that question (same id, combined text) instead of starting
-  a second answer; once the candidate has answered, a new question gets a new id.
+- **one question per question**: "And why?" right after a question (the
+  interviewer barely paused, the candidate said nothing) extends that question
+  (same id, combined text) instead of starting a second answer. A question
+  asked after a pause of a second or more, or after the candidate spoke, is a
+  new question with a new id, however short it is: "Tell me about yourself."
+  and, 1.5 s later, "What are your salary expectations?" are two questions;
+- **the latest words**: when the final (or a later partial) says the same
+  question in other words ("from four" → "from 40 clinics"), the id is
+  re-issued with ``wording_only``: views show the new words at once, the answer
+  under way stands.
 
 Pure and synchronous (``feed``) so it is trivially testable and cheap on the
 event loop; ``run`` adapts it to an async stream of utterances.
@@ -32,6 +39,7 @@ from cuecard.dialogue.questions import (
     QuestionAnalysis,
     analyse,
     classify,
+    is_backchannel,
     is_follow_up,
     normalise,
     reads_complete,
@@ -41,11 +49,12 @@ from cuecard.events import Pause, Question, Utterance, next_id
 
 __all__ = ["QuestionTracker"]
 
-FOLLOW_UP_WINDOW_S = 8.0
-"""A follow-up must start within this many seconds of the question's end."""
-
-MIN_ANSWER_WORDS = 3
-"""The candidate has answered once they said this many words ("yeah" is not an answer)."""
+NEW_QUESTION_GAP_S = 0.75
+"""A turn that starts this long after the interviewer's previous one ended is a new
+question, never a follow-up. The contract is a one-second pause; the utterance times
+measure it shorter: ``start_s`` includes the speech stage's 0.2 s pre-roll
+(``speech_pad_ms``) and the VAD calls the end of speech a window or two late. Measured
+on Piper speech with 1.0 s pauses (tools/make_test_speech.py): gaps of 0.74-0.80 s."""
 
 MIN_EARLY_CONFIDENCE = 0.7
 """Weak cues (a bare "?" or a tag) wait for the final: a partial has no reliable "?"."""
@@ -98,8 +107,7 @@ class QuestionTracker:
         self,
         clock: SessionClock | None = None,
         *,
-        follow_up_window_s: float = FOLLOW_UP_WINDOW_S,
-        min_answer_words: int = MIN_ANSWER_WORDS,
+        new_question_gap_s: float = NEW_QUESTION_GAP_S,
         similarity_threshold: float = 0.8,
         pause_cover_s: float = PAUSE_COVER_S,
         company: str | None = None,
@@ -108,8 +116,9 @@ class QuestionTracker:
         read as a question about them (no company name is written into the rules)."""
         self._clock = clock
         self.company = company
-        self._follow_up_window_s = follow_up_window_s
-        self._min_answer_words = min_answer_words
+        self._new_question_gap_s = new_question_gap_s
+        self._gap: tuple[int, float] = (0, float("inf"))
+        """(utterance id, seconds since the interviewer's previous utterance ended)."""
         self._threshold = similarity_threshold
         self._pause_cover_s = pause_cover_s
         self._open: _Open | None = None
@@ -129,6 +138,10 @@ class QuestionTracker:
         if utterance.speaker == "you":
             self._note_candidate(utterance)
             return None
+        last = self._last_interviewer
+        if last is None or last.id != utterance.id:
+            gap = utterance.start_s - last.end_s if last is not None else float("inf")
+            self._gap = (utterance.id, gap)
         self._last_interviewer = utterance
         stamp = self._now(utterance, now)
         heard = utterance.text if utterance.final else utterance.stable
@@ -209,6 +222,7 @@ class QuestionTracker:
                 previous, text=text, end_s=last.end_s, emitted_s=stamp, speculative=False,
                 supersedes_speculative=previous.speculative
                 and not same_question(previous.text, text, self._threshold),
+                wording_only=False,
             )  # fmt: skip
             current.question = question
             current.part = analysis.text
@@ -218,7 +232,12 @@ class QuestionTracker:
     # ------------------------------------------------------------ internals
 
     def _note_candidate(self, utterance: Utterance) -> None:
-        if self._open is not None and len(utterance.text.split()) >= self._min_answer_words:
+        """The candidate spoke: whatever the interviewer asks next is a new question.
+
+        Backchannel ("mm-hmm", "okay") is listening, not speaking: the interviewer
+        may still be finishing the question it acknowledged.
+        """
+        if self._open is not None and not is_backchannel(utterance.text):
             self._answered = True
 
     def _now(self, event: Utterance | Pause, now: float | None) -> float:
@@ -285,6 +304,7 @@ class QuestionTracker:
                 emitted_s=stamp,
                 speculative=not utterance.final,
                 supersedes_speculative=False,  # a follow-up adds to the question, wastes nothing
+                wording_only=False,
             )
             self._open = _Open(
                 question, utterance.id, analysis.text, previous.text, previous.confidence
@@ -373,10 +393,11 @@ class QuestionTracker:
         return self._extends(current, utterance)
 
     def _extends(self, current: _Open, utterance: Utterance) -> bool:
-        """A short follow-up, soon after, before the candidate answered."""
+        """A follow-up with no pause of a second before it, and no word from the candidate."""
         if self._answered:
             return False
-        if utterance.start_s - current.question.end_s > self._follow_up_window_s:
+        gap_id, gap = self._gap
+        if gap_id != utterance.id or gap >= self._new_question_gap_s:
             return False
         return is_follow_up(utterance.text if utterance.final else utterance.stable)
 
@@ -389,10 +410,21 @@ class QuestionTracker:
         why" to "And why a token bucket rather than a sliding window" changed
         materially, however long the question it extends.
         """
-        if same_question(current.part, analysis.text, self._threshold):
-            return None
         text = _join(current.base, analysis.text)
         previous = current.question
+        if same_question(current.part, analysis.text, self._threshold):
+            if normalise(current.part) == normalise(analysis.text):
+                return None  # the same words ("?" added): nothing to show
+            # The same question in other words: the card shows the latest words at once
+            # (a partial's "from four" must not stay up once the final says "from 40").
+            question = replace(
+                previous, text=text, end_s=utterance.end_s, emitted_s=stamp,
+                speculative=previous.speculative and not utterance.final,
+                supersedes_speculative=False, wording_only=True,
+            )  # fmt: skip
+            current.question = question
+            current.part = analysis.text
+            return question
         # A follow-up keeps the kind of the question it extends.
         kind = previous.kind if current.base else analysis.kind
         question = replace(
@@ -404,6 +436,7 @@ class QuestionTracker:
             emitted_s=stamp,
             speculative=not utterance.final,
             supersedes_speculative=previous.speculative,
+            wording_only=False,
         )
         current.question = question
         current.part = analysis.text
