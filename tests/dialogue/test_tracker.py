@@ -667,3 +667,17 @@ def test_a_stale_speculative_text_is_replaced_by_the_finals_words_at_once() -> N
     assert latest.emitted_s - final.emitted_s <= 0.5
     assert latest.wording_only and not latest.supersedes_speculative
     assert tracker.stats == {**tracker.stats, "questions": 1, "revised": 0}
+
+
+def test_a_pause_of_a_second_before_a_statement_still_ends_the_question() -> None:
+    """Found on the Piper speech: the VAD cut "So before we get into the technical stuff, |
+    why don't you give me a quick intro?" in two, 0.35 s apart; the question 1 s earlier
+    must not take "why don't you…" as its follow-up."""
+    tracker = QuestionTracker()
+    (q1,) = feed_all(tracker, speak("how did you decide between postgres and dynamo", start_s=0.0))
+    aside = speak("so before we get into the technical stuff", start_s=q1.end_s + 1.0)
+    assert feed_all(tracker, aside) == []
+    q2 = feed_all(
+        tracker, speak("why don't you give me a quick intro", start_s=aside[-1].end_s + 0.35)
+    )
+    assert q2 and q2[-1].id != q1.id

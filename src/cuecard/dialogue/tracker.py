@@ -50,11 +50,11 @@ from cuecard.events import Pause, Question, Utterance, next_id
 __all__ = ["QuestionTracker"]
 
 NEW_QUESTION_GAP_S = 0.75
-"""A turn that starts this long after the interviewer's previous one ended is a new
-question, never a follow-up. The contract is a one-second pause; the utterance times
-measure it shorter: ``start_s`` includes the speech stage's 0.2 s pre-roll
-(``speech_pad_ms``) and the VAD calls the end of speech a window or two late. Measured
-on Piper speech with 1.0 s pauses (tools/make_test_speech.py): gaps of 0.74-0.80 s."""
+"""Once the interviewer has paused this long (utterance start - previous utterance end)
+after a question, anything they ask next is a new question, never a follow-up. The
+contract is a one-second pause; on the Piper test speech (bench/question_boundaries.py)
+1.0 s pauses measured 0.96-1.09 s (the 0.2 s pre-roll in ``start_s`` and the VAD's late
+end of speech cancel out), so 0.75 keeps a margin for noisier calls."""
 
 MIN_EARLY_CONFIDENCE = 0.7
 """Weak cues (a bare "?" or a tag) wait for the final: a partial has no reliable "?"."""
@@ -117,12 +117,12 @@ class QuestionTracker:
         self._clock = clock
         self.company = company
         self._new_question_gap_s = new_question_gap_s
-        self._gap: tuple[int, float] = (0, float("inf"))
-        """(utterance id, seconds since the interviewer's previous utterance ended)."""
         self._threshold = similarity_threshold
         self._pause_cover_s = pause_cover_s
         self._open: _Open | None = None
-        self._answered = False
+        self._closed = False
+        """The open question takes no follow-ups: the candidate spoke, or the interviewer
+        paused for a second since it (even if a statement came between)."""
         self._last_interviewer: Utterance | None = None
         self._paused: tuple[int, float] | None = None  # (utterance id, audio time) of a pause
         self.stats: dict[str, int] = dict.fromkeys(STATS, 0)
@@ -139,9 +139,12 @@ class QuestionTracker:
             self._note_candidate(utterance)
             return None
         last = self._last_interviewer
-        if last is None or last.id != utterance.id:
-            gap = utterance.start_s - last.end_s if last is not None else float("inf")
-            self._gap = (utterance.id, gap)
+        if (
+            last is not None
+            and last.id != utterance.id
+            and utterance.start_s - last.end_s >= self._new_question_gap_s
+        ):
+            self._closed = True  # a pause of a second: the open question takes no follow-up
         self._last_interviewer = utterance
         stamp = self._now(utterance, now)
         heard = utterance.text if utterance.final else utterance.stable
@@ -238,7 +241,7 @@ class QuestionTracker:
         may still be finishing the question it acknowledged.
         """
         if self._open is not None and not is_backchannel(utterance.text):
-            self._answered = True
+            self._closed = True
 
     def _now(self, event: Utterance | Pause, now: float | None) -> float:
         if now is not None:
@@ -322,7 +325,7 @@ class QuestionTracker:
             speculative=not utterance.final,
         )
         self._open = _Open(question, utterance.id, analysis.text, "", 0.0)
-        self._answered = False
+        self._closed = False
         return question
 
     def _ready_early(self, stable: QuestionAnalysis | None, utterance: Utterance) -> bool:
@@ -393,11 +396,9 @@ class QuestionTracker:
         return self._extends(current, utterance)
 
     def _extends(self, current: _Open, utterance: Utterance) -> bool:
-        """A follow-up with no pause of a second before it, and no word from the candidate."""
-        if self._answered:
-            return False
-        gap_id, gap = self._gap
-        if gap_id != utterance.id or gap >= self._new_question_gap_s:
+        """A follow-up with no pause of a second since the question, and no word from the
+        candidate."""
+        if self._closed:
             return False
         return is_follow_up(utterance.text if utterance.final else utterance.stable)
 

