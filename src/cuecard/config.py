@@ -67,6 +67,18 @@ class SpeechConfig(_Section):
     speech_pad_ms: int = Field(default=200, ge=0, le=1000)
     min_speech_ms: int = Field(default=250, ge=0, le=5000)
     max_utterance_s: float = Field(default=25.0, ge=5.0, le=29.0)
+    vocabulary: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="names and terms you expect to hear (companies, products, people, "
+        "acronyms); they go first in the list that biases the recogniser",
+    )  # fmt: skip
+    vocabulary_from_profile: bool = Field(
+        default=True, description="add the names and terms of your profile to that list"
+    )
+    vocabulary_exclude: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="terms of your profile to leave out of that list",
+    )  # fmt: skip
 
 
 class AudioConfig(_Section):

@@ -27,7 +27,7 @@ import gc
 import logging
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -375,7 +375,7 @@ class Session:
                 sinks.append(recorder)
             sinks.append(self._count)
             speech = SpeechStage(
-                transcriber, self.cfg.speech, self.clock, options=self._speech_options
+                transcriber, self.cfg.speech, self.clock, options=self._with_vocabulary()
             )
             self._speech = speech
             pipeline = Pipeline(
@@ -442,6 +442,34 @@ class Session:
             self._processors += [DialogueStage(self.clock, company=company), self.engine]
         self._processors += self._extra
         return problems
+
+    def _with_vocabulary(self) -> SpeechOptions:
+        """The speech options, with the user's vocabulary as the recogniser's hotwords.
+
+        The terms come from ``speech.vocabulary`` and the profile the answers use (the
+        sample profile in the demo), chosen on the device (``cuecard.profile.vocabulary``).
+        """
+        from cuecard.profile.documents import ProfileError
+        from cuecard.profile.store import profile_chunks
+        from cuecard.profile.vocabulary import as_prompt, vocabulary
+        from cuecard.speech.stage import SpeechOptions
+
+        options = self._speech_options or SpeechOptions()
+        sp = self.cfg.speech
+        if options.hotwords:
+            return options
+        chunks = []
+        if sp.vocabulary_from_profile:
+            retriever = self.engine.retriever if self.engine is not None else None
+            demo = isinstance(self.spec, FileInput) and self.spec.demo
+            try:
+                chunks = list(getattr(retriever, "chunks", None) or profile_chunks(sample=demo))
+            except (ProfileError, OSError):
+                log.warning("session: profile unreadable; no vocabulary from it")
+        terms = vocabulary(chunks, yours=sp.vocabulary, exclude=sp.vocabulary_exclude,
+                           from_profile=sp.vocabulary_from_profile)  # fmt: skip
+        log.info("session: %d vocabulary terms bias the recogniser", len(terms))
+        return replace(options, hotwords=as_prompt(terms))
 
     def _provider_names(self) -> tuple[str, ...]:
         if self.engine is None:

@@ -83,6 +83,9 @@ class SpeechOptions:
     """Text every pass reads as the previous text (Whisper's ``initial_prompt``)."""
     silence_after_s: float | None = None
     """Emit a ``Silence`` event once a speaker has been quiet this long after speaking."""
+    hotwords: str = ""
+    """The user's vocabulary ("Harbor Health, HL7, …"), read before the audio by every
+    pass (``Transcriber.transcribe``)."""
 
 
 @dataclass
@@ -262,10 +265,10 @@ class _Channel:
         prefix = utt.stabilizer.stable
         audio = utt.audio()
         transcriber, beam = self.stage.transcriber, self.cfg.partial_beam_size
-        initial = self.stage.options.initial_prompt
+        initial, hot = self.stage.options.initial_prompt, self.stage.options.hotwords
         future = self.stage.scheduler.submit(
             lambda: transcriber.transcribe(
-                audio, beam_size=beam, prefix=prefix, initial_prompt=initial
+                audio, beam_size=beam, prefix=prefix, initial_prompt=initial, hotwords=hot
             ),
             final=False,
             key=self.speaker,
@@ -314,10 +317,15 @@ class _Channel:
         prefix = utt.stabilizer.stable
         audio = self._pass_audio(utt, end_s)
         transcriber, beam = self.stage.transcriber, self.cfg.beam_size
-        initial = self.stage.options.initial_prompt
+        initial, hot = self.stage.options.initial_prompt, self.stage.options.hotwords
         future = self.stage.scheduler.submit(
             lambda: transcriber.transcribe(
-                audio, beam_size=beam, prefix=prefix, final=True, initial_prompt=initial
+                audio,
+                beam_size=beam,
+                prefix=prefix,
+                final=True,
+                initial_prompt=initial,
+                hotwords=hot,
             ),
             final=True,
             key=self.speaker,
