@@ -50,6 +50,11 @@ class SpeechConfig(_Section):
         "directory with CTranslate2 files. Only tiny.en ships with cuecard; others need "
         "`cuecard models download NAME` first.",
     )
+    language: str = Field(
+        default="auto", pattern=r"^(?:auto|[a-z]{2,3})$",
+        description="language of the interview: auto, en, or a Whisper language code (es, de, "
+        "fr, pt, it, …); anything but English needs a multilingual model such as base",
+    )  # fmt: skip
     compute_type: Literal["int8", "int8_float32", "float32", "default"] = "int8"
     # One thread measured faster and cheaper than two for utterance-sized passes
     # (bench/latency.py: final lag p95 0.45 vs 0.72 s, CPU 0.50 vs 0.66 s per speech second).

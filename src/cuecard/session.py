@@ -155,7 +155,8 @@ class SessionError(Exception):
 
 # -- the transcriber, once per process ------------------------------------------------------
 
-_TRANSCRIBERS: dict[tuple[str, str, int], Transcriber] = {}
+_TRANSCRIBERS: dict[tuple[str, str, int, str], Transcriber] = {}
+_WHISPERS: dict[tuple[str, str, int], Any] = {}
 _TRANSCRIBER_LOCK = threading.Lock()
 
 
@@ -166,14 +167,19 @@ def load_transcriber(cfg: Config) -> Transcriber:
 
     key = (cfg.speech.model, cfg.speech.compute_type, cfg.speech.cpu_threads)
     with _TRANSCRIBER_LOCK:
-        if key not in _TRANSCRIBERS:
-            whisper = model.load(
+        if key not in _WHISPERS:
+            _WHISPERS[key] = model.load(
                 cfg.speech.model,
                 compute_type=cfg.speech.compute_type,
                 cpu_threads=cfg.speech.cpu_threads,
             )
-            _TRANSCRIBERS[key] = Transcriber(whisper)
-        return _TRANSCRIBERS[key]
+        # one per language setting: "auto" remembers the language it detected
+        full = (*key, cfg.speech.language)
+        if full not in _TRANSCRIBERS:
+            _TRANSCRIBERS[full] = Transcriber(
+                _WHISPERS[key], language=cfg.speech.language, name=cfg.speech.model
+            )
+        return _TRANSCRIBERS[full]
 
 
 # -- the session ----------------------------------------------------------------------------

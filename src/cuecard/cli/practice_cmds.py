@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cuecard.cli.common import fail
+from cuecard.cli.common import LanguageOpt, fail, with_language
 
 if TYPE_CHECKING:
     from cuecard.session import Session
@@ -97,16 +97,19 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = None,
         sample: SampleOpt = False,
         show_prompts: PromptsOpt = False,
+        language: LanguageOpt = None,
     ) -> None:
         """A mock interview: questions from your profile, read aloud; feedback on each answer."""
         _practice(kind=kind, count=count, answers=answers, fast=fast, as_json=as_json,
                   pause_s=pause_s, voice=not no_voice, keep=keep, coach=coach, mic=mic,
-                  seed=seed, sample=sample, show_prompts=show_prompts)  # fmt: skip
+                  seed=seed, sample=sample, show_prompts=show_prompts,
+                  language=language)  # fmt: skip
 
 
 def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool, as_json: bool,
               pause_s: float, voice: bool, keep: bool, coach: bool, mic: str | None,
-              seed: int | None, sample: bool, show_prompts: bool = False) -> None:  # fmt: skip
+              seed: int | None, sample: bool, show_prompts: bool = False,
+              language: str | None = None) -> None:  # fmt: skip
     from cuecard import config as config_mod
     from cuecard.audio.errors import AudioError
     from cuecard.cli.running import _prompt_printer, _run_with_signals
@@ -131,6 +134,7 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
         cfg = config_mod.load()
     except config_mod.ConfigError as err:
         fail(str(err))
+    cfg = with_language(cfg, language)
     if answers is not None and not answers.is_file():
         fail(f"{answers}: no such recording; give a WAV, FLAC, MP3 or OGG file of your answers")
     source = answers_source(answers, realtime=not fast) if answers else live_source(mic)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cuecard.cli.common import fail, out
+from cuecard.cli.common import LanguageOpt, fail, out, with_language
 
 FastOpt = Annotated[bool, typer.Option("--fast", help="Run as fast as the CPU allows.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per event per line.")]
@@ -35,6 +35,7 @@ def _run(
     demo: bool = False,
     show_prompts: bool = False,
     keep: bool = False,
+    language: str | None = None,
 ) -> None:
     from cuecard import config as config_mod
     from cuecard.audio.errors import AudioError
@@ -45,6 +46,7 @@ def _run(
         cfg = config_mod.load()
     except config_mod.ConfigError as err:
         fail(str(err))
+    cfg = with_language(cfg, language)
     spec = FileInput(
         path, interviewer=interviewer, you=you, speaker=speaker,  # type: ignore[arg-type]
         realtime=not fast, demo=demo,
@@ -69,6 +71,7 @@ def register(app: typer.Typer) -> None:
         ),
         show_prompts: PromptsOpt = False,
         no_answers: NoAnswerOpt = False,
+        language: LanguageOpt = None,
     ) -> None:
         """Play the bundled mock interview through the real pipeline (no key, no network)."""
         if gui:
@@ -79,7 +82,8 @@ def register(app: typer.Typer) -> None:
         from cuecard import paths
 
         _run(path=paths.demo_recording(), fast=fast, as_json=as_json, title="cuecard demo",
-             answers=not no_answers, demo=True, show_prompts=show_prompts)  # fmt: skip
+             answers=not no_answers, demo=True, show_prompts=show_prompts,
+             language=language)  # fmt: skip
 
     @app.command()
     def replay(
@@ -96,6 +100,7 @@ def register(app: typer.Typer) -> None:
         show_prompts: PromptsOpt = False,
         keep: KeepOpt = False,
         no_answers: NoAnswerOpt = False,
+        language: LanguageOpt = None,
     ) -> None:
         """Replay a recorded interview as if it were live (stereo: left interviewer, right you)."""
         if speaker is not None and speaker not in ("interviewer", "you"):
@@ -104,7 +109,8 @@ def register(app: typer.Typer) -> None:
             fail("give a recording, or --interviewer/--you files", code=2)
         _run(path=file, interviewer=interviewer, you=you, speaker=speaker, fast=fast,
              as_json=as_json, title=f"cuecard replay {(file or interviewer or you).name}",  # type: ignore[union-attr]
-             answers=not no_answers, show_prompts=show_prompts, keep=keep)  # fmt: skip
+             answers=not no_answers, show_prompts=show_prompts, keep=keep,
+             language=language)  # fmt: skip
 
     models_app = typer.Typer(help="Speech models: list, verify, download (explicitly).")
     app.add_typer(models_app, name="models")

@@ -21,9 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from cuecard.events import SAMPLE_RATE
+from cuecard.speech.model import ModelError
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+    from faster_whisper.tokenizer import Tokenizer
 
 HOP = 160  # samples per mel frame
 MAX_SAMPLES = 30 * SAMPLE_RATE
@@ -35,6 +37,23 @@ MIN_INPUT_S = 7.0
 MIN_PARTIAL_INPUT_S = 5.0  # partials are provisional; cheaper passes matter more
 MAX_PROMPT_TOKENS = 223
 NO_SPEECH_MAX = 0.6  # above this Whisper's "Thank you." on noise is dropped
+LANGUAGE_MIN_PROB = 0.5
+"""With speech.language = auto, a detected language replaces the current one only when
+Whisper gives it at least this probability (a cough is not a language change)."""
+MULTILINGUAL_MODEL = "base"
+
+
+class LanguageError(ModelError):
+    """The configured language cannot be transcribed with the configured model."""
+
+
+def english_only(model: str, language: str) -> str:
+    """The one line for non-English speech with an English-only model."""
+    return (
+        f"{model} understands English only, and this interview is in {language!r}: set "
+        f"speech.model = {MULTILINGUAL_MODEL} (multilingual; `cuecard config set speech.model "
+        f"{MULTILINGUAL_MODEL}`), or pass --language en"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +70,38 @@ class Transcriber:
     the scheduler in ``cuecard.speech.scheduler`` decides which call goes next.
     """
 
-    def __init__(self, model: WhisperModel) -> None:
-        from faster_whisper.tokenizer import Tokenizer
+    def __init__(self, model: WhisperModel, *, language: str = "auto", name: str = "") -> None:
+        """``language``: "auto" (detected on an utterance's first pass, then kept), or a
+        Whisper code. An English-only model (tiny.en) takes only "auto" or "en": anything
+        else is refused with one line saying which model to switch to."""
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         self._model = model
         self._lock = threading.Lock()
         self._prompts: dict[str, list[int]] = {}
-        multilingual = bool(model.model.is_multilingual)
-        self._tokenizer = Tokenizer(
-            model.hf_tokenizer,
-            multilingual,
-            task="transcribe",
-            language="en" if multilingual else None,
-        )
+        self.multilingual = bool(model.model.is_multilingual)
+        if language not in ("auto", *_LANGUAGE_CODES):
+            raise LanguageError(
+                f"speech.language {language!r} is not a language Whisper knows: use auto, en, "
+                "or a code such as es, de, fr, pt, it"
+            )
+        if not self.multilingual and language not in ("auto", "en"):
+            raise LanguageError(english_only(name or "this model", language))
+        self.fixed_language = language if language != "auto" else None
+        self.language = self.fixed_language or "en"
+        """The language passes are decoded in (the detected one once "auto" has heard speech)."""
+        self._tokenizers: dict[str, Tokenizer] = {}
+        self._tokenizer = self._tokenizer_for(self.language)
+
+    def _tokenizer_for(self, language: str) -> Tokenizer:
+        from faster_whisper.tokenizer import Tokenizer
+
+        if language not in self._tokenizers:
+            self._tokenizers[language] = Tokenizer(
+                self._model.hf_tokenizer, self.multilingual, task="transcribe",
+                language=language if self.multilingual else None,
+            )  # fmt: skip
+        return self._tokenizers[language]
 
     def transcribe(
         self,
@@ -113,6 +151,17 @@ class Transcriber:
             encoded = self._model.model.encode(
                 ctranslate2.StorageView.from_array(features), to_cpu=False
             )
+            if self.multilingual and self.fixed_language is None and not prefix_tokens:
+                # "auto": each utterance's first pass says which language it is in
+                detected = self._model.model.detect_language(encoded)[0][0]
+                code = detected[0].strip("<|>")
+                if detected[1] >= LANGUAGE_MIN_PROB and code != self.language:
+                    self.language = code
+                    tok = self._tokenizer = self._tokenizer_for(code)
+                    previous = self._previous(
+                        f"{terms} {initial_prompt}" if terms else initial_prompt
+                    )
+                    prompt = [*previous, *tok.sot_sequence, tok.no_timestamps, *prefix_tokens]
             result = self._model.model.generate(
                 encoded,
                 [prompt],
