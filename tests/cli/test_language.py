@@ -38,7 +38,7 @@ def test_replay_in_english_by_flag() -> None:
             "--sample",
             "--count",
             "1",
-        ],  # fmt: skip
+        ],
     ],
 )
 def test_a_non_english_interview_with_tiny_en_says_which_model_to_use(command: list[str]) -> None:
