@@ -445,7 +445,10 @@ class Session:
                 explicit_key=self.explicit_key,
             )  # fmt: skip
             company = getattr(self.engine.retriever, "company", None)  # from the job description
-            self._processors += [DialogueStage(self.clock, company=company), self.engine]
+            self._processors += [
+                DialogueStage(self.clock, company=company, language=self.cfg.speech.language),
+                self.engine,
+            ]
         self._processors += self._extra
         return problems
 

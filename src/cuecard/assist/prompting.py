@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cuecard.assist.base import Message, Prompt
+from cuecard.dialogue import languages
 from cuecard.profile.documents import DOC_KINDS, Chunk, DocKind, sentences
 
 DEFAULT_BUDGET_TOKENS = 1800
@@ -192,6 +193,13 @@ def _trim_question(question: str, tokens: int) -> str:
     return " ".join(words)
 
 
+LANGUAGE_RULE = (
+    "The interview is in {language}: write every talking point in {language}. Keep names, "
+    "numbers and terms from the candidate's profile exactly as written there."
+)
+"""Added when the question is not in English (``cuecard.dialogue.languages.guess``)."""
+
+
 def build_prompt(
     question: str,
     kind: str,
@@ -212,6 +220,9 @@ def build_prompt(
     """
     guidance = KIND_GUIDANCE.get(kind, "")
     system = f"{SYSTEM_RULES}\n\n{guidance}" if guidance else SYSTEM_RULES
+    spoken = languages.guess(question)
+    if spoken != "en":  # answers in the interview's language; the profile as written
+        system += "\n\n" + LANGUAGE_RULE.format(language=languages.NAMES[spoken])
     clean_question = " ".join(defuse(question).split())
 
     # Section intros are paid for up front so adding a block never overshoots.

@@ -24,8 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import get_args
+from typing import cast, get_args
 
+from cuecard.dialogue import languages
 from cuecard.events import QuestionKind
 
 __all__ = [
@@ -708,15 +709,25 @@ def _internal_onset(body: str) -> _Verdict | None:
 
 
 def analyse(
-    text: str, *, continuation: bool = False, company: str | None = None
+    text: str,
+    *,
+    continuation: bool = False,
+    company: str | None = None,
+    language: str | None = None,
 ) -> QuestionAnalysis | None:
     """The question in one interviewer turn, or None when it asks nothing.
 
     Several questions in one turn come back as one text (first question to
     last, with any context sentences between them), because the candidate
     answers them as one. ``continuation`` says the turn continues an earlier
-    question, so its opening "and"/"so" is kept in the text.
+    question, so its opening "and"/"so" is kept in the text. ``language`` is the
+    interview's (``speech.language``): Spanish, German, French, Portuguese and
+    Italian turns are read with their own cues (``cuecard.dialogue.languages``);
+    with None or "auto" the turn's words say which language it is in.
     """
+    lang = languages.guess(text) if language in (None, "auto") else language
+    if lang != "en":
+        return _analyse_other(text, lang)
     sentences = _sentences(text)
     verdicts = [_detect(s) for s in sentences]
     found = [i for i, v in enumerate(verdicts) if v is not None]
@@ -739,6 +750,26 @@ def analyse(
     kind = classify(question, context=text, company=company)
     cues = tuple(v.cue for v in verdicts if v is not None)
     return QuestionAnalysis(question, kind, confidence, cues)
+
+
+def _analyse_other(text: str, language: str) -> QuestionAnalysis | None:
+    """``analyse`` for a language other than English: its own cues, or for a language
+    without rules, Whisper's question mark alone."""
+    pieces = [p.strip() for p in _SENTENCE_END_RE.split(text.strip()) if p.strip()]
+    verdicts: list[languages.Verdict | None] = []
+    for piece in pieces:
+        qmark = "?" in piece
+        if language in languages.LANGUAGES:
+            verdicts.append(languages.detect(piece.casefold(), qmark, language))
+        else:
+            verdicts.append(languages.Verdict(0.7, "question-mark") if qmark else None)
+    found = [i for i, v in enumerate(verdicts) if v is not None]
+    if not found:
+        return None
+    question = _capitalise(" ".join(pieces[found[0] : found[-1] + 1]))
+    kind = cast(QuestionKind, languages.kind_of(question))
+    cues = tuple(v.cue for v in verdicts if v is not None)
+    return QuestionAnalysis(question, kind, max(v.confidence for v in verdicts if v), cues)
 
 
 def _capitalise(text: str) -> str:

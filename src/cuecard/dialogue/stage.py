@@ -14,9 +14,11 @@ Send = Callable[[Event], Awaitable[None]]
 class DialogueStage:
     """Forwards every event and emits a ``Question`` when the interviewer asks one."""
 
-    def __init__(self, clock: SessionClock, *, company: str | None = None) -> None:
+    def __init__(
+        self, clock: SessionClock, *, company: str | None = None, language: str = "auto"
+    ) -> None:
         self.clock = clock
-        self.tracker = QuestionTracker(clock, company=company)
+        self.tracker = QuestionTracker(clock, company=company, language=language)
 
     @property
     def stats(self) -> dict[str, int]:

@@ -111,11 +111,15 @@ class QuestionTracker:
         similarity_threshold: float = 0.8,
         pause_cover_s: float = PAUSE_COVER_S,
         company: str | None = None,
+        language: str = "auto",
     ) -> None:
         """``company``: the employer's name from the job description, so "why Acme?" is
-        read as a question about them (no company name is written into the rules)."""
+        read as a question about them (no company name is written into the rules).
+        ``language``: the interview's (``speech.language``); "auto" reads each turn in
+        the language its words are in."""
         self._clock = clock
         self.company = company
+        self.language = language
         self._new_question_gap_s = new_question_gap_s
         self._threshold = similarity_threshold
         self._pause_cover_s = pause_cover_s
@@ -150,7 +154,7 @@ class QuestionTracker:
         heard = utterance.text if utterance.final else utterance.stable
         current = self._open
         continues = self._continues(current, utterance)
-        analysis = analyse(heard, continuation=continues, company=self.company)
+        analysis = self._analyse(heard, continues)
         on_pause = False
         if not utterance.final and not self._ready_early(analysis, utterance):
             analysis = self._turn_ended(utterance, continues)
@@ -213,7 +217,7 @@ class QuestionTracker:
         current = self._open
         same_utterance = current is not None and current.utterance_id == last.id
         continues = same_utterance and current is not None and bool(current.base)
-        analysis = analyse(last.text, continuation=continues, company=self.company)
+        analysis = self._analyse(last.text, continues)
         if analysis is None:
             text = last.text.strip()
             kind = classify(text, company=self.company)
@@ -233,6 +237,10 @@ class QuestionTracker:
         return self._note(self._start(analysis, last, stamp, follow_up=False))
 
     # ------------------------------------------------------------ internals
+
+    def _analyse(self, text: str, continues: bool) -> QuestionAnalysis | None:
+        return analyse(text, continuation=continues, company=self.company,
+                       language=self.language)  # fmt: skip
 
     def _note_candidate(self, utterance: Utterance) -> None:
         """The candidate spoke: whatever the interviewer asks next is a new question.
@@ -364,9 +372,9 @@ class QuestionTracker:
             return None
         if paused[1] - utterance.end_s > self._pause_cover_s:
             return None
-        if analyse(utterance.stable, continuation=continues, company=self.company) is None:
+        if self._analyse(utterance.stable, continues) is None:
             return None
-        whole = analyse(utterance.text, continuation=continues, company=self.company)
+        whole = self._analyse(utterance.text, continues)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
@@ -382,7 +390,7 @@ class QuestionTracker:
         tentative = [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
         if len(tentative) > 1 or not utterance.text.rstrip().endswith("?"):
             return None
-        whole = analyse(utterance.text, continuation=continues, company=self.company)
+        whole = self._analyse(utterance.text, continues)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
