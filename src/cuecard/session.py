@@ -165,11 +165,17 @@ def load_transcriber(cfg: Config) -> Transcriber:
     from cuecard.speech import model
     from cuecard.speech.transcriber import Transcriber
 
-    key = (cfg.speech.model, cfg.speech.compute_type, cfg.speech.cpu_threads)
+    name = cfg.speech.model
+    if name == "auto":  # measured once on this machine, then remembered (speech/auto.py)
+        from cuecard.speech import auto
+
+        name = auto.choose(compute_type=cfg.speech.compute_type,
+                           cpu_threads=cfg.speech.cpu_threads).model  # fmt: skip
+    key = (name, cfg.speech.compute_type, cfg.speech.cpu_threads)
     with _TRANSCRIBER_LOCK:
         if key not in _WHISPERS:
             _WHISPERS[key] = model.load(
-                cfg.speech.model,
+                name,
                 compute_type=cfg.speech.compute_type,
                 cpu_threads=cfg.speech.cpu_threads,
             )
@@ -177,7 +183,7 @@ def load_transcriber(cfg: Config) -> Transcriber:
         full = (*key, cfg.speech.language)
         if full not in _TRANSCRIBERS:
             _TRANSCRIBERS[full] = Transcriber(
-                _WHISPERS[key], language=cfg.speech.language, name=cfg.speech.model
+                _WHISPERS[key], language=cfg.speech.language, name=name
             )
         return _TRANSCRIBERS[full]
 

@@ -125,6 +125,22 @@ def register(app: typer.Typer) -> None:
             if size != model.BUNDLED and (model.models_dir() / size / "model.bin").is_file():
                 out(f"{size}  (downloaded)")
 
+    @models_app.command("auto")
+    def models_auto() -> None:
+        """Measure again which model `speech.model = auto` uses on this machine."""
+        from cuecard import config as config_mod
+        from cuecard.speech import auto, model
+
+        try:
+            sp = config_mod.load().speech
+            choice = auto.choose(compute_type=sp.compute_type, cpu_threads=sp.cpu_threads,
+                                 again=True)  # fmt: skip
+        except (config_mod.ConfigError, model.ModelError) as err:
+            fail(str(err))
+        for name, lag in choice.final_lag_p95_s.items():
+            out(f"{name}: final lag p95 {lag:.2f} s (target {auto.TARGET_P95_S:.1f} s)")
+        out(f"speech.model = auto uses {choice.model} on this machine")
+
     @models_app.command("verify")
     def models_verify(name: Annotated[str, typer.Argument()] = "tiny.en") -> None:
         """Check a model's files (SHA-256 for the bundled one)."""

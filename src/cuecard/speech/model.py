@@ -73,6 +73,8 @@ def locate(name: str) -> ModelLocation:
                 "CTranslate2 Whisper folder, or use a size such as tiny.en"
             )
         return ModelLocation(name, candidate, None)
+    if name == "auto":  # what cuecard.speech.auto chose here, or the bundled model
+        return locate(_auto_choice() or BUNDLED)
     if name == MULTILINGUAL:
         return ModelLocation(name, _assemble_base(), BASE_SHA256)
     if name == BUNDLED:
@@ -94,6 +96,16 @@ def locate(name: str) -> ModelLocation:
             "(cuecard never downloads at start-up)"
         )
     return ModelLocation(name, local, None)
+
+
+def _auto_choice() -> str | None:
+    import json
+
+    try:
+        chosen = json.loads((models_dir() / "auto.json").read_text(encoding="utf-8"))["model"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return chosen if chosen in (BUNDLED, MULTILINGUAL) else None
 
 
 def _base_parts() -> list[Path]:
