@@ -225,3 +225,14 @@ def test_program_launches_are_not_connections_and_empty_panes_say_so(qtbot: QtBo
             ledger.record(**{k: v for k, v in entry.to_dict().items()
                              if k not in ("id", "time", "duration_s", "command",
                                           "session")})  # fmt: skip
+
+
+def test_settings_set_the_interview_language(qtbot: QtBot) -> None:
+    """Issue 22: speech.language in Settings, as on the command line."""
+    dialog = SettingsDialog(Config())
+    qtbot.addWidget(dialog)
+    combo = dialog.speech_language
+    assert combo.currentData() == "auto"
+    combo.setCurrentIndex(combo.findData("de"))
+    assert dialog.save()
+    assert config_mod.load().speech.language == "de"
