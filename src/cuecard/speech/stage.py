@@ -35,6 +35,7 @@ from cuecard.events import (
     AudioChunk,
     Event,
     Level,
+    Notice,
     Pause,
     Silence,
     Speaker,
@@ -43,7 +44,13 @@ from cuecard.events import (
 )
 from cuecard.speech.scheduler import PassScheduler
 from cuecard.speech.stabilizer import Stabilizer
-from cuecard.speech.transcriber import Hypothesis, Transcriber
+from cuecard.speech.transcriber import (
+    NOT_ENGLISH_FINALS,
+    NOT_ENGLISH_SCORE,
+    Hypothesis,
+    Transcriber,
+    not_english,
+)
 from cuecard.speech.vad import WINDOW, SileroModel, StreamingVad
 
 log = logging.getLogger(__name__)
@@ -449,6 +456,8 @@ class _Channel:
                 text = stab.finish("")
             if not text:
                 return
+            if hyp is not None:
+                await self.stage.check_english(self.speaker, hyp)
             await self.stage.send(
                 Utterance(
                     utt.id,
@@ -513,6 +522,23 @@ class SpeechStage:
         self._channels: dict[Speaker, _Channel] = {}
         self._ended = False
         self.audio_s = 0.0
+        self._interviewer_scores: list[float] = []
+        self._warned_language = False
+
+    async def check_english(self, speaker: Speaker, hyp: Hypothesis) -> None:
+        """With an English-only model and no language set, one warning once the
+        interviewer's finals stop sounding like English (``NOT_ENGLISH_SCORE``)."""
+        t = self.transcriber
+        if speaker != "interviewer" or self._warned_language or self.cfg.language != "auto":
+            return
+        if getattr(t, "multilingual", True):
+            return
+        scores = self._interviewer_scores
+        scores.append(hyp.score)
+        recent = sorted(scores[-NOT_ENGLISH_FINALS:])
+        if len(recent) == NOT_ENGLISH_FINALS and recent[len(recent) // 2] < NOT_ENGLISH_SCORE:
+            self._warned_language = True
+            await self.send(Notice("warning", not_english(t.name), self.clock.now()))
 
     def end_turn(self, speaker: Speaker) -> bool:
         """``speaker`` is done now (call on the session's loop): their open utterance is

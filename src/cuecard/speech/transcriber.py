@@ -47,6 +47,23 @@ class LanguageError(ModelError):
     """The configured language cannot be transcribed with the configured model."""
 
 
+NOT_ENGLISH_SCORE = -0.8
+"""An English-only model's finals scoring below this (median of ``NOT_ENGLISH_FINALS``)
+mean speech it cannot read. Measured with tiny.en: English from a neural voice -0.12
+(sentences full of profile names -0.34); espeak-ng Spanish -1.01, German -1.46, French
+-1.28, Portuguese -1.28, Italian -1.34 (medians over 8 turns each)."""
+NOT_ENGLISH_FINALS = 4
+
+
+def not_english(model: str) -> str:
+    """The one line for speech an English-only model cannot read (speech.language auto)."""
+    return (
+        f"{model} understands English only, and the interviewer does not sound like English: "
+        f"if the interview is in another language, set speech.model = {MULTILINGUAL_MODEL} "
+        "and speech.language (or --language CODE)"
+    )
+
+
 def english_only(model: str, language: str) -> str:
     """The one line for non-English speech with an English-only model."""
     return (
@@ -61,6 +78,9 @@ class Hypothesis:
     text: str
     """Continuation after the forced prefix (the whole text when there was none)."""
     no_speech_prob: float
+    score: float = 0.0
+    """The decoder's mean log-probability per token (CTranslate2's score): about -0.1 to
+    -0.4 for English heard by tiny.en, below -0.8 for other languages it cannot read."""
 
 
 class Transcriber:
@@ -77,6 +97,7 @@ class Transcriber:
         from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         self._model = model
+        self.name = name or "this model"
         self._lock = threading.Lock()
         self._prompts: dict[str, list[int]] = {}
         self.multilingual = bool(model.model.is_multilingual)
@@ -86,7 +107,7 @@ class Transcriber:
                 "or a code such as es, de, fr, pt, it"
             )
         if not self.multilingual and language not in ("auto", "en"):
-            raise LanguageError(english_only(name or "this model", language))
+            raise LanguageError(english_only(self.name, language))
         self.fixed_language = language if language != "auto" else None
         self.language = self.fixed_language or "en"
         """The language passes are decoded in (the detected one once "auto" has heard speech)."""
@@ -175,19 +196,21 @@ class Transcriber:
                 suppress_blank=not prefix_tokens,
                 suppress_tokens=[-1],
                 return_no_speech_prob=True,
+                return_scores=True,
             )[0]
         ids = [t for t in result.sequences_ids[0] if t < tok.eot]
         if prefix_tokens and ids[: len(prefix_tokens)] == prefix_tokens:
             ids = ids[len(prefix_tokens) :]
         no_speech = float(result.no_speech_prob)
+        score = float(result.scores[0]) if result.scores else 0.0
         if no_speech > NO_SPEECH_MAX and not prefix_tokens:
-            return Hypothesis("", no_speech)
+            return Hypothesis("", no_speech, score)
         # Loops are judged on prefix + continuation: the loop is often the prefix again.
         before = prefix.split()
         whole = collapse_loops(" ".join([*before, *tok.decode(ids).split()])).split()
         if final:
             whole = drop_unfinished_tail(whole, keep=len(before))
-        return Hypothesis(" ".join(whole[len(before) :]), no_speech)
+        return Hypothesis(" ".join(whole[len(before) :]), no_speech, score)
 
     def _previous(self, text: str) -> list[int]:
         """``<|startofprev|>`` and the prompt's tokens (cached: the same text every pass)."""
