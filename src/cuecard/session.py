@@ -166,7 +166,9 @@ def load_transcriber(cfg: Config) -> Transcriber:
     from cuecard.speech.transcriber import Transcriber
 
     name = cfg.speech.model
-    if name == "auto":  # measured once on this machine, then remembered (speech/auto.py)
+    if name == "auto" and cfg.speech.language not in ("auto", "en"):
+        name = model.MULTILINGUAL  # the only one that can: slower beats not at all
+    elif name == "auto":  # measured once on this machine, then remembered (speech/auto.py)
         from cuecard.speech import auto
 
         name = auto.choose(compute_type=cfg.speech.compute_type,

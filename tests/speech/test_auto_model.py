@@ -31,3 +31,12 @@ def test_auto_measures_largest_first_remembers_and_is_used(cuecard_home: Path) -
 
 def test_without_a_measurement_auto_means_the_bundled_model(cuecard_home: Path) -> None:
     assert model.locate("auto").name == model.BUNDLED
+
+
+def test_auto_with_another_language_takes_the_multilingual_model(cuecard_home: Path) -> None:
+    from cuecard.config import parse
+    from cuecard.session import load_transcriber
+
+    transcriber = load_transcriber(parse({"speech": {"model": "auto", "language": "es"}}))
+    assert transcriber.name == "base" and transcriber.multilingual
+    assert not auto.cache_file().exists(), "nothing to measure: only base speaks Spanish"
