@@ -121,8 +121,15 @@ def register(app: typer.Typer) -> None:
         from cuecard.speech import model
 
         out(f"{model.BUNDLED}  (bundled)")
+        try:
+            model.locate(model.MULTILINGUAL)
+            out(f"{model.MULTILINGUAL}  (multilingual, from the cuecard[base] extra)")
+        except model.ModelError:
+            pass  # the extra is not installed
         for size in model.known_sizes():
-            if size != model.BUNDLED and (model.models_dir() / size / "model.bin").is_file():
+            if size in (model.BUNDLED, model.MULTILINGUAL):
+                continue
+            if (model.models_dir() / size / "model.bin").is_file():
                 out(f"{size}  (downloaded)")
 
     @models_app.command("auto")
