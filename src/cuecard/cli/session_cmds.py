@@ -121,11 +121,8 @@ def register(app: typer.Typer) -> None:
         from cuecard.speech import model
 
         out(f"{model.BUNDLED}  (bundled)")
-        try:
-            model.locate(model.MULTILINGUAL)
+        if model.base_installed():
             out(f"{model.MULTILINGUAL}  (multilingual, from the cuecard[base] extra)")
-        except model.ModelError:
-            pass  # the extra is not installed
         for size in model.known_sizes():
             if size in (model.BUNDLED, model.MULTILINGUAL):
                 continue

@@ -108,6 +108,13 @@ def _auto_choice() -> str | None:
     return chosen if chosen in (BUNDLED, MULTILINGUAL) else None
 
 
+def base_installed() -> bool:
+    """Whether the ``cuecard[base]`` extra is installed (nothing is joined or read)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(p) is not None for p in BASE_PARTS)
+
+
 def _base_parts() -> list[Path]:
     """The data folders of the two ``base`` packages, or a ModelError saying what to do."""
     import importlib
