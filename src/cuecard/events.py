@@ -124,6 +124,10 @@ class Question:
     work started on the earlier text was wasted."""
     typed: bool = False
     """The candidate typed it ("what should I say to…"); nobody said it."""
+    wording_only: bool = False
+    """This re-issue asks the same question in other words (the final pass heard "40
+    clinics" where a partial had "four"): views show the new text, an answer under way
+    stands."""
 
 
 @dataclass(frozen=True, slots=True)

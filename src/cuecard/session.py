@@ -27,7 +27,7 @@ import gc
 import logging
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -186,7 +186,8 @@ class SessionError(Exception):
 
 # -- the transcriber, once per process ------------------------------------------------------
 
-_TRANSCRIBERS: dict[tuple[str, str, int], Transcriber] = {}
+_TRANSCRIBERS: dict[tuple[str, str, int, str], Transcriber] = {}
+_WHISPERS: dict[tuple[str, str, int], Any] = {}
 _TRANSCRIBER_LOCK = threading.Lock()
 
 
@@ -195,16 +196,29 @@ def load_transcriber(cfg: Config) -> Transcriber:
     from cuecard.speech import model
     from cuecard.speech.transcriber import Transcriber
 
-    key = (cfg.speech.model, cfg.speech.compute_type, cfg.speech.cpu_threads)
+    name = cfg.speech.model
+    if name == "auto" and cfg.speech.language not in ("auto", "en"):
+        name = model.MULTILINGUAL  # the only one that can: slower beats not at all
+    elif name == "auto":  # measured once on this machine, then remembered (speech/auto.py)
+        from cuecard.speech import auto
+
+        name = auto.choose(compute_type=cfg.speech.compute_type,
+                           cpu_threads=cfg.speech.cpu_threads).model  # fmt: skip
+    key = (name, cfg.speech.compute_type, cfg.speech.cpu_threads)
     with _TRANSCRIBER_LOCK:
-        if key not in _TRANSCRIBERS:
-            whisper = model.load(
-                cfg.speech.model,
+        if key not in _WHISPERS:
+            _WHISPERS[key] = model.load(
+                name,
                 compute_type=cfg.speech.compute_type,
                 cpu_threads=cfg.speech.cpu_threads,
             )
-            _TRANSCRIBERS[key] = Transcriber(whisper)
-        return _TRANSCRIBERS[key]
+        # one per language setting: "auto" remembers the language it detected
+        full = (*key, cfg.speech.language)
+        if full not in _TRANSCRIBERS:
+            _TRANSCRIBERS[full] = Transcriber(
+                _WHISPERS[key], language=cfg.speech.language, name=name
+            )
+        return _TRANSCRIBERS[full]
 
 
 # -- the session ----------------------------------------------------------------------------
@@ -446,7 +460,7 @@ class Session:
                 sinks.append(recorder)
             sinks.append(self._count)
             speech = SpeechStage(
-                transcriber, self.cfg.speech, self.clock, options=self._speech_options
+                transcriber, self.cfg.speech, self.clock, options=self._with_vocabulary()
             )
             self._speech = speech
             pipeline = Pipeline(
@@ -510,11 +524,42 @@ class Session:
             )  # fmt: skip
             company = getattr(self.engine.retriever, "company", None)  # from the job description
             stage = DialogueStage(
-                self.clock, company=company, speculative=self.cfg.assist.speculative
+                self.clock,
+                company=company,
+                speculative=self.cfg.assist.speculative,
+                language=self.cfg.speech.language,
             )
             self._processors += [stage, self.engine]
         self._processors += self._extra
         return problems
+
+    def _with_vocabulary(self) -> SpeechOptions:
+        """The speech options, with the user's vocabulary as the recogniser's hotwords.
+
+        The terms come from ``speech.vocabulary`` and the profile the answers use (the
+        sample profile in the demo), chosen on the device (``cuecard.profile.vocabulary``).
+        """
+        from cuecard.profile.documents import ProfileError
+        from cuecard.profile.store import profile_chunks
+        from cuecard.profile.vocabulary import as_prompt, vocabulary
+        from cuecard.speech.stage import SpeechOptions
+
+        options = self._speech_options or SpeechOptions()
+        sp = self.cfg.speech
+        if options.hotwords:
+            return options
+        chunks = []
+        if sp.vocabulary_from_profile:
+            retriever = self.engine.retriever if self.engine is not None else None
+            demo = isinstance(self.spec, FileInput) and self.spec.demo
+            try:
+                chunks = list(getattr(retriever, "chunks", None) or profile_chunks(sample=demo))
+            except (ProfileError, OSError):
+                log.warning("session: profile unreadable; no vocabulary from it")
+        terms = vocabulary(chunks, yours=sp.vocabulary, exclude=sp.vocabulary_exclude,
+                           from_profile=sp.vocabulary_from_profile)  # fmt: skip
+        log.info("session: %d vocabulary terms bias the recogniser", len(terms))
+        return replace(options, hotwords=as_prompt(terms))
 
     def _provider_names(self) -> tuple[str, ...]:
         if self.engine is None:

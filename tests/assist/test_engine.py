@@ -8,6 +8,7 @@ a user would live through them.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -204,6 +205,27 @@ async def test_new_question_cancels_the_old_answer_and_closes_its_stream(server)
     assert server.generations[0].wait_disconnect(3), "the first HTTP stream was not closed"
     done = got.of(SuggestionDone)
     assert [d.question_id for d in done] == [second.id]
+
+
+@pytest.mark.anyio
+async def test_the_same_question_in_other_words_does_not_restart_the_answer(server) -> None:
+    server.default = Reply(text=" ".join(f"w{i}" for i in range(20)), chunk_delay_s=0.02)
+    cfg = config(server)
+    engine, _ = build_engine(cfg, SessionClock(), startup(cfg, tripwire=False), demo_profile=True)
+    got = Collector()
+    early = replace(question("How did you route HL7 messages from four"), speculative=True)
+    worded = replace(early, text="How did you route HL7 messages from 40 clinics?",
+                     speculative=False, wording_only=True)  # fmt: skip
+    try:
+        await engine.process(early, got)
+        await engine.process(worded, got)
+        await asyncio.wait_for(got.finished.wait(), 10)
+    finally:
+        await engine.aclose()
+    assert len(server.generations) == 1, "a change of words only must not ask again"
+    assert [d.question_id for d in got.of(SuggestionDone)] == [early.id]
+    assert not any(d.restart for d in got.of(SuggestionDelta))
+    assert got.of(Question) == [early, worded]  # views still get the latest words
 
 
 async def ask_in_turn(cfg: Any, questions: list[Question]) -> tuple[Collector, Any]:

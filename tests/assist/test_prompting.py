@@ -230,3 +230,14 @@ def test_building_takes_a_few_milliseconds(index: ProfileIndex) -> None:
         build_prompt(QUESTION, "technical", chunks, HISTORY, budget_tokens=900)
         timings.append(time.perf_counter() - started)
     assert statistics.median(timings) < 0.005, timings
+
+
+def test_a_question_in_another_language_asks_for_answers_in_it() -> None:
+    """Issue 22: answers come in the language of the interview; the profile as written."""
+    from cuecard.assist.prompting import build_prompt
+
+    german = build_prompt("Erzählen Sie mir von Ihrer Arbeit bei Paylane.", "behavioural", [], [])
+    assert "The interview is in German: write every talking point in German." in german.system
+    assert "exactly as written" in german.system
+    english = build_prompt("Tell me about your work at Paylane.", "behavioural", [], [])
+    assert "The interview is in" not in english.system

@@ -81,3 +81,18 @@ async def test_device_notices_from_the_capture_are_forwarded() -> None:
     out = await run(watcher, levels(1, you=-30))
     notices = [e for e in out if isinstance(e, Notice)]
     assert [n.message for n in notices] == ["lost the device for your microphone; reconnecting…"]
+
+
+@pytest.mark.anyio
+async def test_a_warning_is_taken_back_within_a_level_of_the_audio_returning() -> None:
+    """Issue 22: the warning stayed up for minutes after the interviewer was heard again."""
+    quiet, heard = levels(6, interviewer=-100, you=-100), levels(3, interviewer=-25, you=-100)
+    back_at = 6.0
+    shift = [Level(e.channel, e.dbfs, e.emitted_s + back_at) for e in heard]
+    out = await run(SilenceWatcher(SessionClock(), 5.0), [*quiet, *shift])
+    (warning,) = warnings(out, "interviewer")
+    cleared = [e for e in out if isinstance(e, Notice) and e.level == "info"]
+    assert [n.message for n in cleared] == ["Hearing the interviewer again."]
+    assert out.index(warning) < out.index(cleared[0])
+    assert back_at <= cleared[0].emitted_s <= back_at + 0.25
+    assert not [e for e in out if isinstance(e, Notice) and "microphone again" in e.message]

@@ -202,6 +202,34 @@ def test_silence_warning_after_n_seconds(fresh_pulse: PulseServer, cuecard_home:
     assert 2.0 <= them[0]["emitted_s"] < 4.5, them
 
 
+def test_the_silence_warning_clears_within_2_s_of_the_interviewer_being_heard(
+    fresh_pulse: PulseServer, cuecard_home: Path, testdata: Path
+) -> None:
+    """Issue 22: the warning stayed up for minutes while the interviewer's speech was
+    transcribed below it."""
+    config = cuecard_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[audio]\nsilence_warning_s = 2\n", encoding="utf-8")
+    pulse = fresh_pulse
+    listen = Listen(pulse, "--mic", MIC, "--loopback", CALL)
+    listen.wait_capturing()
+    time.sleep(3.0)  # nothing plays: the interviewer's warning goes up
+    wait_all(pulse.play("call", testdata / "jfk.flac"))
+    time.sleep(1.5)
+    code, events, stderr = listen.interrupt()
+    assert code == 0, stderr
+    notices = [e for e in events if e["type"] == "notice"]
+    warned = [e for e in notices if "No audio from the interviewer" in e["message"]]
+    cleared = [e for e in notices if e["message"] == "Hearing the interviewer again."]
+    assert len(warned) == 1 and len(cleared) == 1, notices
+    assert notices.index(warned[0]) < notices.index(cleared[0])
+    first = finals(events, "interviewer")[0]
+    # start_s is where the VAD heard speech begin (less its 0.2 s pre-roll)
+    delay = cleared[0]["emitted_s"] - first["start_s"]
+    print(f"\nwarning cleared {delay:.2f} s after the interviewer's speech began")
+    assert delay <= 2.0, (cleared, first)
+
+
 def test_the_interviewer_leaking_into_the_microphone_is_not_transcribed_twice(
     fresh_pulse: PulseServer, testdata: Path
 ) -> None:

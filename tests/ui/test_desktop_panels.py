@@ -301,3 +301,14 @@ def test_small_layout_faults_stay_fixed(qtbot: QtBot) -> None:
     assert best >= 3.0, best
     wizard.reject()
     win.close()
+
+
+def test_settings_set_the_interview_language(qtbot: QtBot) -> None:
+    """Issue 22: speech.language in Settings, as on the command line."""
+    dialog = SettingsDialog(Config())
+    qtbot.addWidget(dialog)
+    combo = dialog.speech_language
+    assert combo.currentData() == "auto"
+    combo.setCurrentIndex(combo.findData("de"))
+    assert dialog.save()
+    assert config_mod.load().speech.language == "de"

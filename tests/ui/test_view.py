@@ -120,6 +120,22 @@ def test_a_revised_question_starts_its_card_over_and_a_typed_one_is_marked() -> 
     assert state.card.question.id == 8 and state.card.typed
 
 
+def test_the_same_question_in_the_finals_words_replaces_the_text_and_keeps_the_answer() -> None:
+    """A card never shows speculative words the final contradicts (issue 22)."""
+    state = SessionView()
+    early = Question(5, "HL7 messages from four?", "technical", 0.9, 1, 0.0, 3.0, 3.2, True)
+    state.apply(early)
+    state.apply(SuggestionDelta(5, "- Parsed with a queue", 3.4))
+    final = Question(5, "HL7 messages from 40 clinics?", "technical", 0.9, 1, 0.0, 3.3, 3.6,
+                     wording_only=True)  # fmt: skip
+    state.changed.clear()
+    state.apply(final)
+    assert state.card is not None and state.card.question.text == "HL7 messages from 40 clinics?"
+    assert not state.card.question.speculative
+    assert state.card.bullets == ["Parsed with a queue"]
+    assert "card" in state.changed
+
+
 def test_partials_update_in_place_and_clear_keeps_the_transcript() -> None:
     state = SessionView()
     state.apply(Utterance(1, "interviewer", "Tell me", False, 0.0, 1.0, 1.0, stable="Tell"))

@@ -164,6 +164,11 @@ class AnswerEngine:
         if isinstance(event, Utterance):
             self.conversation.add(event)
         elif isinstance(event, Question):
+            if event.wording_only:  # the same question in other words: the answer stands
+                current = self._current
+                if current is not None and current.question.id == event.id:
+                    current.question = event
+                return
             await self.answer(event, send)
 
     async def finish(self, send: Send) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cuecard.assist.base import Message, Prompt
+from cuecard.dialogue import languages
 from cuecard.profile.documents import DOC_KINDS, Chunk, DocKind, sentences
 from cuecard.profile.retrieval import is_estimation
 
@@ -224,6 +225,13 @@ def _trim_question(question: str, tokens: int) -> str:
     return " ".join(words)
 
 
+LANGUAGE_RULE = (
+    "The interview is in {language}: write every talking point in {language}. Keep names, "
+    "numbers and terms from the candidate's profile exactly as written there."
+)
+"""Added when the question is not in English (``cuecard.dialogue.languages.guess``)."""
+
+
 def build_prompt(
     question: str,
     kind: str,
@@ -244,6 +252,9 @@ def build_prompt(
     """
     guidance = ESTIMATION_GUIDANCE if is_estimation(question) else KIND_GUIDANCE.get(kind, "")
     system = f"{SYSTEM_RULES}\n\n{guidance}" if guidance else SYSTEM_RULES
+    spoken = languages.guess(question)
+    if spoken != "en":  # answers in the interview's language; the profile as written
+        system += "\n\n" + LANGUAGE_RULE.format(language=languages.NAMES[spoken])
     clean_question = _clean_question(question, kind)
 
     # Section intros are paid for up front so adding a block never overshoots.

@@ -9,6 +9,12 @@ other channel is silent too: a muted microphone is reported during the
 pauses, not while the interviewer speaks. The warning is given again after
 the channel has been heard and falls silent again.
 
+A warning is taken back as soon as its channel is heard again: an ``info``
+notice goes out with the first loud ``Level`` (within a quarter second of the
+audio returning), and views replace the warning with it. Without it the
+warning stayed up for minutes after the interviewer's audio had returned,
+while their speech was being transcribed below it.
+
 This processor also forwards the capture's own device notices (lost,
 reconnected, switched) into the event stream, because the source yields only
 audio; it picks them up each time an event passes, and Level events pass
@@ -35,6 +41,12 @@ MESSAGES: dict[Speaker, str] = {
     "another device? (`cuecard devices --test`, then --loopback NAME)",
     "you": "No audio from your microphone for {s:.0f} s — is it muted, or is another "
     "microphone in use? (`cuecard devices --test`, then --mic NAME)",
+}
+
+
+HEARD_AGAIN: dict[Speaker, str] = {
+    "interviewer": "Hearing the interviewer again.",
+    "you": "Hearing your microphone again.",
 }
 
 
@@ -73,14 +85,17 @@ class SilenceWatcher:
                 await send(notice)
 
     def feed(self, event: Level) -> Notice | None:
-        """Account one level reading; a Notice when a channel just crossed the limit."""
+        """Account one level reading; a Notice when a channel just crossed the limit, or
+        was heard again after its warning."""
         ch = event.channel
         last, self.last_s[ch] = self.last_s[ch], event.emitted_s
         step = 0.0 if last is None else min(MAX_STEP_S, max(0.0, event.emitted_s - last))
         if event.dbfs > self.silent_dbfs:
             self.heard_now[ch] = True
             self.silent_s[ch] = 0.0
-            self.warned[ch] = False
+            if self.warned[ch]:
+                self.warned[ch] = False
+                return Notice("info", HEARD_AGAIN[ch], event.emitted_s)
             return None
         self.heard_now[ch] = False
         other_heard = any(self.heard_now[s] for s in SPEAKERS if s != ch)

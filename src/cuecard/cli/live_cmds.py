@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cuecard.cli.common import fail, out
+from cuecard.cli.common import LanguageOpt, fail, out, with_language
 
 
 def open_app(*, demo: bool = False, fast: bool = False) -> None:
@@ -115,6 +115,7 @@ def _register_capture(app: typer.Typer) -> None:
             float | None,
             typer.Option("--duration", min=1.0, help="Stop after this many seconds."),
         ] = None,
+        language: LanguageOpt = None,
     ) -> None:
         """Listen to a live call: your microphone and what the computer plays. Ctrl-C stops."""
         from cuecard import config as config_mod
@@ -126,6 +127,7 @@ def _register_capture(app: typer.Typer) -> None:
             cfg = config_mod.load()
         except config_mod.ConfigError as err:
             fail(str(err))
+        cfg = with_language(cfg, language)
         try:
             session = Session(
                 cfg, LiveInput(mic, loopback, stop_after_s=duration), answers=not no_answers

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cuecard.cli.common import fail
+from cuecard.cli.common import LanguageOpt, fail, with_language
 
 if TYPE_CHECKING:
     from cuecard.session import Session
@@ -110,13 +110,14 @@ def register(app: typer.Typer) -> None:
         show_prompts: PromptsOpt = False,
         follow_ups: FollowOpt = None,
         from_session: FromOpt = None,
+        language: LanguageOpt = None,
     ) -> None:
         """A mock interview: questions from your profile, read aloud; feedback on each answer."""
         _practice(kind=kind, count=count, answers=answers, fast=fast, as_json=as_json,
                   pause_s=pause_s, voice=not no_voice, keep=keep, coach=coach, mic=mic,
                   seed=seed, sample=sample, show_prompts=show_prompts,
                   follow_ups=follow_ups if follow_ups is not None else answers is None,
-                  from_session=from_session)  # fmt: skip
+                  from_session=from_session, language=language)  # fmt: skip
 
 
 def _questions_from(session: str, count: int) -> list[Any]:
@@ -140,7 +141,8 @@ def _questions_from(session: str, count: int) -> list[Any]:
 def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool, as_json: bool,
               pause_s: float, voice: bool, keep: bool, coach: bool, mic: str | None,
               seed: int | None, sample: bool, show_prompts: bool = False,
-              follow_ups: bool = False, from_session: str | None = None) -> None:  # fmt: skip
+              follow_ups: bool = False, from_session: str | None = None,
+              language: str | None = None) -> None:  # fmt: skip
     from cuecard import config as config_mod
     from cuecard.audio.errors import FORMATS, AudioError
     from cuecard.cli.running import Interrupted, _prompt_printer, _run_with_signals
@@ -165,6 +167,7 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
         cfg = config_mod.load()
     except config_mod.ConfigError as err:
         fail(str(err))
+    cfg = with_language(cfg, language)
     if answers is not None and not answers.is_file():
         fail(f"{answers}: no such recording; give a recording of your answers ({FORMATS})")
     source = answers_source(answers, realtime=not fast) if answers else live_source(mic)

@@ -1,5 +1,5 @@
 """``cuecard profile``: the documents answers are grounded in (add, list, show, remove, search,
-stories).
+stories), and the vocabulary they give the recogniser (vocabulary).
 
 The profile modules (and bm25s for ``search``) are imported inside the
 commands so ``cuecard --help`` stays instant.
@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -240,6 +240,71 @@ def stories(
         out("Common questions with no story yet:")
         for gap in bank.gaps:
             out(f"  - {gap.message}")
+
+
+@profile_app.command("vocabulary")
+def vocabulary_cmd(
+    add: Annotated[
+        list[str] | None,
+        typer.Option("--add", help="A name or term you expect to hear (repeat for more)."),
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option("--remove", help="Leave a term out of the list (repeat for more)."),
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Show the bundled demo profile's vocabulary.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The names and terms the recogniser expects: yours first, then your profile's."""
+    from cuecard import config
+    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.store import profile_chunks
+    from cuecard.profile.vocabulary import vocabulary
+
+    try:
+        cfg = config.load()
+        if add or remove:
+            cfg = _edit_vocabulary(cfg, list(add or ()), list(remove or ()))
+        sp = cfg.speech
+        chunks = profile_chunks(sample=sample) if sp.vocabulary_from_profile else []
+    except (config.ConfigError, ProfileError) as err:
+        fail(str(err))
+    terms = vocabulary(chunks, yours=sp.vocabulary, exclude=sp.vocabulary_exclude,
+                       from_profile=sp.vocabulary_from_profile)  # fmt: skip
+    if as_json:
+        out(json.dumps([asdict(t) for t in terms], indent=2))
+        return
+    if not terms:
+        out("No vocabulary yet: add your résumé (`cuecard profile add resume.pdf`) or a term "
+            "(`cuecard profile vocabulary --add \"Harbor Health\"`).")  # fmt: skip
+        return
+    out(f"Names and terms the recogniser expects ({len(terms)}, best first):")
+    for term in terms:
+        where = "you added it" if term.kind == "yours" else ", ".join(term.sources) or "profile"
+        out(f"  {term.text}  ({term.kind}; {where})")
+    out("Change it with --add TERM / --remove TERM, or speech.vocabulary in `cuecard config`.")
+
+
+def _edit_vocabulary(cfg: Any, add: list[str], remove: list[str]) -> Any:
+    """Add to ``speech.vocabulary``; a removed term leaves it, or is excluded if it came
+    from the profile. One write, validated before it is saved."""
+    from cuecard import config
+
+    yours = [t for t in cfg.speech.vocabulary]
+    exclude = [t for t in cfg.speech.vocabulary_exclude]
+    for term in (" ".join(t.split()) for t in add):
+        if term and term.casefold() not in {t.casefold() for t in yours}:
+            yours.append(term)
+        exclude = [t for t in exclude if t.casefold() != term.casefold()]
+    for term in (" ".join(t.split()) for t in remove):
+        kept = [t for t in yours if t.casefold() != term.casefold()]
+        if len(kept) == len(yours) and term.casefold() not in {t.casefold() for t in exclude}:
+            exclude.append(term)
+        yours = kept
+    _, cfg = config.update({"speech.vocabulary": yours, "speech.vocabulary_exclude": exclude})
+    return cfg
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cuecard.audio.errors import FORMATS
-from cuecard.cli.common import fail, out
+from cuecard.cli.common import LanguageOpt, fail, out, with_language
 
 FastOpt = Annotated[bool, typer.Option("--fast", help="Run as fast as the CPU allows.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per event per line.")]
@@ -36,6 +36,7 @@ def _run(
     demo: bool = False,
     show_prompts: bool = False,
     keep: bool = False,
+    language: str | None = None,
 ) -> None:
     from cuecard import config as config_mod
     from cuecard.audio.errors import AudioError
@@ -46,6 +47,7 @@ def _run(
         cfg = config_mod.load()
     except config_mod.ConfigError as err:
         fail(str(err))
+    cfg = with_language(cfg, language)
     spec = FileInput(
         path, interviewer=interviewer, you=you, speaker=speaker,  # type: ignore[arg-type]
         realtime=not fast, demo=demo,
@@ -70,6 +72,7 @@ def register(app: typer.Typer) -> None:
         ),
         show_prompts: PromptsOpt = False,
         no_answers: NoAnswerOpt = False,
+        language: LanguageOpt = None,
     ) -> None:
         """Play the bundled mock interview through the real pipeline (no key, no network)."""
         if gui:
@@ -80,7 +83,8 @@ def register(app: typer.Typer) -> None:
         from cuecard import paths
 
         _run(path=paths.demo_recording(), fast=fast, as_json=as_json, title="cuecard demo",
-             answers=not no_answers, demo=True, show_prompts=show_prompts)  # fmt: skip
+             answers=not no_answers, demo=True, show_prompts=show_prompts,
+             language=language)  # fmt: skip
 
     @app.command()
     def replay(
@@ -97,6 +101,7 @@ def register(app: typer.Typer) -> None:
         show_prompts: PromptsOpt = False,
         keep: KeepOpt = False,
         no_answers: NoAnswerOpt = False,
+        language: LanguageOpt = None,
     ) -> None:
         """Replay a recorded interview as if it were live (stereo: left interviewer, right you)."""
         if speaker is not None and speaker not in ("interviewer", "you"):
@@ -105,7 +110,8 @@ def register(app: typer.Typer) -> None:
             fail("give a recording, or --interviewer/--you files", code=2)
         _run(path=file, interviewer=interviewer, you=you, speaker=speaker, fast=fast,
              as_json=as_json, title=f"cuecard replay {(file or interviewer or you).name}",  # type: ignore[union-attr]
-             answers=not no_answers, show_prompts=show_prompts, keep=keep)  # fmt: skip
+             answers=not no_answers, show_prompts=show_prompts, keep=keep,
+             language=language)  # fmt: skip
 
     models_app = typer.Typer(help="Speech models: list, verify, download (explicitly).")
     app.add_typer(models_app, name="models")
@@ -116,9 +122,29 @@ def register(app: typer.Typer) -> None:
         from cuecard.speech import model
 
         out(f"{model.BUNDLED}  (bundled)")
+        if model.base_installed():
+            out(f"{model.MULTILINGUAL}  (multilingual, from the cuecard[base] extra)")
         for size in model.known_sizes():
-            if size != model.BUNDLED and (model.models_dir() / size / "model.bin").is_file():
+            if size in (model.BUNDLED, model.MULTILINGUAL):
+                continue
+            if (model.models_dir() / size / "model.bin").is_file():
                 out(f"{size}  (downloaded)")
+
+    @models_app.command("auto")
+    def models_auto() -> None:
+        """Measure again which model `speech.model = auto` uses on this machine."""
+        from cuecard import config as config_mod
+        from cuecard.speech import auto, model
+
+        try:
+            sp = config_mod.load().speech
+            choice = auto.choose(compute_type=sp.compute_type, cpu_threads=sp.cpu_threads,
+                                 again=True)  # fmt: skip
+        except (config_mod.ConfigError, model.ModelError) as err:
+            fail(str(err))
+        for name, lag in choice.final_lag_p95_s.items():
+            out(f"{name}: final lag p95 {lag:.2f} s (target {auto.TARGET_P95_S:.1f} s)")
+        out(f"speech.model = auto uses {choice.model} on this machine")
 
     @models_app.command("verify")
     def models_verify(name: Annotated[str, typer.Argument()] = "tiny.en") -> None:

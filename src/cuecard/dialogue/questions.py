@@ -24,8 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import get_args
+from typing import cast, get_args
 
+from cuecard.dialogue import languages
 from cuecard.events import QuestionKind
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "analyse",
     "classify",
     "coding_parts",
+    "is_backchannel",
     "is_follow_up",
     "normalise",
     "reads_complete",
@@ -184,6 +186,7 @@ _START_CUES: tuple[_Cue, ...] = (
         r"|think (?:of|about) a\b|introduce yourself\b|talk a (?:bit|little) about\b"
         r"|give (?:an?|one|some|two|three|another) (?:example|instance|story)\b"
         r"|teach (?:me|us)\b|state (?:the|what|how|why|which|your)\b"
+        r"|state (?:an?|one) (?:experience|example|time|situation|instance)\b"
         r"|(?:talk|think|reason|work) through\b|go over\b|break down\b|speak to\b"
         r"|let (?:me|us) know (?:if|whether|what|how|which|why)\b"
         r"|tell (?:me|us) (?:how|what|why|which|when|where|whether|if)\b"
@@ -231,13 +234,22 @@ _EMBEDDED_CUES: tuple[_Cue, ...] = (
     ),
 )
 
+# "I want to ask you a few scenario-based questions now": the interviewer announces
+# questions to come; the request is the next sentence, not this one.
+_ANNOUNCES_QUESTIONS_RE = re.compile(
+    r"\b(?:ask|asking) (?:you )?(?:a (?:few|couple of|couple|series of)|some|several|more|two"
+    r"|three|four|\d+) (?:[\w-]+ ){0,2}questions\b(?! (?:about|on) (?:your|you)\b)"
+)
+
 # A question that starts mid-sentence after a statement Whisper did not
 # punctuate ("we use kubernetes here how do you deploy"). Only strong onsets.
 _INTERNAL_ONSET_RE = re.compile(
     rf"(?<=\s)(?:{_WH} {_AUX} {_SUBJ}|{_WH_CONTRACTED} {_SUBJ}"
     rf"|(?:can|could|would|will) you|did you|have you (?:ever|been|worked|used|had|done|tried)"
     rf"|do you (?:have|think|use|prefer|feel|see|want|know (?:what|how|why|if|whether|about|any))"
-    rf"|(?:tell|give) (?:me|us) (?:about|an? |more)|walk (?:me|us) through)\b"
+    rf"|(?:tell|give) (?:me|us) (?:about|an? |more|one|some|two|three|your)"
+    rf"|walk (?:me|us) through|(?:what|which) [\w-]+ (?:would|should|could|will) (?:be|you)"
+    rf"|(?:what|which) [\w-]+ (?:would|should|could|will|might) \w+ (?:you|your))\b"
 )
 # A word right before an onset that makes it an embedded clause, not a question:
 # "I don't know why that happened", "that's what is exciting".
@@ -403,6 +415,10 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"|challenging|difficult|bug|problem|project|decision|situation)",
         r"(?:you|you've) (?:made|led|shipped|built|owned|ran|faced|handled|worked on|had to"
         r"|dealt with)\b",
+        r"what (?:\w+ ){0,2}did you (?:\w+ly )?(?:do|own|change|learn|say|try|decide)\b"
+        r"|what happened|what changed|how did (?:it|that|this) (?:turn out|go|end|play out)",
+        r"(?:one|a|some) (?:specific|concrete|real) (?:example|moment|instance|story|case)",
+        r"(?:hear|know|understand|curious)(?: more)? (?:about )?how you (?:\w+ly )?\w+ed\b",
         r"\b(?:you|you've|you have) (?:\w+ly )?(?:(?!need|used|based|interested|supposed"
         r"|expected|excited|asked|called|named|allowed)\w+ed|taken|made|led|done|given"
         r"|received|chosen|taught|brought|faced|owned|shipped)\b(?! (?:by|to be)\b)",
@@ -421,7 +437,10 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"what you(?:'d| would) do (?:if|when|about)",
         r"your (?:manager|boss|lead|teammate|colleague|stakeholder|product manager|pm)"
         r" (?:asks|asked|wants|disagrees|tells)",
-        r"(?:first|1st) (?:week|day|month|30|60|90)",
+        r"(?:first|1st) (?:week|day|month|30|60|90)"
+        r"|(?:first|next) (?:few|thirty|30|sixty|60|ninety|90|ten|10) (?:minutes|hours|days)",
+        r"^you (?:find|discover|notice|get (?:a|an)|are (?:on call|asked|told)|join|inherit"
+        r"|receive|walk in)\b",
     ),
     # technical: design, how things work, debugging, complexity
     *_kinds(
@@ -447,7 +466,7 @@ _KIND_RULES: tuple[_KindRule, ...] = (
         r"|analy[sz]|test|roll out|design|build|comput|detect|clean|guarantee|shard|scale|cache"
         r"|index|partition|migrat|debug|optimi[sz]|implement|deploy|monitor|store|secure"
         r"|speed up|architect|benchmark|profile|load test|make (?:a|an|the|it|this|that)\b"
-        r"(?! (?:decision|call|choice|conversation)))",
+        r"(?! (?:decision|call|choice|conversation)))(?!\w*d\b)",  # "how you scaled": a story
         r"(?:how (?:would|do|will|could|should) you|how you(?:'d| would)) (?:approach|handle) "
         r"(?:\w+ ){0,2}(?:shard\w*|scal\w+|cach\w+|migrat\w+|index\w*|partition\w*"
         r"|replicat\w+)",
@@ -652,6 +671,24 @@ _GARBLED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^teach (?:mi|mee)\b", "teach me"),
         (r"^(?:tail|tel) (me|us)\b", "tell \\1"),
         (r"\bexam ?pull\b|\begg ?sample\b", "example"),
+        # Heard by tiny.en from a neural voice (issue 22): "Talk about…" as "Talk him out…"
+        # and "or come out…", "State an experience about how…" as "State and experience
+        # are not how…".
+        (r"^talk (?:him|them|her|it) out\b", "talk about"),
+        (
+            r"^(?:or|all|ah|aw) come out(?= (?:a|an|the|your|how|what|when|one|some)\b)",
+            "talk about",
+        ),
+        # "What's your biggest…" heard as "While smur biggest…" (issue 22; the tuning audio)
+        (
+            r"^(?:while|wild|whites|watts) (?:smur|smir|smear)"
+            r"(?= (?:biggest|greatest|favou?rite|proudest|most|best|worst|main|ideal)\b)",
+            "what's your",
+        ),
+        (
+            r"^state (?:and|an|in|on) experience (?:are not|r not|about|of|on|that)\b",
+            "state an experience about",
+        ),
     )
 )
 
@@ -670,9 +707,10 @@ def _detect_body(body: str, qmark: bool) -> _Verdict | None:
         for cue in _START_CUES:
             if cue.pattern.search(body):
                 return _Verdict(0, cue.confidence, cue.name)
-    for cue in _EMBEDDED_CUES:
-        if cue.pattern.search(body):
-            return _Verdict(0, cue.confidence, cue.name)
+    if not _ANNOUNCES_QUESTIONS_RE.search(body):
+        for cue in _EMBEDDED_CUES:
+            if cue.pattern.search(body):
+                return _Verdict(0, cue.confidence, cue.name)
     onset = _internal_onset(body)
     if onset is not None:
         return onset
@@ -702,15 +740,25 @@ def _internal_onset(body: str) -> _Verdict | None:
 
 
 def analyse(
-    text: str, *, continuation: bool = False, company: str | None = None
+    text: str,
+    *,
+    continuation: bool = False,
+    company: str | None = None,
+    language: str | None = None,
 ) -> QuestionAnalysis | None:
     """The question in one interviewer turn, or None when it asks nothing.
 
     Several questions in one turn come back as one text (first question to
     last, with any context sentences between them), because the candidate
     answers them as one. ``continuation`` says the turn continues an earlier
-    question, so its opening "and"/"so" is kept in the text.
+    question, so its opening "and"/"so" is kept in the text. ``language`` is the
+    interview's (``speech.language``): Spanish, German, French, Portuguese and
+    Italian turns are read with their own cues (``cuecard.dialogue.languages``);
+    with None or "auto" the turn's words say which language it is in.
     """
+    lang = languages.guess(text) if language in (None, "auto") else language
+    if lang != "en":
+        return _analyse_other(text, lang)
     sentences = _sentences(text)
     verdicts = [_detect(s) for s in sentences]
     found = [i for i, v in enumerate(verdicts) if v is not None]
@@ -733,6 +781,26 @@ def analyse(
     kind = classify(question, context=text, company=company)
     cues = tuple(v.cue for v in verdicts if v is not None)
     return QuestionAnalysis(question, kind, confidence, cues)
+
+
+def _analyse_other(text: str, language: str) -> QuestionAnalysis | None:
+    """``analyse`` for a language other than English: its own cues, or for a language
+    without rules, Whisper's question mark alone."""
+    pieces = [p.strip() for p in _SENTENCE_END_RE.split(text.strip()) if p.strip()]
+    verdicts: list[languages.Verdict | None] = []
+    for piece in pieces:
+        qmark = "?" in piece
+        if language in languages.LANGUAGES:
+            verdicts.append(languages.detect(piece.casefold(), qmark, language))
+        else:
+            verdicts.append(languages.Verdict(0.7, "question-mark") if qmark else None)
+    found = [i for i, v in enumerate(verdicts) if v is not None]
+    if not found:
+        return None
+    question = _capitalise(" ".join(pieces[found[0] : found[-1] + 1]))
+    kind = cast(QuestionKind, languages.kind_of(question))
+    cues = tuple(v.cue for v in verdicts if v is not None)
+    return QuestionAnalysis(question, kind, max(v.confidence for v in verdicts if v), cues)
 
 
 def _capitalise(text: str) -> str:
@@ -827,6 +895,12 @@ def reads_complete(question: str) -> bool:
     if last == "you" and len(words) >= 2 and words[-2] in _MODALS_BEFORE_YOU:
         return False
     return len(words) >= 4
+
+
+def is_backchannel(text: str) -> bool:
+    """Whether a turn is only fillers, acknowledgements or transitions ("mm-hmm, okay")."""
+    norm = normalise(text).split()
+    return _strip_leading(norm) >= len(norm)
 
 
 def is_follow_up(text: str) -> bool:

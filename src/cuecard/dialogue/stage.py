@@ -15,10 +15,15 @@ class DialogueStage:
     """Forwards every event and emits a ``Question`` when the interviewer asks one."""
 
     def __init__(
-        self, clock: SessionClock, *, company: str | None = None, speculative: bool = True
+        self,
+        clock: SessionClock,
+        *,
+        company: str | None = None,
+        speculative: bool = True,
+        language: str = "auto",
     ) -> None:
         self.clock = clock
-        self.tracker = QuestionTracker(clock, company=company, early=speculative)
+        self.tracker = QuestionTracker(clock, company=company, early=speculative, language=language)
 
     @property
     def stats(self) -> dict[str, int]:

@@ -14,9 +14,16 @@ an id is born and when it is re-issued:
   id only if the question changed materially (``same_question``), so the user
   never sees two answers for one question; such a re-issue says
   ``supersedes_speculative`` and counts in ``stats`` as wasted speculation;
-- **follow-ups**: "And why?" shortly after a question, before the candidate
-  answered, extends that question (same id, combined text) instead of starting
-  a second answer; once the candidate has answered, a new question gets a new id.
+- **one question per question**: "And why?" right after a question (the
+  interviewer barely paused, the candidate said nothing) extends that question
+  (same id, combined text) instead of starting a second answer. A question
+  asked after a pause of a second or more, or after the candidate spoke, is a
+  new question with a new id, however short it is: "Tell me about yourself."
+  and, 1.5 s later, "What are your salary expectations?" are two questions;
+- **the latest words**: when the final (or a later partial) says the same
+  question in other words ("from four" → "from 40 clinics"), the id is
+  re-issued with ``wording_only``: views show the new words at once, the answer
+  under way stands.
 
 Pure and synchronous (``feed``) so it is trivially testable and cheap on the
 event loop; ``run`` adapts it to an async stream of utterances.
@@ -31,6 +38,7 @@ from cuecard.dialogue.questions import (
     QuestionAnalysis,
     analyse,
     classify,
+    is_backchannel,
     is_follow_up,
     normalise,
     reads_complete,
@@ -40,11 +48,12 @@ from cuecard.events import Pause, Question, Utterance, next_id
 
 __all__ = ["QuestionTracker"]
 
-FOLLOW_UP_WINDOW_S = 8.0
-"""A follow-up must start within this many seconds of the question's end."""
-
-MIN_ANSWER_WORDS = 3
-"""The candidate has answered once they said this many words ("yeah" is not an answer)."""
+NEW_QUESTION_GAP_S = 0.75
+"""Once the interviewer has paused this long (utterance start - previous utterance end)
+after a question, anything they ask next is a new question, never a follow-up. The
+contract is a one-second pause; on the Piper test speech (bench/question_boundaries.py)
+1.0 s pauses measured 0.96-1.09 s (the 0.2 s pre-roll in ``start_s`` and the VAD's late
+end of speech cancel out), so 0.75 keeps a margin for noisier calls."""
 
 MIN_EARLY_CONFIDENCE = 0.7
 """Weak cues (a bare "?" or a tag) wait for the final: a partial has no reliable "?"."""
@@ -97,27 +106,31 @@ class QuestionTracker:
         self,
         clock: SessionClock | None = None,
         *,
-        follow_up_window_s: float = FOLLOW_UP_WINDOW_S,
-        min_answer_words: int = MIN_ANSWER_WORDS,
+        new_question_gap_s: float = NEW_QUESTION_GAP_S,
         similarity_threshold: float = 0.8,
         pause_cover_s: float = PAUSE_COVER_S,
         company: str | None = None,
         early: bool = True,
+        language: str = "auto",
     ) -> None:
         """``company``: the employer's name from the job description, so "why Acme?" is
         read as a question about them (no company name is written into the rules).
         ``early``: fire on a stable partial or a pause (``assist.speculative``); when False a
         question is issued only from a final utterance, so no answer starts on words the
-        interviewer may still change (slower to the first words, no wasted requests)."""
+        interviewer may still change (slower to the first words, no wasted requests).
+        ``language``: the interview's (``speech.language``); "auto" reads each turn in
+        the language its words are in."""
         self._clock = clock
         self.company = company
         self.early = early
-        self._follow_up_window_s = follow_up_window_s
-        self._min_answer_words = min_answer_words
+        self.language = language
+        self._new_question_gap_s = new_question_gap_s
         self._threshold = similarity_threshold
         self._pause_cover_s = pause_cover_s
         self._open: _Open | None = None
-        self._answered = False
+        self._closed = False
+        """The open question takes no follow-ups: the candidate spoke, or the interviewer
+        paused for a second since it (even if a statement came between)."""
         self._last_interviewer: Utterance | None = None
         self._paused: tuple[int, float] | None = None  # (utterance id, audio time) of a pause
         self.stats: dict[str, int] = dict.fromkeys(STATS, 0)
@@ -133,6 +146,13 @@ class QuestionTracker:
         if utterance.speaker == "you":
             self._note_candidate(utterance)
             return None
+        last = self._last_interviewer
+        if (
+            last is not None
+            and last.id != utterance.id
+            and utterance.start_s - last.end_s >= self._new_question_gap_s
+        ):
+            self._closed = True  # a pause of a second: the open question takes no follow-up
         self._last_interviewer = utterance
         if not utterance.final and not self.early:
             return None
@@ -140,7 +160,7 @@ class QuestionTracker:
         heard = utterance.text if utterance.final else utterance.stable
         current = self._open
         continues = self._continues(current, utterance)
-        analysis = analyse(heard, continuation=continues, company=self.company)
+        analysis = self._analyse(heard, continues)
         on_pause = False
         if not utterance.final and not self._ready_early(analysis, utterance):
             analysis = self._turn_ended(utterance, continues)
@@ -196,7 +216,7 @@ class QuestionTracker:
         current = self._open
         same_utterance = current is not None and current.utterance_id == last.id
         continues = same_utterance and current is not None and bool(current.base)
-        analysis = analyse(last.text, continuation=continues, company=self.company)
+        analysis = self._analyse(last.text, continues)
         if analysis is None:
             text = last.text.strip()
             kind = classify(text, company=self.company)
@@ -208,6 +228,7 @@ class QuestionTracker:
                 previous, text=text, end_s=last.end_s, emitted_s=stamp, speculative=False,
                 supersedes_speculative=previous.speculative
                 and not same_question(previous.text, text, self._threshold),
+                wording_only=False,
             )  # fmt: skip
             current.question = question
             current.part = analysis.text
@@ -216,9 +237,18 @@ class QuestionTracker:
 
     # ------------------------------------------------------------ internals
 
+    def _analyse(self, text: str, continues: bool) -> QuestionAnalysis | None:
+        return analyse(text, continuation=continues, company=self.company,
+                       language=self.language)  # fmt: skip
+
     def _note_candidate(self, utterance: Utterance) -> None:
-        if self._open is not None and len(utterance.text.split()) >= self._min_answer_words:
-            self._answered = True
+        """The candidate spoke: whatever the interviewer asks next is a new question.
+
+        Backchannel ("mm-hmm", "okay") is listening, not speaking: the interviewer
+        may still be finishing the question it acknowledged.
+        """
+        if self._open is not None and not is_backchannel(utterance.text):
+            self._closed = True
 
     def _now(self, event: Utterance | Pause, now: float | None) -> float:
         if now is not None:
@@ -284,6 +314,7 @@ class QuestionTracker:
                 emitted_s=stamp,
                 speculative=not utterance.final,
                 supersedes_speculative=False,  # a follow-up adds to the question, wastes nothing
+                wording_only=False,
             )
             self._open = _Open(
                 question, utterance.id, analysis.text, previous.text, previous.confidence
@@ -301,7 +332,7 @@ class QuestionTracker:
             speculative=not utterance.final,
         )
         self._open = _Open(question, utterance.id, analysis.text, "", 0.0)
-        self._answered = False
+        self._closed = False
         return question
 
     def _ready_early(self, stable: QuestionAnalysis | None, utterance: Utterance) -> bool:
@@ -340,9 +371,9 @@ class QuestionTracker:
             return None
         if paused[1] - utterance.end_s > self._pause_cover_s:
             return None
-        if analyse(utterance.stable, continuation=continues, company=self.company) is None:
+        if self._analyse(utterance.stable, continues) is None:
             return None
-        whole = analyse(utterance.text, continuation=continues, company=self.company)
+        whole = self._analyse(utterance.text, continues)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
@@ -358,7 +389,7 @@ class QuestionTracker:
         tentative = [w for w in normalise(utterance.tentative).split() if w not in _FILLERS]
         if len(tentative) > 1 or not utterance.text.rstrip().endswith("?"):
             return None
-        whole = analyse(utterance.text, continuation=continues, company=self.company)
+        whole = self._analyse(utterance.text, continues)
         if whole is None or whole.confidence < MIN_EARLY_CONFIDENCE:
             return None
         return whole if reads_complete(whole.text) else None
@@ -372,10 +403,9 @@ class QuestionTracker:
         return self._extends(current, utterance)
 
     def _extends(self, current: _Open, utterance: Utterance) -> bool:
-        """A short follow-up, soon after, before the candidate answered."""
-        if self._answered:
-            return False
-        if utterance.start_s - current.question.end_s > self._follow_up_window_s:
+        """A follow-up with no pause of a second since the question, and no word from the
+        candidate."""
+        if self._closed:
             return False
         return is_follow_up(utterance.text if utterance.final else utterance.stable)
 
@@ -388,10 +418,21 @@ class QuestionTracker:
         why" to "And why a token bucket rather than a sliding window" changed
         materially, however long the question it extends.
         """
-        if same_question(current.part, analysis.text, self._threshold):
-            return None
         text = _join(current.base, analysis.text)
         previous = current.question
+        if same_question(current.part, analysis.text, self._threshold):
+            if normalise(current.part) == normalise(analysis.text):
+                return None  # the same words ("?" added): nothing to show
+            # The same question in other words: the card shows the latest words at once
+            # (a partial's "from four" must not stay up once the final says "from 40").
+            question = replace(
+                previous, text=text, end_s=utterance.end_s, emitted_s=stamp,
+                speculative=previous.speculative and not utterance.final,
+                supersedes_speculative=False, wording_only=True,
+            )  # fmt: skip
+            current.question = question
+            current.part = analysis.text
+            return question
         # A follow-up keeps the kind of the question it extends.
         kind = previous.kind if current.base else analysis.kind
         question = replace(
@@ -403,6 +444,7 @@ class QuestionTracker:
             emitted_s=stamp,
             speculative=not utterance.final,
             supersedes_speculative=previous.speculative,
+            wording_only=False,
         )
         current.question = question
         current.part = analysis.text

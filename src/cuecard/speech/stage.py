@@ -35,6 +35,7 @@ from cuecard.events import (
     AudioChunk,
     Event,
     Level,
+    Notice,
     Pause,
     Silence,
     Speaker,
@@ -43,7 +44,13 @@ from cuecard.events import (
 )
 from cuecard.speech.scheduler import PassScheduler
 from cuecard.speech.stabilizer import Stabilizer
-from cuecard.speech.transcriber import Hypothesis, Transcriber
+from cuecard.speech.transcriber import (
+    NOT_ENGLISH_FINALS,
+    NOT_ENGLISH_SCORE,
+    Hypothesis,
+    Transcriber,
+    not_english,
+)
 from cuecard.speech.vad import WINDOW, SileroModel, StreamingVad
 
 log = logging.getLogger(__name__)
@@ -83,6 +90,9 @@ class SpeechOptions:
     """Text every pass reads as the previous text (Whisper's ``initial_prompt``)."""
     silence_after_s: float | None = None
     """Emit a ``Silence`` event once a speaker has been quiet this long after speaking."""
+    hotwords: str = ""
+    """The user's vocabulary ("Harbor Health, HL7, …"), read before the audio by every
+    pass (``Transcriber.transcribe``)."""
 
 
 @dataclass
@@ -262,10 +272,10 @@ class _Channel:
         prefix = utt.stabilizer.stable
         audio = utt.audio()
         transcriber, beam = self.stage.transcriber, self.cfg.partial_beam_size
-        initial = self.stage.options.initial_prompt
+        initial, hot = self.stage.options.initial_prompt, self.stage.options.hotwords
         future = self.stage.scheduler.submit(
             lambda: transcriber.transcribe(
-                audio, beam_size=beam, prefix=prefix, initial_prompt=initial
+                audio, beam_size=beam, prefix=prefix, initial_prompt=initial, hotwords=hot
             ),
             final=False,
             key=self.speaker,
@@ -314,10 +324,15 @@ class _Channel:
         prefix = utt.stabilizer.stable
         audio = self._pass_audio(utt, end_s)
         transcriber, beam = self.stage.transcriber, self.cfg.beam_size
-        initial = self.stage.options.initial_prompt
+        initial, hot = self.stage.options.initial_prompt, self.stage.options.hotwords
         future = self.stage.scheduler.submit(
             lambda: transcriber.transcribe(
-                audio, beam_size=beam, prefix=prefix, final=True, initial_prompt=initial
+                audio,
+                beam_size=beam,
+                prefix=prefix,
+                final=True,
+                initial_prompt=initial,
+                hotwords=hot,
             ),
             final=True,
             key=self.speaker,
@@ -441,6 +456,8 @@ class _Channel:
                 text = stab.finish("")
             if not text:
                 return
+            if hyp is not None:
+                await self.stage.check_english(self.speaker, hyp)
             await self.stage.send(
                 Utterance(
                     utt.id,
@@ -505,6 +522,23 @@ class SpeechStage:
         self._channels: dict[Speaker, _Channel] = {}
         self._ended = False
         self.audio_s = 0.0
+        self._interviewer_scores: list[float] = []
+        self._warned_language = False
+
+    async def check_english(self, speaker: Speaker, hyp: Hypothesis) -> None:
+        """With an English-only model and no language set, one warning once the
+        interviewer's finals stop sounding like English (``NOT_ENGLISH_SCORE``)."""
+        t = self.transcriber
+        if speaker != "interviewer" or self._warned_language or self.cfg.language != "auto":
+            return
+        if getattr(t, "multilingual", True):
+            return
+        scores = self._interviewer_scores
+        scores.append(hyp.score)
+        recent = sorted(scores[-NOT_ENGLISH_FINALS:])
+        if len(recent) == NOT_ENGLISH_FINALS and recent[len(recent) // 2] < NOT_ENGLISH_SCORE:
+            self._warned_language = True
+            await self.send(Notice("warning", not_english(t.name), self.clock.now()))
 
     def end_turn(self, speaker: Speaker) -> bool:
         """``speaker`` is done now (call on the session's loop): their open utterance is

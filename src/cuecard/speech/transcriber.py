@@ -21,9 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from cuecard.events import SAMPLE_RATE
+from cuecard.speech.model import ModelError
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+    from faster_whisper.tokenizer import Tokenizer
 
 HOP = 160  # samples per mel frame
 MAX_SAMPLES = 30 * SAMPLE_RATE
@@ -35,6 +37,40 @@ MIN_INPUT_S = 7.0
 MIN_PARTIAL_INPUT_S = 5.0  # partials are provisional; cheaper passes matter more
 MAX_PROMPT_TOKENS = 223
 NO_SPEECH_MAX = 0.6  # above this Whisper's "Thank you." on noise is dropped
+LANGUAGE_MIN_PROB = 0.5
+"""With speech.language = auto, a detected language replaces the current one only when
+Whisper gives it at least this probability (a cough is not a language change)."""
+MULTILINGUAL_MODEL = "base"
+
+
+class LanguageError(ModelError):
+    """The configured language cannot be transcribed with the configured model."""
+
+
+NOT_ENGLISH_SCORE = -0.8
+"""An English-only model's finals scoring below this (median of ``NOT_ENGLISH_FINALS``)
+mean speech it cannot read. Measured with tiny.en: English from a neural voice -0.12
+(sentences full of profile names -0.34); espeak-ng Spanish -1.01, German -1.46, French
+-1.28, Portuguese -1.28, Italian -1.34 (medians over 8 turns each)."""
+NOT_ENGLISH_FINALS = 4
+
+
+def not_english(model: str) -> str:
+    """The one line for speech an English-only model cannot read (speech.language auto)."""
+    return (
+        f"{model} understands English only, and the interviewer does not sound like English: "
+        f"if the interview is in another language, set speech.model = {MULTILINGUAL_MODEL} "
+        "and speech.language (or --language CODE)"
+    )
+
+
+def english_only(model: str, language: str) -> str:
+    """The one line for non-English speech with an English-only model."""
+    return (
+        f"{model} understands English only, and this interview is in {language!r}: set "
+        f"speech.model = {MULTILINGUAL_MODEL} (multilingual; `cuecard config set speech.model "
+        f"{MULTILINGUAL_MODEL}`), or pass --language en"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +88,9 @@ class Hypothesis:
     text: str
     """Continuation after the forced prefix (the whole text when there was none)."""
     no_speech_prob: float
+    score: float = 0.0
+    """The decoder's mean log-probability per token (CTranslate2's score): about -0.1 to
+    -0.4 for English heard by tiny.en, below -0.8 for other languages it cannot read."""
 
 
 class Transcriber:
@@ -61,19 +100,39 @@ class Transcriber:
     the scheduler in ``cuecard.speech.scheduler`` decides which call goes next.
     """
 
-    def __init__(self, model: WhisperModel) -> None:
-        from faster_whisper.tokenizer import Tokenizer
+    def __init__(self, model: WhisperModel, *, language: str = "auto", name: str = "") -> None:
+        """``language``: "auto" (detected on an utterance's first pass, then kept), or a
+        Whisper code. An English-only model (tiny.en) takes only "auto" or "en": anything
+        else is refused with one line saying which model to switch to."""
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         self._model = model
+        self.name = name or "this model"
         self._lock = threading.Lock()
         self._prompts: dict[str, list[int]] = {}
-        multilingual = bool(model.model.is_multilingual)
-        self._tokenizer = Tokenizer(
-            model.hf_tokenizer,
-            multilingual,
-            task="transcribe",
-            language="en" if multilingual else None,
-        )
+        self.multilingual = bool(model.model.is_multilingual)
+        if language not in ("auto", *_LANGUAGE_CODES):
+            raise LanguageError(
+                f"speech.language {language!r} is not a language Whisper knows: use auto, en, "
+                "or a code such as es, de, fr, pt, it"
+            )
+        if not self.multilingual and language not in ("auto", "en"):
+            raise LanguageError(english_only(self.name, language))
+        self.fixed_language = language if language != "auto" else None
+        self.language = self.fixed_language or "en"
+        """The language passes are decoded in (the detected one once "auto" has heard speech)."""
+        self._tokenizers: dict[str, Tokenizer] = {}
+        self._tokenizer = self._tokenizer_for(self.language)
+
+    def _tokenizer_for(self, language: str) -> Tokenizer:
+        from faster_whisper.tokenizer import Tokenizer
+
+        if language not in self._tokenizers:
+            self._tokenizers[language] = Tokenizer(
+                self._model.hf_tokenizer, self.multilingual, task="transcribe",
+                language=language if self.multilingual else None,
+            )  # fmt: skip
+        return self._tokenizers[language]
 
     def transcribe(
         self,
@@ -83,6 +142,7 @@ class Transcriber:
         prefix: str = "",
         final: bool = False,
         initial_prompt: str = "",
+        hotwords: str = "",
     ) -> Hypothesis:
         """Transcribe up to 30 s of 16 kHz mono audio (blocking; run it in a thread).
 
@@ -90,6 +150,15 @@ class Transcriber:
         (Whisper's "previous text"); it steers style, not content. Practice passes give
         it a disfluent sentence so "um" and "uh" are written down (see
         ``cuecard.speech.options``); the live path gives none.
+
+        ``hotwords`` are names and terms the speaker is likely to say (the user's
+        vocabulary, ``cuecard.profile.vocabulary``), read as previous text before
+        ``initial_prompt``. Unlike faster-whisper's ``hotwords`` they are given to every
+        pass, forced prefix or not: live, most passes have stable words forced, and a
+        term late in a sentence still needs them. Measured at real-time speed on the
+        profile-term clips (bench/_terms.py, tiny.en): terms missed 52% without, 44%
+        on prefix-less passes only (faster-whisper's way), 28% on every pass, for 8%
+        more CPU.
         """
         import ctranslate2
 
@@ -100,12 +169,12 @@ class Transcriber:
         padded = np.zeros(n, dtype=np.float32)
         padded[: len(audio)] = audio
         tok = self._tokenizer
-        previous = self._previous(initial_prompt)
-        prompt = [*previous, *tok.sot_sequence, tok.no_timestamps]
         prefix_tokens: list[int] = []
         if prefix.strip():
             prefix_tokens = tok.encode(" " + prefix.strip())[:100]
-            prompt += prefix_tokens
+        terms = hotwords.strip()
+        previous = self._previous(f"{terms} {initial_prompt}" if terms else initial_prompt)
+        prompt = [*previous, *tok.sot_sequence, tok.no_timestamps, *prefix_tokens]
         with self._lock:
             features = self._model.feature_extractor(padded, padding=0)
             frames = features.shape[-1] - features.shape[-1] % 2
@@ -113,6 +182,17 @@ class Transcriber:
             encoded = self._model.model.encode(
                 ctranslate2.StorageView.from_array(features), to_cpu=False
             )
+            if self.multilingual and self.fixed_language is None and not prefix_tokens:
+                # "auto": each utterance's first pass says which language it is in
+                detected = self._model.model.detect_language(encoded)[0][0]
+                code = detected[0].strip("<|>")
+                if detected[1] >= LANGUAGE_MIN_PROB and code != self.language:
+                    self.language = code
+                    tok = self._tokenizer = self._tokenizer_for(code)
+                    previous = self._previous(
+                        f"{terms} {initial_prompt}" if terms else initial_prompt
+                    )
+                    prompt = [*previous, *tok.sot_sequence, tok.no_timestamps, *prefix_tokens]
             result = self._model.model.generate(
                 encoded,
                 [prompt],
@@ -126,19 +206,21 @@ class Transcriber:
                 suppress_blank=not prefix_tokens,
                 suppress_tokens=[-1],
                 return_no_speech_prob=True,
+                return_scores=True,
             )[0]
         ids = [t for t in result.sequences_ids[0] if t < tok.eot]
         if prefix_tokens and ids[: len(prefix_tokens)] == prefix_tokens:
             ids = ids[len(prefix_tokens) :]
         no_speech = float(result.no_speech_prob)
+        score = float(result.scores[0]) if result.scores else 0.0
         if no_speech > NO_SPEECH_MAX and not prefix_tokens:
-            return Hypothesis("", no_speech)
+            return Hypothesis("", no_speech, score)
         # Loops are judged on prefix + continuation: the loop is often the prefix again.
         before = prefix.split()
         whole = collapse_loops(" ".join([*before, *tok.decode(ids).split()])).split()
         if final:
             whole = drop_unfinished_tail(whole, keep=len(before))
-        return Hypothesis(" ".join(whole[len(before) :]), no_speech)
+        return Hypothesis(" ".join(whole[len(before) :]), no_speech, score)
 
     def timed_words(
         self, audio: npt.NDArray[np.float32], *, initial_prompt: str = ""

@@ -53,7 +53,8 @@ def to_dict(event: Event) -> dict[str, Any] | None:
                 "confidence": round(event.confidence, 2), "utterance_id": event.utterance_id,
                 "speculative": event.speculative,
                 "supersedes_speculative": event.supersedes_speculative,
-                "typed": event.typed, "start_s": _r(event.start_s), "end_s": _r(event.end_s),
+                "typed": event.typed, "wording_only": event.wording_only,
+                "start_s": _r(event.start_s), "end_s": _r(event.end_s),
                 "emitted_s": _r(event.emitted_s),
             }  # fmt: skip
         case SuggestionDelta():

@@ -261,6 +261,10 @@ class SessionView:
     def _question(self, event: Question) -> None:
         self.last_question = event
         card = self._card_for(event.id)
+        if card is not None and event.wording_only:  # same question, latest words
+            card.question = event
+            self.changed.add("card")
+            return
         if card is not None:  # revised (the interviewer went on) or asked again: start over
             card.question = event
             card.sections.clear()

@@ -420,6 +420,14 @@ class SettingsDialog(QDialog):
         self.speech_model = self._combo(form, "Speech model", ("speech", "model"), models, current,
                                         "Speech is turned into text on this computer; nothing "
                                         "you say leaves it.")  # fmt: skip
+        languages = {"auto": "Detect it", "en": "English", "es": "Spanish", "de": "German",
+                     "fr": "French", "pt": "Portuguese", "it": "Italian"}  # fmt: skip
+        current_language = self.cfg.speech.language
+        languages.setdefault(current_language, current_language)
+        self.speech_language = self._combo(
+            form, "Interview language", ("speech", "language"), languages, current_language,
+            "Anything but English needs the multilingual model (base).",
+        )  # fmt: skip
         return page
 
     def _shortcuts_page(self) -> QWidget:
