@@ -218,12 +218,17 @@ class AnswerEngine:
         self._current = state
         self._task = asyncio.create_task(self._answer(state, send), name=f"answer-{question.id}")
 
-    def prompt_for(self, question: Question) -> Prompt:
-        chunks = (
-            list(self.retriever.search(question.text, self.cfg.profile_chunks, kind=question.kind))
-            if self.retriever
-            else []
-        )
+    def _retrieve(self, question: Question) -> list[object]:
+        if self.retriever is None:
+            return []
+        return list(self.retriever.search(question.text, self.cfg.profile_chunks,
+                                          kind=question.kind))  # fmt: skip
+
+    async def prompt_for(self, question: Question) -> Prompt:
+        """The prompt, with the profile searched off the event loop: meaning search encodes
+        the question with MiniLM (15-40 ms on 2 cores), long enough to hold back the audio
+        and the other stages if it ran on the loop."""
+        chunks = await asyncio.to_thread(self._retrieve, question)
         said = [
             (u.speaker, u.text) for u in self.conversation.utterances() if u.text != question.text
         ]
@@ -234,7 +239,7 @@ class AnswerEngine:
         """Never raises but to be cancelled: every failure ends in ``SuggestionFailed``."""
         prompt: Prompt | None = None
         try:
-            prompt = self.prompt_for(state.question)
+            prompt = await self.prompt_for(state.question)
             async with asyncio.TaskGroup() as tg:
                 helper = (
                     tg.create_task(self._first_help(state, prompt, send))
