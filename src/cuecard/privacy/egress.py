@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx
 
 from cuecard import catalog
-from cuecard.privacy.ledger import Ledger, process_ledger
+from cuecard.privacy.ledger import Ledger, LedgerUnwritable, process_ledger
 
 if TYPE_CHECKING:
     from cuecard.config import Config
@@ -121,6 +121,22 @@ class EgressBlocked(PermissionError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class LedgerNotWritten(EgressBlocked):
+    """The request's ledger record could not be written, so the request was not sent.
+
+    Fail closed: a connection the report could not show does not happen. An
+    ``EgressBlocked``, so the answer engine moves on (to the offline notes)
+    without retrying.
+    """
+
+    def __init__(self, host: str, port: int, purpose: str, why: str) -> None:
+        super().__init__(host, port, purpose)
+        self.args = (
+            f"cuecard did not send the request to {host}:{port}: {why}; free some disk space "
+            "or make the data folder writable (`cuecard data where` shows it)",
+        )
 
 
 class SubprocessBlocked(EgressBlocked):
@@ -354,6 +370,17 @@ def _response_head_bytes(response: httpx.Response) -> int:
     return size
 
 
+def _commit(ledger: Ledger, entry: int) -> None:
+    """Write-ahead: make the entry durable now, or refuse what it records (fail closed)."""
+    try:
+        ledger.commit(entry)
+    except LedgerUnwritable as err:
+        ledger.finish(entry, outcome="blocked", reason="ledger-unwritable")
+        now = ledger.get(entry)
+        host, port, purpose = (now.host, now.port, now.purpose) if now else ("?", 0, "?")
+        raise LedgerNotWritten(host, port, purpose, str(err)) from None
+
+
 class _CountingAsyncStream(httpx.AsyncByteStream):
     """Counts bytes into the ledger as they flow, and closes the entry at the end."""
 
@@ -378,6 +405,7 @@ class _CountingAsyncStream(httpx.AsyncByteStream):
             async for chunk in self._inner:
                 if self._sent:
                     self._ledger.add_bytes(self._entry, sent=len(chunk))
+                    _commit(self._ledger, self._entry)  # on disk before the chunk goes out
                 else:
                     self._ledger.add_bytes(self._entry, received=len(chunk))
                 yield chunk
@@ -418,6 +446,7 @@ class _CountingSyncStream(httpx.SyncByteStream):
             for chunk in self._inner:
                 if self._sent:
                     self._ledger.add_bytes(self._entry, sent=len(chunk))
+                    _commit(self._ledger, self._entry)  # on disk before the chunk goes out
                 else:
                     self._ledger.add_bytes(self._entry, received=len(chunk))
                 yield chunk
@@ -471,6 +500,8 @@ class _Wire:
             self.opened = True
             self.heads_sent += 1
             self.gate.ledger.add_bytes(self.entry, sent=self.head, opened=True)
+            # write-ahead: on disk before the head leaves; raising here aborts the request
+            self.gate.commit(self.entry)
 
     def answered(self) -> None:
         """A response came back: the request went out even if no trace step said so."""
@@ -519,7 +550,7 @@ class _Gate:
             )  # fmt: skip
             raise EgressBlocked(host, port, self.purpose)
         scrub_device_headers(request.headers)
-        return self.ledger.record(
+        entry = self.ledger.record(
             host=host,
             port=port,
             purpose=self.purpose,
@@ -527,9 +558,17 @@ class _Gate:
             label=self.label or self.policy.label_for(host, port, self.purpose),
             opened=False,  # nothing is sent until the connection opens (see _Wire)
         )
+        self.commit(entry)  # write-ahead: the row is on disk before the connection opens
+        return entry
+
+    def commit(self, entry: int) -> None:
+        """Make the entry durable, or refuse the request (fail closed)."""
+        _commit(self.ledger, entry)
 
     def failed(self, entry: int, exc: BaseException) -> None:
-        if isinstance(exc, Exception):
+        if isinstance(exc, LedgerNotWritten):
+            self.ledger.finish(entry, outcome="blocked", reason="ledger-unwritable")
+        elif isinstance(exc, Exception):
             self.ledger.finish(entry, outcome="error", reason=type(exc).__name__)
         else:  # cancelled: a new question replaced this answer; not a failure
             self.ledger.finish(entry, reason="cancelled")
@@ -843,7 +882,7 @@ class Tripwire:
         if not _IN_TRANSPORT.get():
             # the hook cannot see whether connect() then succeeds, nor count bytes: it
             # counts as opened, so a report never says "nothing left" after a raw send
-            self._ledger.record(
+            entry = self._ledger.record(
                 host=host,
                 port=port,
                 purpose=UNATTRIBUTED,
@@ -852,6 +891,7 @@ class Tripwire:
                 label=label,
                 opened=True,
             )
+            _commit(self._ledger, entry)  # write-ahead, as for the transport
 
     def _note_bind(self, args: tuple[Any, ...]) -> None:
         """Remember loopback sockets this process binds (their port is known only later)."""
