@@ -35,6 +35,7 @@ import contextvars
 import ipaddress
 import os
 import socket
+import ssl
 import sys
 import threading
 import weakref
@@ -354,6 +355,40 @@ _IN_TRANSPORT: contextvars.ContextVar[bool] = contextvars.ContextVar(
 """Set while a guarded transport connects, so the tripwire does not count it twice."""
 
 
+TLS_ENV_VARS: Final = (
+    "SSLKEYLOGFILE", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+)  # fmt: skip
+"""What the environment could use to weaken or leak a provider connection; all ignored."""
+
+
+def tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """The TLS settings of every provider connection, built from nothing the environment says.
+
+    ``ssl.create_default_context`` (and so httpx's default) writes every
+    session's secrets to the file ``SSLKEYLOGFILE`` names, which is the key and
+    the prompt in clear for whoever reads it; httpx's transport also trusts the
+    CA file or folder ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` name, so a variable
+    could let a proxy read the traffic. So the context is made by hand:
+    certifi's CA bundle (the one httpx ships with), hostname checks, TLS 1.2 at
+    least, no key log. ``cafile`` replaces the bundle: the tests' seam, for a
+    CA they made, never read from the environment.
+    """
+    import certifi
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # not create_default_context: see above
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.check_hostname = True
+    ctx.load_verify_locations(cafile=cafile or certifi.where())
+    ctx.keylog_filename = None  # type: ignore[assignment]  # typeshed says str; None clears it
+    return ctx
+
+
+def _transport_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The inner transport's options: cuecard's own TLS context and no environment."""
+    return {"verify": options.pop("verify", None) or tls_context(), "trust_env": False, **options}
+
+
 def _head_bytes(request: httpx.Request) -> int:
     """Size of the request line and headers as HTTP/1.1 writes them."""
     target = request.url.raw_path
@@ -606,7 +641,7 @@ class GuardedTransport(_Guarded, httpx.AsyncBaseTransport):
         **transport_options: Any,
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx.AsyncHTTPTransport(**transport_options)
+        self._inner = inner or httpx.AsyncHTTPTransport(**_transport_options(transport_options))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         gate = self._gate
@@ -651,7 +686,7 @@ class GuardedSyncTransport(_Guarded, httpx.BaseTransport):
         **transport_options: Any,
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx.HTTPTransport(**transport_options)
+        self._inner = inner or httpx.HTTPTransport(**_transport_options(transport_options))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         gate = self._gate
@@ -689,6 +724,7 @@ def make_http_client(
     *,
     label: str = "",
     timeout: httpx.Timeout | float | None = None,
+    tls: ssl.SSLContext | None = None,
     **client_options: Any,
 ) -> httpx.AsyncClient:
     """The one kind of HTTP client cuecard hands to a provider SDK (``http_client=``).
@@ -696,10 +732,12 @@ def make_http_client(
     ``label``: the provider this client is for ("openai", "local"), so its
     requests are recorded under it even when another provider shares the
     server. ``trust_env=False``: no proxy from the environment (it would be a
-    destination the policy never saw) and no ``.netrc`` credentials.
+    destination the policy never saw) and no ``.netrc`` credentials; TLS is
+    ``tls_context()`` whatever ``SSLKEYLOGFILE``/``SSL_CERT_FILE`` say (``tls``:
+    a context made with ``tls_context(cafile=…)``, for tests).
     """
     return httpx.AsyncClient(
-        transport=GuardedTransport(policy, ledger, purpose, label=label),
+        transport=GuardedTransport(policy, ledger, purpose, label=label, verify=tls),
         trust_env=False,
         timeout=timeout if timeout is not None else httpx.Timeout(20.0, connect=5.0),
         **client_options,
@@ -713,11 +751,12 @@ def make_sync_http_client(
     *,
     label: str = "",
     timeout: httpx.Timeout | float | None = None,
+    tls: ssl.SSLContext | None = None,
     **client_options: Any,
 ) -> httpx.Client:
     """Synchronous twin of ``make_http_client`` (``huggingface_hub.set_client_factory``)."""
     return httpx.Client(
-        transport=GuardedSyncTransport(policy, ledger, purpose, label=label),
+        transport=GuardedSyncTransport(policy, ledger, purpose, label=label, verify=tls),
         trust_env=False,
         timeout=timeout if timeout is not None else httpx.Timeout(60.0, connect=5.0),
         **client_options,
