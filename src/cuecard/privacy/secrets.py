@@ -326,7 +326,8 @@ def entries_left_message(left: list[str], problem: str | None) -> str:
         f"erase incomplete: could not remove from the OS keychain ({problem}): "
         f"{', '.join(left)} may still be there, and with the vault key a copy of the vault "
         "made before the erase could still be decrypted; everything else listed was removed. "
-        "Run `cuecard data erase --all` again once the keychain can be reached"
+        "Run `cuecard data erase --finish` (or `cuecard data erase --all` again) once the "
+        "keychain can be reached"
     )
 
 
