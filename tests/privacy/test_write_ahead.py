@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -82,15 +83,22 @@ def test_a_signal_right_after_the_prompt_arrived_leaves_the_connection_in_the_re
     assert dest["bytes_sent"] >= body_bytes, (dest["bytes_sent"], body_bytes)
 
 
+def _no_file_may_grow() -> None:
+    """A process for which every disk is full: no file may grow past 0 bytes (EFBIG)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
 @contextlib.contextmanager
-def full_data_folder(home: Path) -> Iterator[str]:
-    """The data folder on a full disk (a 64 KiB tmpfs, filled), or, without root, read-only."""
+def full_data_folder(home: Path) -> Iterator[Callable[[], None] | None]:
+    """The data folder on a full disk: a 64 KiB tmpfs, filled (root), or a read-only folder
+    (anyone else). Where root may not mount, the child gets RLIMIT_FSIZE 0 instead, which
+    fails its writes the way a full disk does; yields that child set-up, or None."""
     data = home / "data"
     data.mkdir(mode=0o700, exist_ok=True)
     if os.geteuid() != 0:
         data.chmod(0o500)
         try:
-            yield "read-only"
+            yield None
         finally:
             data.chmod(0o700)
         return
@@ -99,13 +107,14 @@ def full_data_folder(home: Path) -> Iterator[str]:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if mounted.returncode != 0:
-        pytest.fail(f"cannot mount a small tmpfs as root to fill a disk: {mounted.stderr.strip()}")
+        yield _no_file_may_grow
+        return
     try:
         with contextlib.suppress(OSError), open(data / "filler", "wb") as fill:
             while True:
                 fill.write(b"\0" * 4096)
                 fill.flush()
-        yield "full"
+        yield None
     finally:
         subprocess.run(["umount", str(data)], check=True)
 
@@ -113,8 +122,12 @@ def full_data_folder(home: Path) -> Iterator[str]:
 def test_a_request_whose_record_cannot_be_written_is_not_sent(cuecard_home: Path) -> None:
     with FakeProviderServer(default=Reply(text="- should never be seen")) as srv:
         local_provider(cuecard_home, srv.openai_base_url)
-        with full_data_folder(cuecard_home):
-            asked = cuecard("ask", "Why do you want this job?", "--sample")
+        with full_data_folder(cuecard_home) as child_setup:
+            asked = subprocess.run(
+                [sys.executable, "-m", "cuecard", "ask", "Why do you want this job?", "--sample"],
+                capture_output=True, text=True, timeout=120, check=False,
+                preexec_fn=child_setup,
+            )  # fmt: skip
         assert srv.generations == [] and srv.connection_count == 0  # not a byte left
     assert "should never be seen" not in asked.stdout
     assert "From your notes" in asked.stdout, asked.stdout  # the candidate still gets notes
