@@ -71,6 +71,43 @@ def test_doctor_prints_a_providers_model_ids_without_their_escapes(cuecard_home:
     assert b"evil-title" in proc.stdout and b"evil-clear" in proc.stdout
 
 
+def test_on_a_real_terminal_every_byte_passes_the_gate(cuecard_home: Path) -> None:
+    """`doctor` writing to a pseudo-terminal (where escapes act), through the stream gate."""
+    import pty
+
+    with FakeProviderServer() as srv:
+        srv.models["openai"] = [f"evil-{name}{seq}model" for name, seq in ATTACKS.items()]
+        config = cuecard_home / "config" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(
+            '[assist]\nprovider = "openai"\n'
+            f'[assist.openai]\nmodel = "gpt-4o-mini"\nbase_url = "{srv.openai_base_url}"\n',
+            encoding="utf-8",
+        )
+        master, slave = pty.openpty()
+        env = {
+            **os.environ, "CUECARD_HOME": str(cuecard_home), "CUECARD_OPENAI_KEY": KEY,
+            "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]),
+        }  # fmt: skip
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cuecard", "doctor"], stdout=slave, stderr=slave,
+            stdin=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+        os.close(slave)
+        got = bytearray()
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            got += chunk
+        child.wait(timeout=120)
+        os.close(master)
+    assert_gated(subprocess.CompletedProcess([], 0, bytes(got), b""), b"evil-clipboard")
+
+
 def test_profile_stories_prints_a_story_heading_without_its_escapes(
     cuecard_home: Path, tmp_path: Path
 ) -> None:
