@@ -289,8 +289,18 @@ def syslibs() -> ModuleType:
     return module
 
 
+# Files (not programs or Qt libraries) that a test needs from the system's packages.
+TEST_FILES = {
+    # the keychain tests prove cuecard refuses Debian's plaintext keyring backend
+    "python3/dist-packages/keyrings/alt/file.py": "python3-keyrings.alt",
+}
+TEST_FILE_DIRS = ("/usr/lib",)
+
+
 def missing_system_packages() -> list[str]:
     missing = [pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None]
+    missing += [pkg for rel, pkg in TEST_FILES.items()
+                if not any(Path(d, rel).exists() for d in TEST_FILE_DIRS)]  # fmt: skip
     qt = syslibs()
     return missing + qt.packages(qt.missing_libraries(), "debian")
 

@@ -366,11 +366,11 @@ def _atomic_write(file: Path, text: str, *, exclusive: bool = False) -> None:
     New folders are 0700 and the file 0600: it holds the user's redaction terms.
     """
     if not file.parent.exists():
-        file.parent.mkdir(parents=True, mode=0o700)
+        paths.private_dir(file.parent)  # parents too: mkdir(parents=True) made them 0777 - umask
     if exclusive and file.exists():
         return
     tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    fd = paths.open_private(tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

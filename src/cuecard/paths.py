@@ -122,11 +122,39 @@ def private_file(path: Path) -> Path:
     which it is readable by others (a later ``chmod`` would leave one).
     """
     private_dir(path.parent)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
-    os.close(fd)
+    os.close(open_private(path, append=True))
     with contextlib.suppress(OSError):
         path.chmod(FILE_MODE)
     return path
+
+
+def open_private(path: Path, *, append: bool = False, read: bool = False) -> int:
+    """A descriptor for writing ``path`` that only its owner can read, new or not.
+
+    ``O_CREAT`` with 0600 sets the mode of a new file only: a file that already
+    existed (the user's ``review.html``, 0644) kept its mode, and so its
+    readers. So the descriptor is also ``fchmod``-ed to 0600 before a byte is
+    written. The folder is the caller's business (a path the user chose is
+    never created). A symlink is not followed. ``read``: open it for reading too.
+    """
+    flags = (os.O_RDWR if read else os.O_WRONLY) | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags |= os.O_APPEND if append else os.O_TRUNC
+    fd = os.open(path, flags, FILE_MODE)
+    fchmod = getattr(os, "fchmod", None)  # not on Windows before 3.13; the mode means little there
+    if fchmod is not None:
+        try:
+            fchmod(fd, FILE_MODE)
+        except OSError:
+            os.close(fd)
+            raise
+    return fd
+
+
+def write_private_file(path: Path, data: str | bytes) -> None:
+    """Write a whole file as 0600, whether or not it existed (exports the user names)."""
+    fd = open_private(path)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def write_private_text(path: Path, text: str) -> None:

@@ -14,6 +14,7 @@ Endpoints
 
 API
     with FakeProviderServer(default=Reply(first_token_delay_s=0.4)) as srv:   # or `async with`
+                                       (tls=ssl server context: the same over HTTPS)
         srv.openai_base_url        "http://127.0.0.1:PORT/v1"  (also for the `local` provider)
         srv.anthropic_base_url     "http://127.0.0.1:PORT"
         srv.google_base_url        "http://127.0.0.1:PORT/"    (the SDK adds /v1beta)
@@ -57,6 +58,7 @@ import contextlib
 import itertools
 import json
 import re
+import ssl
 import threading
 import time
 from collections import deque
@@ -164,8 +166,15 @@ class _ClientGone(Exception):
 
 
 class FakeProviderServer:
-    def __init__(self, *, default: Reply | None = None, require_key: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        default: Reply | None = None,
+        require_key: str | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.default = default or Reply()
+        self.tls = tls  # a server context: serve HTTPS (connection_count counts handshakes done)
         self.require_key = require_key
         self.models: dict[str, list[str]] = {k: list(v) for k, v in DEFAULT_MODELS.items()}
         self.models_status = 200
@@ -190,7 +199,7 @@ class FakeProviderServer:
             loop = asyncio.new_event_loop()
             self._loop = loop
             self._server = loop.run_until_complete(
-                asyncio.start_server(self._on_connect, "127.0.0.1", 0)
+                asyncio.start_server(self._on_connect, "127.0.0.1", 0, ssl=self.tls)
             )
             self.port = self._server.sockets[0].getsockname()[1]
             started.set()
@@ -237,7 +246,7 @@ class FakeProviderServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def openai_base_url(self) -> str:

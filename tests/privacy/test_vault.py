@@ -341,6 +341,47 @@ def test_erase_all_without_the_keychain_exits_1_and_names_what_is_left(
     assert keychain_now() == []
 
 
+def test_finish_completes_an_erase_all_that_could_not_reach_the_keychain(
+    cuecard_home: Path, subprocess_env: dict[str, str]
+) -> None:
+    """`--all` with the keychain unreachable, then `--finish` with it back: keys gone, and a
+    backup made before the erase decrypts nothing (it decrypted every session before)."""
+    with Vault.open() as vault:
+        sessions = {keep_session(vault) for _ in range(3)}
+    secrets.set_key("openai", "sk-test-" + "f" * 40)
+    copy = copy_data_folder(cuecard_home, "finish-all")
+    half = run_cli({**subprocess_env, **ERASE_WITHOUT_KEYCHAIN}, "data", "erase", "--all", "--yes")
+    assert half.returncode == 1 and "cuecard data erase --finish" in half.stderr
+    assert decryptable_sessions(copy) == sessions  # honest: the keychain still opens the copy
+    where = run_cli(subprocess_env, "data", "where")
+    assert "unfinished `data erase --all`" in where.stdout, where.stdout
+    finish = run_cli(subprocess_env, "data", "erase", "--finish")
+    assert finish.returncode == 0, finish.stderr
+    assert "removed keychain entry cuecard / openai" in finish.stdout
+    assert "removed keychain entry cuecard / vault-master-key" in finish.stdout
+    assert "finished the `data erase --all` started " in finish.stdout
+    assert keychain_now() == []
+    assert decryptable_sessions(copy) == set()
+    assert not list((cuecard_home / "data").iterdir())  # the mark is gone too
+    again = run_cli(subprocess_env, "data", "erase", "--finish")
+    assert again.returncode == 0 and "nothing to finish" in again.stdout
+
+
+def test_finish_without_the_keychain_again_says_so_and_keeps_the_mark(
+    cuecard_home: Path, subprocess_env: dict[str, str]
+) -> None:
+    secrets.set_key("openai", "sk-test-" + "g" * 40)
+    no_keychain = {**subprocess_env, **ERASE_WITHOUT_KEYCHAIN}
+    assert run_cli(no_keychain, "data", "erase", "--all", "--yes").returncode == 1
+    finish = run_cli(no_keychain, "data", "erase", "--finish")
+    assert finish.returncode == 1 and "nothing to finish" not in finish.stdout
+    (line,) = finish.stderr.strip().splitlines()
+    assert "cuecard / openai" in line and "may still be there" in line
+    assert keyring.get_password("cuecard", "openai") is not None
+    assert run_cli(subprocess_env, "data", "erase", "--finish").returncode == 0
+    assert keyring.get_password("cuecard", "openai") is None
+
+
 def test_erase_while_the_key_is_missing_rotates_once_the_key_is_restored(
     cuecard_home: Path,
 ) -> None:

@@ -47,8 +47,8 @@ class DeviceLock:
         digest = hashlib.sha256(device_id.encode("utf-8")).hexdigest()[:24]
         self.path = folder / f"{digest}.lock"
         try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fh = self.path.open("a+b")
+            paths.private_dir(folder)
+            fh = os.fdopen(paths.open_private(self.path, append=True, read=True), "a+b")
         except OSError as err:
             # Not being able to lock must not stop a session: it only loses the check.
             log.warning("device lock unavailable (%s); not checking for a second session",

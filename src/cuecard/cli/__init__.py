@@ -102,6 +102,11 @@ def _command_name(argv: list[str]) -> str:
 def main() -> None:
     import sys
 
+    from cuecard.privacy.sanitize import install_terminal_gate
+
+    # The one gate to the terminal, before anything can print (see privacy/sanitize.py).
+    install_terminal_gate()
+
     from cuecard.privacy.ledger import process_ledger
     from cuecard.privacy.logsafe import configure_logging
     from cuecard.privacy.secrets import key_in_argv

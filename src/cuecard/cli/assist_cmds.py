@@ -220,6 +220,8 @@ async def _doctor(cfg: Any, *, key: str | None = None) -> list[dict[str, Any]]:
     ]  # fmt: skip
     try:
         add("keychain", True, secrets.keychain_backend(), required=False)
+    except secrets.KeychainRefused as err:  # a plaintext backend is never "ok"
+        add("keychain", False, str(err), required=bool(cloud))
     except secrets.SecretsError as err:
         add("keychain", not cloud, str(err) if cloud else f"not needed now ({err})",
             required=bool(cloud))  # fmt: skip

@@ -7,19 +7,27 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from cuecard.privacy.sanitize import sanitize
+
 
 class UserError(Exception):
     """A mistake the user can fix; printed as one line, exit code 1."""
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one line to stderr and exit; never a traceback for a user's mistake."""
-    typer.echo(f"cuecard: {message}", err=True)
+    """Print one line to stderr and exit; never a traceback for a user's mistake.
+
+    The message is plain text: an error quoting a file name, a provider's reply or a
+    config key must not carry an escape sequence to the terminal (the stream gate
+    would stop most; plain text keeps even colours out).
+    """
+    typer.echo(f"cuecard: {sanitize(message)}", err=True)
     raise typer.Exit(code)
 
 
 def out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    """One line of a command's output, as plain text (see ``fail``)."""
+    sys.stdout.write(sanitize(text) + "\n")
     sys.stdout.flush()
 
 

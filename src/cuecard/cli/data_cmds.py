@@ -173,11 +173,30 @@ def _erase_session(session: str) -> None:
 
 
 def _finish_erasures() -> None:
-    from cuecard.privacy.vault import VaultError
+    """Finish what an earlier erase left: an ``--all`` (keychain entries, files), or sessions."""
+    from cuecard.privacy import inventory
+    from cuecard.privacy.vault import EraseIncomplete, VaultError
 
+    started = inventory.erase_unfinished()
+    if started is not None:
+        when = _iso(started) if started else "an earlier time"
+        try:
+            removed = inventory.erase_everything()
+        except EraseIncomplete as err:
+            for line in err.removed:
+                out(f"removed {line}")
+            fail(str(err))
+        except (VaultError, OSError) as err:
+            fail(f"erase stopped: {err}")
+        inventory.clear_erase_mark()
+        for line in removed:
+            out(f"removed {line}")
+        what = "; it had left nothing more" if not removed else ""
+        out(f"finished the `data erase --all` started {when}{what}")
+        return
     vault = _open_vault(must_exist=False)
     if vault is None:
-        out("nothing to finish: no session has been kept")
+        out("nothing to finish: no erase was left unfinished")
         return
     with vault:
         try:
@@ -217,7 +236,8 @@ def data_erase(
         bool,
         typer.Option(
             "--finish",
-            help="finish an erase that could not replace the vault key (keychain unreachable)",
+            help="finish an earlier erase that could not complete (keychain unreachable): "
+            "its keychain entries, files and the vault key",
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
@@ -243,16 +263,18 @@ def data_erase(
             err=True,
         )
     incomplete: EraseIncomplete | None = None
+    created = inventory.mark_erase_started()  # so that --finish can complete it
     try:
         removed = inventory.erase_everything()
     except EraseIncomplete as err:
         removed, incomplete = err.removed, err
     except (VaultError, OSError) as err:
-        fail(f"erase stopped: {err}")
+        fail(f"erase stopped: {err}; `cuecard data erase --finish` completes it")
     for line in removed:
         out(f"removed {line}")
     if incomplete is not None:
         fail(str(incomplete))
+    inventory.clear_erase_mark(created_folder=created)
     if not removed:
         out("nothing to erase: cuecard keeps nothing on this machine")
     for item in inventory.remaining_after_erase():

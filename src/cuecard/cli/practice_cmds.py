@@ -261,12 +261,9 @@ def register_review(app: typer.Typer) -> None:
 
 def _write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (it holds the candidate's answers)."""
-    import os
+    from cuecard import paths
 
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)  # fmt: skip
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    paths.write_private_file(path, text)  # 0600 even when the file existed as 0644
 
 
 def _review(session: str | None, *, html: Path | None, as_json: bool) -> None:

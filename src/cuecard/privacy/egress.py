@@ -35,6 +35,7 @@ import contextvars
 import ipaddress
 import os
 import socket
+import ssl
 import sys
 import threading
 import weakref
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx2
 
 from cuecard import catalog
-from cuecard.privacy.ledger import Ledger, process_ledger
+from cuecard.privacy.ledger import Ledger, LedgerUnwritable, process_ledger
 
 if TYPE_CHECKING:
     from cuecard.config import Config
@@ -130,6 +131,22 @@ class EgressBlocked(PermissionError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class LedgerNotWritten(EgressBlocked):
+    """The request's ledger record could not be written, so the request was not sent.
+
+    Fail closed: a connection the report could not show does not happen. An
+    ``EgressBlocked``, so the answer engine moves on (to the offline notes)
+    without retrying.
+    """
+
+    def __init__(self, host: str, port: int, purpose: str, why: str) -> None:
+        super().__init__(host, port, purpose)
+        self.args = (
+            f"cuecard did not send the request to {host}:{port}: {why}; free some disk space "
+            "or make the data folder writable (`cuecard data where` shows it)",
+        )
 
 
 class SubprocessBlocked(EgressBlocked):
@@ -347,6 +364,40 @@ _IN_TRANSPORT: contextvars.ContextVar[bool] = contextvars.ContextVar(
 """Set while a guarded transport connects, so the tripwire does not count it twice."""
 
 
+TLS_ENV_VARS: Final = (
+    "SSLKEYLOGFILE", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+)  # fmt: skip
+"""What the environment could use to weaken or leak a provider connection; all ignored."""
+
+
+def tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """The TLS settings of every provider connection, built from nothing the environment says.
+
+    ``ssl.create_default_context`` (and so httpx's default) writes every
+    session's secrets to the file ``SSLKEYLOGFILE`` names, which is the key and
+    the prompt in clear for whoever reads it; httpx's transport also trusts the
+    CA file or folder ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` name, so a variable
+    could let a proxy read the traffic. So the context is made by hand:
+    certifi's CA bundle (the one httpx ships with), hostname checks, TLS 1.2 at
+    least, no key log. ``cafile`` replaces the bundle: the tests' seam, for a
+    CA they made, never read from the environment.
+    """
+    import certifi
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # not create_default_context: see above
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.check_hostname = True
+    ctx.load_verify_locations(cafile=cafile or certifi.where())
+    ctx.keylog_filename = None  # type: ignore[assignment]  # typeshed says str; None clears it
+    return ctx
+
+
+def _transport_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The inner transport's options: cuecard's own TLS context and no environment."""
+    return {"verify": options.pop("verify", None) or tls_context(), "trust_env": False, **options}
+
+
 def _head_bytes(request: httpx2.Request) -> int:
     """Size of the request line and headers as HTTP/1.1 writes them."""
     target = request.url.raw_path
@@ -361,6 +412,17 @@ def _response_head_bytes(response: httpx2.Response) -> int:
     for name, value in response.headers.raw:
         size += len(name) + 2 + len(value) + 2
     return size
+
+
+def _commit(ledger: Ledger, entry: int) -> None:
+    """Write-ahead: make the entry durable now, or refuse what it records (fail closed)."""
+    try:
+        ledger.commit(entry)
+    except LedgerUnwritable as err:
+        ledger.finish(entry, outcome="blocked", reason="ledger-unwritable")
+        now = ledger.get(entry)
+        host, port, purpose = (now.host, now.port, now.purpose) if now else ("?", 0, "?")
+        raise LedgerNotWritten(host, port, purpose, str(err)) from None
 
 
 class _CountingAsyncStream(httpx2.AsyncByteStream):
@@ -387,6 +449,7 @@ class _CountingAsyncStream(httpx2.AsyncByteStream):
             async for chunk in self._inner:
                 if self._sent:
                     self._ledger.add_bytes(self._entry, sent=len(chunk))
+                    _commit(self._ledger, self._entry)  # on disk before the chunk goes out
                 else:
                     self._ledger.add_bytes(self._entry, received=len(chunk))
                 yield chunk
@@ -440,6 +503,8 @@ class _Wire:
             self.opened = True
             self.heads_sent += 1
             self.gate.ledger.add_bytes(self.entry, sent=self.head, opened=True)
+            # write-ahead: on disk before the head leaves; raising here aborts the request
+            self.gate.commit(self.entry)
 
     def answered(self) -> None:
         """A response came back: the request went out even if no trace step said so."""
@@ -479,7 +544,7 @@ class _Gate:
             )  # fmt: skip
             raise EgressBlocked(host, port, self.purpose)
         scrub_device_headers(request.headers)
-        return self.ledger.record(
+        entry = self.ledger.record(
             host=host,
             port=port,
             purpose=self.purpose,
@@ -487,9 +552,17 @@ class _Gate:
             label=self.label or self.policy.label_for(host, port, self.purpose),
             opened=False,  # nothing is sent until the connection opens (see _Wire)
         )
+        self.commit(entry)  # write-ahead: the row is on disk before the connection opens
+        return entry
+
+    def commit(self, entry: int) -> None:
+        """Make the entry durable, or refuse the request (fail closed)."""
+        _commit(self.ledger, entry)
 
     def failed(self, entry: int, exc: BaseException) -> None:
-        if isinstance(exc, Exception):
+        if isinstance(exc, LedgerNotWritten):
+            self.ledger.finish(entry, outcome="blocked", reason="ledger-unwritable")
+        elif isinstance(exc, Exception):
             self.ledger.finish(entry, outcome="error", reason=type(exc).__name__)
         else:  # cancelled: a new question replaced this answer; not a failure
             self.ledger.finish(entry, reason="cancelled")
@@ -527,7 +600,7 @@ class GuardedTransport(_Guarded, httpx2.AsyncBaseTransport):
         **transport_options: Any,
     ) -> None:
         self._gate = _Gate(policy, ledger, purpose, label)
-        self._inner = inner or httpx2.AsyncHTTPTransport(**transport_options)
+        self._inner = inner or httpx2.AsyncHTTPTransport(**_transport_options(transport_options))
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         gate = self._gate
@@ -565,6 +638,7 @@ def make_http_client(
     *,
     label: str = "",
     timeout: httpx2.Timeout | float | None = None,
+    tls: ssl.SSLContext | None = None,
     **client_options: Any,
 ) -> httpx2.AsyncClient:
     """The one kind of HTTP client cuecard hands to a provider SDK (``http_client=``).
@@ -572,10 +646,12 @@ def make_http_client(
     ``label``: the provider this client is for ("openai", "local"), so its
     requests are recorded under it even when another provider shares the
     server. ``trust_env=False``: no proxy from the environment (it would be a
-    destination the policy never saw) and no ``.netrc`` credentials.
+    destination the policy never saw) and no ``.netrc`` credentials; TLS is
+    ``tls_context()`` whatever ``SSLKEYLOGFILE``/``SSL_CERT_FILE`` say (``tls``:
+    a context made with ``tls_context(cafile=…)``, for tests).
     """
     return httpx2.AsyncClient(
-        transport=GuardedTransport(policy, ledger, purpose, label=label),
+        transport=GuardedTransport(policy, ledger, purpose, label=label, verify=tls),
         trust_env=False,
         timeout=timeout if timeout is not None else httpx2.Timeout(20.0, connect=5.0),
         **client_options,
@@ -740,7 +816,7 @@ class Tripwire:
         if not _IN_TRANSPORT.get():
             # the hook cannot see whether connect() then succeeds, nor count bytes: it
             # counts as opened, so a report never says "nothing left" after a raw send
-            self._ledger.record(
+            entry = self._ledger.record(
                 host=host,
                 port=port,
                 purpose=UNATTRIBUTED,
@@ -749,6 +825,7 @@ class Tripwire:
                 label=label,
                 opened=True,
             )
+            _commit(self._ledger, entry)  # write-ahead, as for the transport
 
     def _note_bind(self, args: tuple[Any, ...]) -> None:
         """Remember loopback sockets this process binds (their port is known only later)."""

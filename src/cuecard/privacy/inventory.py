@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cuecard import paths
 from cuecard.privacy import ledger_store, secrets
@@ -32,8 +33,52 @@ class Item:
     size: int = 0
 
 
+ERASE_MARK: Final = "erase-unfinished"
+"""In the data folder while a ``data erase --all`` has not completed: the time it started only."""
+
+
+def erase_mark() -> Path:
+    return paths.data_dir() / ERASE_MARK
+
+
+def mark_erase_started() -> bool:
+    """Note that an ``--all`` erase is under way, so ``--finish`` can complete it later.
+
+    Written before anything is removed: whatever stops the erase (an
+    unreachable keychain, a crash, a full disk), ``data erase --finish`` then
+    knows an erase the user asked for is unfinished, and finishes it.
+    Returns whether the data folder had to be created for it.
+    """
+    created = not paths.data_dir().exists()
+    with contextlib.suppress(OSError):
+        paths.write_private_text(erase_mark(), f"{time.time():.0f}\n")
+    return created
+
+
+def erase_unfinished() -> float | None:
+    """When the unfinished ``--all`` erase started, or None if there is none."""
+    try:
+        text = erase_mark().read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0  # the mark's content is damaged: the erase is still unfinished
+
+
+def clear_erase_mark(*, created_folder: bool = False) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        erase_mark().unlink()
+    if created_folder:
+        with contextlib.suppress(OSError):
+            paths.data_dir().rmdir()  # only if empty
+
+
 def _describe(path: Path) -> str:
     data = paths.data_dir()
+    if path == erase_mark():
+        return "an unfinished `data erase --all` (when it started; `data erase --finish` ends it)"
     if path == paths.config_file():
         return "settings (no secrets; may hold your redaction terms)"
     if path.name.startswith(VAULT_FILE):

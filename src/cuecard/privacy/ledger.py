@@ -84,6 +84,14 @@ class LedgerEntry:
         return cls(**values)
 
 
+class LedgerUnwritable(OSError):
+    """The ledger could not make an entry durable (full disk, read-only folder).
+
+    Raised by ``Ledger.commit`` before anything is sent: the egress guard turns
+    it into a refusal, so no request leaves without its record on disk.
+    """
+
+
 class Ledger:
     """A thread-safe, append-mostly list of ``LedgerEntry``.
 
@@ -98,6 +106,7 @@ class Ledger:
         self._entries: dict[int, LedgerEntry] = {}
         self._next = 1
         self._listeners: list[Callable[[int], None]] = []
+        self._durable: Callable[[int], None] | None = None
         self._command = ""
         self._session = ""
         for entry in entries or []:
@@ -131,6 +140,28 @@ class Ledger:
         """
         with self._lock:
             self._listeners.append(listener)
+
+    def set_durable(self, hook: Callable[[int], None] | None) -> None:
+        """Who makes an entry durable on ``commit`` (the persistent store), or nobody.
+
+        The hook writes the entry, as it is now, to disk and syncs it; it raises
+        ``LedgerUnwritable`` when it cannot.
+        """
+        with self._lock:
+            self._durable = hook
+
+    def commit(self, entry_id: int) -> None:
+        """Make ``entry_id`` durable now, before the effect it records (write-ahead).
+
+        The egress guard calls this before a connection opens, before the
+        request head goes out and before each body chunk, so whatever kills the
+        process afterwards (SIGKILL, a closed terminal, a crash) the record is
+        already on disk. Raises ``LedgerUnwritable``; a ledger with no store
+        (tests, ``persist=False``) has nothing to do.
+        """
+        hook = self._durable
+        if hook is not None:
+            hook(entry_id)
 
     def _changed(self, entry_id: int) -> None:
         for listener in list(self._listeners):

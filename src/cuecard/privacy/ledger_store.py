@@ -12,11 +12,18 @@ or a body, so no prompt and no key can land in it.
 Safe for several processes at once: WAL mode (readers never block the writer),
 a busy timeout, and one row per connection keyed by (process run, entry id),
 written with an upsert, so a byte count that grows while an answer streams
-only ever updates its own row. Writes happen on a background thread, coalesced
-every quarter second and flushed at exit, so the event loop never waits on the
-disk. The file is created only when a first connection is recorded, 0600 in a
-0700 folder; rows older than ``privacy.retention_days`` are deleted (with
-``secure_delete``) when a process first writes, and never shown by a report.
+only ever updates its own row.
+
+Write-ahead: the row of a connection is written and synced (``synchronous=FULL``)
+before the connection opens, again before its request head and each chunk of
+its body go out (``commit``), so no signal, crash or power cut can leave a
+report saying less left than did; when that write fails (a full disk, a
+read-only folder) the request is not sent. Bytes received are written on a
+background thread, coalesced every quarter second and flushed at exit, so a
+streaming answer does not wait on the disk for each chunk. The file is
+created only when a first connection is recorded, 0600 in a 0700 folder;
+rows older than ``privacy.retention_days`` are deleted (with ``secure_delete``)
+when a process first writes, and never shown by a report.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import math
 import os
 import secrets as pysecrets
 import sqlite3
@@ -35,7 +43,8 @@ from pathlib import Path
 from typing import Final
 
 from cuecard import paths
-from cuecard.privacy.ledger import Ledger, LedgerEntry
+from cuecard.privacy.ledger import LAYERS, OUTCOMES, Ledger, LedgerEntry, LedgerUnwritable
+from cuecard.privacy.sanitize import sanitize
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +200,7 @@ class LedgerWriter:
             conn = _connect(self.path, create=True)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA secure_delete=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=FULL")  # every commit is synced: write-ahead
             conn.executescript(SCHEMA)
             conn.execute(
                 "INSERT OR IGNORE INTO meta(name, value) VALUES ('version', ?)",
@@ -230,6 +239,34 @@ class LedgerWriter:
             else:
                 self._failed = False
 
+    def commit(self, entry_id: int) -> None:
+        """Write one entry now and sync it; raise ``LedgerUnwritable`` if that fails.
+
+        The write-ahead step (``Ledger.commit``): its caller sends nothing until
+        this returns.
+        """
+        entry = self.ledger.get(entry_id)
+        if entry is None or self._closed:
+            return
+        with self._write_lock:
+            with self._cond:
+                self._dirty.discard(entry_id)
+                entry = self.ledger.get(entry_id) or entry  # the newest values
+            try:
+                conn = self._open()
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(_UPSERT, _row(self.run, entry))
+                conn.execute("COMMIT")
+            except (OSError, sqlite3.Error) as err:
+                with contextlib.suppress(sqlite3.Error):
+                    if self._conn is not None and self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                with self._cond:
+                    self._dirty.add(entry_id)
+                raise LedgerUnwritable(
+                    f"cannot write the egress ledger {self.path} ({_why(err)})"
+                ) from None
+
     def close(self) -> None:
         self.flush()
         with self._cond:
@@ -240,6 +277,12 @@ class LedgerWriter:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.close()
                 self._conn = None
+
+
+def _why(err: BaseException) -> str:
+    """A few words for a failed write, never a traceback."""
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return text[:120]
 
 
 _WRITER: LedgerWriter | None = None
@@ -259,6 +302,7 @@ def persist(ledger: Ledger, *, retention_days: int | None = None) -> LedgerWrite
             return _WRITER
         writer = LedgerWriter(ledger, retention_days=retention_days)
         ledger.add_listener(writer.notify)
+        ledger.set_durable(writer.commit)
         for entry in ledger.entries():
             writer.notify(entry.id)
         atexit.register(writer.close)
@@ -328,24 +372,72 @@ def read(
     return [_entry(row) for row in rows]
 
 
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+        return int(value)
+    return None
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _text(value: object, limit: int = 255) -> str:
+    """A stored name as plain text: escapes and controls removed, bounded."""
+    return sanitize(value if isinstance(value, str) else str(value))[:limit]
+
+
 def _entry(row: Iterable[object]) -> LedgerEntry:
+    """One stored row as an entry; a tampered or damaged row never raises.
+
+    The file is the user's (and an attacker's) to edit. A value of the wrong
+    type is read so that the report can only say more left, never less: a
+    row whose byte counts or ``opened`` cannot be read counts as opened, a
+    row with bytes counts as opened whatever ``opened`` says, and an unknown
+    outcome counts as allowed. Names are sanitized (an ESC in ``host`` is
+    never printed raw).
+    """
     values = dict(zip(COLUMNS, row, strict=True))
+    sent, received = _int(values["bytes_sent"]), _int(values["bytes_received"])
+    opened_raw = _int(values["opened"])
+    damaged = sent is None or received is None or opened_raw is None
+    sent, received = max(sent or 0, 0), max(received or 0, 0)
+    outcome = _text(values["outcome"], 16)
+    layer = _text(values["layer"], 16)
+    reason = _text(values["reason"], 64)
+    if outcome not in OUTCOMES:
+        outcome, damaged = "allowed", True
+    if layer not in LAYERS:
+        layer, damaged = "http", True
+    port = _int(values["port"])
+    if port is None or not 0 <= port <= 65_535:
+        port, damaged = 0, True
+    opened = bool(opened_raw) or bool(sent or received) or damaged
     return LedgerEntry(
-        id=int(values["entry"]),  # type: ignore[call-overload]
-        time=float(values["time"]),  # type: ignore[arg-type]
-        host=str(values["host"]),
-        port=int(values["port"]),  # type: ignore[call-overload]
-        purpose=str(values["purpose"]),
-        outcome=str(values["outcome"]),  # type: ignore[arg-type]
-        layer=str(values["layer"]),  # type: ignore[arg-type]
-        label=str(values["provider"]),
-        reason=str(values["reason"]),
-        bytes_sent=int(values["bytes_sent"]),  # type: ignore[call-overload]
-        bytes_received=int(values["bytes_received"]),  # type: ignore[call-overload]
-        duration_s=float(values["duration_s"]),  # type: ignore[arg-type]
-        opened=bool(values["opened"]),
-        command=str(values["command"]),
-        session=str(values["session"]),
+        id=_int(values["entry"]) or 0,
+        time=_float(values["time"]) or 0.0,
+        host=_text(values["host"]) or "?",
+        port=port,
+        purpose=_text(values["purpose"], 64),
+        outcome=outcome,  # type: ignore[arg-type]  # checked against OUTCOMES above
+        layer=layer,  # type: ignore[arg-type]  # checked against LAYERS above
+        label=_text(values["provider"], 64),
+        reason="unreadable-row" if damaged and not reason else reason,
+        bytes_sent=sent,
+        bytes_received=received,
+        duration_s=_float(values["duration_s"]) or 0.0,
+        opened=opened,
+        command=_text(values["command"], 64),
+        session=_text(values["session"], 64),
     )
 
 
@@ -373,6 +465,7 @@ def remove_files(path: Path | None = None) -> list[str]:
     writer = _WRITER
     if writer is not None:
         writer.close()
+        writer.ledger.set_durable(None)
     removed = []
     for file in ledger_files(path):
         if file.exists():

@@ -15,13 +15,18 @@ transcripts contain:
   title is caught: ``Alex_Rivera_Resume.md``, ``AlexRiveraCV.pdf``;
 - the words of a term may be joined by spaces, line breaks, underscores,
   hyphens, dots or nothing (``Alex Rivera``, ``alex_rivera``, ``AlexRivera``);
-  a word may be hyphenated at a line break (``Pay-\nlane``);
+  a word may be hyphenated at a line break (``Pay-\nlane``, or ``Pay- lane`` once
+  a document reader has joined the lines, a soft hyphen included);
 - plural and possessive forms ("Paylane's", "Paylanes") map to the term's
   placeholder with the ending kept;
 - case, accents and look-alikes are ignored: NFKC (fullwidth ``Ａｌｅｘ``,
   ligatures, mathematical letters), the Cyrillic and Greek letters that look
-  Latin (``Аlex`` with a Cyrillic А), invisible characters (zero-width
-  spaces, soft hyphens, bidi controls) inside a name; Whisper writes "Zoe"
+  Latin (``Аlex`` with a Cyrillic А), invisible characters inside a name
+  (every default-ignorable code point and format character: zero-width
+  spaces and joiners, the combining grapheme joiner, variation selectors,
+  tags, the Mongolian vowel separator, Hangul fillers, bidi controls), and a
+  compatibility symbol glued to a name (``Paylane™`` reads as "Paylane" and
+  "TM", not "PaylaneTM"); Whisper writes "Zoe"
   for "Zoë", ``casefold`` handles "ß"/"SS";
 - longer terms win over the shorter terms inside them ("Ann Lee" before "Ann").
 
@@ -68,14 +73,29 @@ _CAMEL: Final = "\x1f"
 """Put into the folded text where lower case turns upper (``AlexRivera``): a word edge."""
 _SEP: Final = r"[\s_\-‐‑.\x1f]*"
 """Between the words of a term: spaces, line breaks, ``_``, hyphens, dots, a case change."""
-_INTRA: Final = r"(?:\x1f|[\-‐‑](?:[ \t]*\r?\n[ \t]*)?)?"
-"""Inside a word: a case change (``PayLane``), a hyphen, a hyphen at a line break."""
+_INTRA: Final = r"(?:\x1f|[\-‐‑\xad]\s*)?"
+"""Inside a word: a case change (``PayLane``), a hyphen or soft hyphen, with the line break
+after it, or the space a document reader left when it joined the lines (``Pay- lane``)."""
 _SPLIT: Final = re.compile(r"([\s_\-‐‑.,]+)")
 
-_INVISIBLE: Final = frozenset(
-    "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width space/joiners
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi
-)
+_DEFAULT_IGNORABLE: Final = (
+    (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+"""Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15), less the
+soft hyphen (a hyphen to matching): characters a renderer draws as nothing, such as the
+combining grapheme joiner, variation selectors, tags, the Mongolian vowel separator and
+the Hangul fillers. Inside a name they would split it for matching and not for a reader."""
+
+
+def _invisible(ch: str) -> bool:
+    """Drawn as nothing: a default-ignorable code point or any other format character."""
+    code = ord(ch)
+    if any(lo <= code <= hi for lo, hi in _DEFAULT_IGNORABLE):
+        return True
+    return unicodedata.category(ch) == "Cf" and ch != "\u00ad"
 _LOOKALIKES: Final = str.maketrans(
     # Cyrillic and Greek letters drawn like Latin ones (Unicode confusables.txt, the
     # letters a keyboard layout or a homograph trick puts into a Latin name). NFKC
@@ -149,12 +169,26 @@ def _nfc(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
-    """One character as matching sees it: no case, accents, width or look-alike left."""
-    if ch in _INVISIBLE:
+    """One character as matching sees it: no case, accents, width or look-alike left.
+
+    Invisible characters fold to nothing and a soft hyphen to a hyphen. A symbol or
+    number sign whose compatibility form is letters or digits (``™`` is "TM", ``²`` is
+    "2") is preceded by a word edge, so ``Paylane™`` ends the name where a reader
+    sees it end.
+    """
+    if ch == "\u00ad":
+        return "-"
+    if _invisible(ch):
         return ""
-    ch = unicodedata.normalize("NFKC", ch).translate(_LOOKALIKES)
-    decomposed = unicodedata.normalize("NFD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    compat = unicodedata.normalize("NFKC", ch)
+    if any(_invisible(c) for c in compat):  # U+3164 → U+1160, a filler too
+        compat = "".join(c for c in compat if not _invisible(c))
+    edge = ""
+    kind = unicodedata.category(ch)
+    if compat != ch and (kind[0] == "S" or kind == "No") and any(c.isalnum() for c in compat):
+        edge = _CAMEL
+    decomposed = unicodedata.normalize("NFD", compat.translate(_LOOKALIKES))
+    return edge + "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _fold(text: str, *, camel: bool = False) -> tuple[str, list[int]]:

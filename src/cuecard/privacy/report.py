@@ -135,11 +135,28 @@ def _verdict(
     return f"{_plural(n, 'destination')}, {quantifier}{what}{names}; {tail}"
 
 
+def _may_have_opened(entry: LedgerEntry) -> bool:
+    """Whether this entry's connection may have carried bytes out (the conservative reading).
+
+    Opened, or bytes counted (whatever ``opened`` says), or an allowed request
+    that never finished: its process was killed after the write-ahead record
+    and before the outcome, so nobody can say it sent nothing.
+    """
+    if entry.opened or entry.bytes_sent or entry.bytes_received:
+        return True
+    return (
+        entry.layer == "http"
+        and entry.outcome == "allowed"
+        and not entry.reason
+        and not entry.duration_s
+    )
+
+
 def _never_opened(entry: LedgerEntry) -> bool:
     """An allowed request that failed (or was cancelled) before its connection opened."""
     return (
         entry.layer == "http"
-        and not entry.opened
+        and not _may_have_opened(entry)
         and (entry.outcome == "error" or entry.reason == "cancelled")
     )
 
@@ -161,7 +178,7 @@ def summarize(entries: Ledger | Iterable[LedgerEntry]) -> Report:
             groups.setdefault((e.host, e.port), []).append(e)
     destinations = []
     for (host, port), group in groups.items():
-        opened = [e for e in group if e.opened]
+        opened = [e for e in group if _may_have_opened(e)]
         destinations.append(
             DestinationSummary(
                 host=host,

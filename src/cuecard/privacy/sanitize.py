@@ -27,9 +27,17 @@ from __future__ import annotations
 
 import re
 from enum import Enum, auto
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["BIDI_CONTROLS", "StreamSanitizer", "is_clean", "sanitize"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "GatedTextStream",
+    "StreamSanitizer",
+    "TerminalSanitizer",
+    "install_terminal_gate",
+    "is_clean",
+    "sanitize",
+]
 
 ESC: Final = "\x1b"
 BEL: Final = "\x07"
@@ -174,3 +182,115 @@ def sanitize(text: str) -> str:
 def is_clean(text: str) -> bool:
     """True when ``text`` holds nothing a terminal would act on (plain text, newline, tab)."""
     return _UNSAFE.search(text) is None
+
+
+# -- the one gate to the terminal ----------------------------------------------------
+
+_RICH_CSI: Final = re.compile(r"[0-9;:]{0,64}m|[0-9]{0,4}[ABCDGK]|\?25[hl]")
+"""The CSI sequences cuecard's own rich output uses, and nothing else: colour and style
+(SGR), moving the cursor along a line or up and down (a live view redrawing itself),
+erasing a line, hiding and showing the cursor. Never a title, the clipboard, a link, a
+screen clear or a cursor jump to an absolute position."""
+_CSI_MAX: Final = 72
+
+
+class TerminalSanitizer(StreamSanitizer):
+    """The gate's filter: everything ``StreamSanitizer`` removes, except what rich needs.
+
+    Keeps a carriage return and the CSI sequences in ``_RICH_CSI`` (rebuilt from
+    what was parsed, never passed through raw); any other sequence, and any
+    other control character, is removed as ``sanitize`` removes it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._csi: list[str] | None = None
+
+    def feed(self, piece: str) -> str:
+        if self._state is _State.GROUND and not _UNSAFE.search(piece):
+            return piece
+        out: list[str] = []
+        for ch in piece:
+            if self._state is _State.GROUND and ch == "\r":
+                out.append(ch)
+            elif self._state is _State.CSI:
+                self._csi_step(ch, out)
+            else:
+                self._step(ch, out)
+                if self._in_csi():  # the step opened one: collect its parameters
+                    self._csi = []
+        return "".join(out)
+
+    def _in_csi(self) -> bool:
+        return self._state is _State.CSI
+
+    def _csi_step(self, ch: str, out: list[str]) -> None:
+        params = self._csi if self._csi is not None else []
+        if "\x40" <= ch <= "\x7e":
+            body = "".join(params) + ch
+            if len(params) <= _CSI_MAX and _RICH_CSI.fullmatch(body):
+                out.append(ESC + "[" + body)
+            self._state = _State.GROUND
+            self._csi = None
+            return
+        if "\x20" <= ch <= "\x3f":
+            if len(params) <= _CSI_MAX:
+                params.append(ch)
+            self._csi = params
+            return
+        self._csi = None
+        self._step(ch, out)  # the base class abandons the CSI the same way
+
+
+class GatedTextStream:
+    """``sys.stdout`` / ``sys.stderr`` behind the gate: every write is filtered first.
+
+    Installed by ``install_terminal_gate`` at the start of every cuecard command, so
+    whatever prints (cuecard's own lines, rich, typer's usage errors, a traceback,
+    a library's warning) reaches the terminal through ``TerminalSanitizer``: no
+    provider's model id, story title, file name or error message can set the
+    window title, write the clipboard (OSC 52), hide a link or clear the screen.
+    ``buffer`` is gated too (click writes bytes there).
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._filter = TerminalSanitizer()
+        self.buffer = _GatedBuffer(self)
+
+    def write(self, text: str) -> int:
+        self._inner.write(self._filter.feed(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # encoding, errors, isatty, fileno, flush…
+        return getattr(self._inner, name)
+
+
+class _GatedBuffer:
+    def __init__(self, text: GatedTextStream) -> None:
+        self._text = text
+
+    def write(self, data: bytes) -> int:
+        encoding = getattr(self._text, "encoding", None) or "utf-8"
+        self._text.write(bytes(data).decode(encoding, errors="replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._text._inner.buffer, name)
+
+
+def install_terminal_gate() -> None:
+    """Put the gate in front of ``sys.stdout`` and ``sys.stderr`` (idempotent)."""
+    import sys
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, GatedTextStream):
+            setattr(sys, name, GatedTextStream(stream))

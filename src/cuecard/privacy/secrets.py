@@ -158,23 +158,99 @@ def _keychain(action: str, *, env_hint: bool = True) -> Iterator[None]:
         ) from None
 
 
-def _backend_is_usable() -> bool:
+OS_BACKENDS: Final = frozenset(
+    {
+        "keyring.backends.SecretService.Keyring",  # GNOME Keyring, KeePassXC… over D-Bus
+        "keyring.backends.libsecret.Keyring",  # the same Secret Service, through libsecret
+        "keyring.backends.kwallet.DBusKeyring",  # KDE Wallet
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+        "keyring.backends.macOS.Keyring",  # macOS Keychain
+        "keyring.backends.Windows.WinVaultKeyring",  # Windows Credential Locker
+    }
+)
+"""The only keyring backends cuecard stores a secret in: the operating systems' own keychains.
+
+Named by exact class, not ``isinstance``: a plugin's subclass of one of them
+is not the OS keychain. Everything else is refused, above all keyrings.alt's
+``PlaintextKeyring`` and ``EncryptedKeyring`` (a file in the home folder that
+a backup copies next to the vault it unlocks), the null and fail backends, and
+any backend cuecard does not know. A chainer is accepted only when every
+backend it chains is one of these.
+"""
+
+
+class KeychainRefused(KeychainUnavailable):
+    """keyring chose a backend that is not an OS keychain (a file, a plugin, nothing)."""
+
+
+def _name(backend: object) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _chosen_by() -> str:
+    """Why keyring uses the backend it does: the variable, a config file, or an install."""
+    if os.environ.get("PYTHON_KEYRING_BACKEND", "").strip():
+        return "PYTHON_KEYRING_BACKEND chooses it: unset that variable"
+    with contextlib.suppress(Exception):
+        from keyring.util import platform_
+
+        config = os.path.join(platform_.config_root(), "keyringrc.cfg")
+        if os.path.isfile(config):
+            return f"{config} chooses it: remove its default-keyring line"
+    return (
+        "it is installed and no OS keychain answered: uninstall it (pip uninstall "
+        "keyrings.alt, or apt remove python3-keyrings.alt)"
+    )
+
+
+def _os_keychain() -> object:
+    """keyring's backend, if it is an OS keychain; else raise a one-line refusal."""
     import keyring
-    from keyring.backends import fail, null
+    from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
-    return not isinstance(backend, fail.Keyring | null.Keyring)
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        raise KeychainUnavailable("no usable OS keychain")  # the caller's message says more
+    name = _name(backend)
+    if name in OS_BACKENDS:
+        return backend
+    if type(backend) is chainer.ChainerBackend:
+        chained = [_name(b) for b in backend.backends]
+        if chained and all(n in OS_BACKENDS for n in chained):
+            return backend
+        bad = [n for n in chained if n not in OS_BACKENDS]
+        name = ", ".join(bad) if bad else "an empty chain"
+    raise KeychainRefused(
+        f"refused the keyring backend {name}: it is not your OS keychain (keys kept there can "
+        f"end up in a plain file); {_chosen_by()}, so that keys go to {_os_keychain_name()}"
+    )
+
+
+def _os_keychain_name() -> str:
+    if sys.platform.startswith("linux"):
+        return "the Secret Service (gnome-keyring or KWallet)"
+    if sys.platform == "darwin":
+        return "the macOS Keychain"
+    return "the Windows Credential Locker"
+
+
+def _require_os_keychain(hint: bool) -> None:
+    try:
+        _os_keychain()
+    except KeychainRefused:
+        raise
+    except KeychainUnavailable:
+        raise KeychainUnavailable(_no_keychain_message(env_hint=hint)) from None
 
 
 def keychain_backend() -> str:
     """The keychain backend's name, or raise ``KeychainUnavailable`` (for ``doctor``)."""
-    import keyring
-
     with _keychain("open the keychain"):
-        if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message())
-        backend = keyring.get_keyring()
-        return f"{type(backend).__module__}.{type(backend).__qualname__}"
+        _require_os_keychain(True)
+        import keyring
+
+        return _name(keyring.get_keyring())
 
 
 def get_secret(user: str) -> str | None:
@@ -183,8 +259,7 @@ def get_secret(user: str) -> str | None:
 
     hint = user in PROVIDERS
     with _keychain("read the keychain", env_hint=hint):
-        if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message(env_hint=hint))
+        _require_os_keychain(hint)
         return keyring.get_password(SERVICE, user)
 
 
@@ -194,8 +269,7 @@ def set_secret(user: str, value: str) -> None:
 
     hint = user in PROVIDERS
     with _keychain("write to the keychain", env_hint=hint):
-        if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message(env_hint=hint))
+        _require_os_keychain(hint)
         keyring.set_password(SERVICE, user, value)
         if keyring.get_password(SERVICE, user) != value:
             raise KeychainUnavailable(
@@ -210,8 +284,7 @@ def delete_secret(user: str) -> bool:
 
     # no CUECARD_*_KEY hint: an environment variable does not help to remove a key
     with _keychain("change the keychain", env_hint=False):
-        if not _backend_is_usable():
-            raise KeychainUnavailable(_no_keychain_message(env_hint=False))
+        _require_os_keychain(False)
         if keyring.get_password(SERVICE, user) is None:
             return False
         try:
@@ -253,7 +326,8 @@ def entries_left_message(left: list[str], problem: str | None) -> str:
         f"erase incomplete: could not remove from the OS keychain ({problem}): "
         f"{', '.join(left)} may still be there, and with the vault key a copy of the vault "
         "made before the erase could still be decrypted; everything else listed was removed. "
-        "Run `cuecard data erase --all` again once the keychain can be reached"
+        "Run `cuecard data erase --finish` (or `cuecard data erase --all` again) once the "
+        "keychain can be reached"
     )
 
 

@@ -63,15 +63,13 @@ class ProfileDoc:
 
 
 def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError):
-        path.chmod(0o700)
+    paths.private_dir(path)  # missing parents 0700 too, whatever the umask
 
 
 def _private_write(path: Path, data: bytes) -> None:
     """Write through a temporary file so a crash never leaves half a manifest."""
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = paths.open_private(tmp)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)

@@ -17,6 +17,7 @@ whole; every load checks it again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -235,8 +236,19 @@ def download(name: str) -> Path:
     from faster_whisper.utils import download_model
 
     target = models_dir() / name
-    target.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(target)
     try:
-        return Path(download_model(name, output_dir=str(target)))
+        where = Path(download_model(name, output_dir=str(target)))
     except Exception as err:  # the hub client raises many kinds; all mean "not downloaded"
         raise ModelError(f"could not download {name}: {type(err).__name__}: {err}") from None
+    _lock_down(target)
+    return where
+
+
+def _lock_down(folder: Path) -> None:
+    """The hub client writes with the umask's modes: cuecard's files are 0600, folders 0700."""
+    for path in [folder, *folder.rglob("*")]:
+        with contextlib.suppress(OSError):
+            if path.is_symlink():
+                continue
+            path.chmod(paths.DIR_MODE if path.is_dir() else paths.FILE_MODE)

@@ -8,7 +8,6 @@ the candidate's answers).
 
 from __future__ import annotations
 
-import os
 from html import escape
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cuecard import paths
 from cuecard.practice.review import (
     KeptSession,
     ProgressPoint,
@@ -221,9 +221,7 @@ class ReviewWindow(QDialog):
             return
         points = self.points if review.mode == "practice" else []
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(render(review, points))
+            paths.write_private_file(path, render(review, points))  # 0600, new or not
         except OSError as err:
             self.message.setText(f"Could not save {path.name}: {err.strerror or err}")
             return
