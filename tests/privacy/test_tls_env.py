@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -115,7 +115,7 @@ def test_control_plain_httpx_obeys_the_environment(
     for name, value in hostile_env(pki, keylog).items():
         monkeypatch.setenv(name, value)
     with FakeProviderServer(tls=pki.server_context()) as srv:
-        response = httpx.get(f"{srv.openai_base_url}/models", timeout=10)
+        response = httpx2.get(f"{srv.openai_base_url}/models", timeout=10)
         assert response.status_code == 200  # SSL_CERT_FILE made the test CA trusted
     assert keylog.is_file() and b"CLIENT_" in keylog.read_bytes()
 
