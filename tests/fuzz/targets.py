@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import struct
 import zipfile
 from collections.abc import Callable
@@ -238,10 +239,191 @@ def _run_pdf(data: bytes, scratch: Path) -> None:
 PDF = Target("pdf", _pdf(), _run_pdf, ())
 
 
+# -- provider streams: each vendor's real SDK reading events of any shape ------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=8,
+)
+_OPENAI = [
+    {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m",
+     "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}}]},
+    {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m",
+     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [],
+     "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}},
+]
+_ANTHROPIC = [
+    ("message_start", {"type": "message_start", "message": {
+        "id": "m", "type": "message", "role": "assistant", "content": [], "model": "m",
+        "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 1}}}),
+    ("content_block_start", {"type": "content_block_start", "index": 0,
+                             "content_block": {"type": "text", "text": ""}}),
+    ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                             "delta": {"type": "text_delta", "text": "Hi"}}),
+    ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn",
+                       "stop_sequence": None}, "usage": {"output_tokens": 2}}),
+    ("message_stop", {"type": "message_stop"}),
+]
+_GOOGLE = [
+    {"candidates": [{"content": {"parts": [{"text": "Hi"}], "role": "model"}, "index": 0}]},
+    {"candidates": [{"content": {"parts": [{"text": "!"}], "role": "model"},
+                     "finishReason": "STOP", "index": 0}],
+     "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2}},
+]
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, event: Any) -> Any:
+    """The event, with some keys dropped or their values replaced by any JSON."""
+    if not isinstance(event, dict) or not draw(st.integers(0, 3)):
+        return event
+    out = dict(event)
+    for key in list(out):
+        action = draw(st.integers(0, 5))
+        if action == 0:
+            del out[key]
+        elif action == 1:
+            out[key] = draw(_JSON)
+        elif action == 2:
+            out[key] = draw(_mutated(out[key]))
+    return out
+
+
+@st.composite
+def _stream(draw: st.DrawFn) -> tuple[str, bytes]:
+    vendor = draw(st.sampled_from(["openai", "anthropic", "google", "local"]))
+    parts: list[str] = []
+    if vendor == "anthropic":
+        events = draw(st.lists(st.sampled_from(_ANTHROPIC), max_size=8)) or _ANTHROPIC
+        for name, payload in events:
+            body = json.dumps(draw(_mutated(payload)))
+            parts.append(f"event: {name}\ndata: {body}\n\n")
+    else:
+        pool = _GOOGLE if vendor == "google" else _OPENAI
+        for payload in draw(st.lists(st.sampled_from(pool), max_size=6)) or pool:
+            parts.append(f"data: {json.dumps(draw(_mutated(payload)))}\n\n")
+        if vendor != "google" and draw(st.booleans()):
+            parts.append("data: [DONE]\n\n")
+    if draw(st.integers(0, 9)) == 0:  # a line that is not JSON at all
+        parts.insert(draw(st.integers(0, len(parts))), f"data: {draw(st.text(max_size=30))}\n\n")
+    return vendor, "".join(parts).encode("utf-8", "surrogatepass")
+
+
+def _run_stream(item: tuple[str, bytes], scratch: Path) -> None:
+    """The vendor's SDK and cuecard's codec over an in-memory transport; no socket opens.
+
+    Allowed: a ``ProviderError`` whose message is one line (what the card shows).
+    """
+    import asyncio
+
+    import httpx2
+
+    from cuecard.assist.base import Message, ProviderError, TextDelta
+    from cuecard.assist.providers import Deadlines, build_provider
+    from cuecard.config import ProviderSettings
+
+    vendor, body = item
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    async def one() -> None:
+        async with httpx2.AsyncClient(transport=httpx2.MockTransport(answer)) as client:
+            provider = build_provider(
+                vendor, ProviderSettings(base_url="http://127.0.0.1:9/v1"),
+                api_key="sk-fuzz", http_client=client, deadlines=Deadlines(),
+            )
+            prompt = Prompt(system="rules", messages=(Message("user", "Why us?"),))
+            try:
+                async for piece in provider.stream(prompt, max_tokens=16):
+                    if isinstance(piece, TextDelta):
+                        assert isinstance(piece.text, str)
+            except ProviderError as err:
+                if "\n" in str(err).strip():
+                    raise AssertionError(f"a provider error of several lines: {err!r}") from None
+                raise
+            finally:
+                await provider.aclose()
+
+    from cuecard.assist.base import Prompt
+
+    asyncio.run(one())
+
+
+STREAMS = Target("provider-streams", _stream(), _run_stream, ())
+
+
+# -- ledger rows: what a tampering user can leave in egress.sqlite3 -----------------------
+
+_CELL = st.one_of(
+    st.none(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=True),
+    st.text(max_size=40), st.binary(max_size=20),
+    st.sampled_from(["\x1b]0;owned\x07", "\x1b[2J", "api.openai.com", "allowed", "blocked",
+                     "http", "answer", "-1", "1e999", ""]),
+)
+_LEDGER_COLUMNS = ("run", "entry", "time", "command", "session", "provider", "host", "port",
+                   "purpose", "layer", "outcome", "reason", "opened", "bytes_sent",
+                   "bytes_received", "duration_s")
+
+
+def _run_ledger(rows: list[dict[str, Any]], scratch: Path) -> None:
+    """Tampered rows through the reader and the report, as ``privacy report`` runs them."""
+    import sqlite3
+    import time
+
+    from cuecard.privacy import ledger_store
+    from cuecard.privacy.ledger import Ledger
+    from cuecard.privacy.report import render_text, summarize
+
+    path = scratch / "egress.sqlite3"
+    ledger = Ledger()
+    writer = ledger_store.LedgerWriter(ledger, path)
+    writer.notify(ledger.record(host="127.0.0.1", port=1, purpose="answer", outcome="blocked"))
+    writer.close()
+    honest = {"run": "r", "time": time.time(), "command": "ask", "session": "",
+              "provider": "openai", "host": "api.openai.com", "port": 443, "purpose": "answer",
+              "layer": "http", "outcome": "allowed", "reason": "", "opened": 1,
+              "bytes_sent": 10, "bytes_received": 10, "duration_s": 0.5}
+    with sqlite3.connect(path) as conn:
+        for i, row in enumerate(rows):
+            values = {**honest, "entry": i + 2, **row}
+            cols = ", ".join(values)
+            with contextlib.suppress(sqlite3.IntegrityError):  # SQLite itself refused the row
+                conn.execute(f"INSERT OR REPLACE INTO egress ({cols}) "
+                             f"VALUES ({', '.join('?' * len(values))})", list(values.values()))
+    entries = ledger_store.read(ledger_store.Query(), path=path)
+    report = summarize(entries)
+    text = render_text(report)
+    if "\x1b" in text or "\x07" in text:
+        raise AssertionError("an escape sequence from a ledger row reached the report")
+    with sqlite3.connect(path) as conn:
+        sent = conn.execute("SELECT count(*) FROM egress WHERE typeof(bytes_sent) = 'integer' "
+                            "AND bytes_sent > 0").fetchone()[0]
+    if sent and report.verdict.startswith("nothing"):
+        raise AssertionError("rows that sent bytes, and the report says nothing left")
+
+
+LEDGER = Target(
+    "ledger-rows",
+    st.lists(st.dictionaries(st.sampled_from(_LEDGER_COLUMNS[2:]), _CELL, max_size=6),
+             min_size=1, max_size=4),
+    _run_ledger,
+    (),
+)
+
+
 def targets() -> list[Target]:
     """Every target with its allowed errors (imported lazily: the bench forks first)."""
+    from cuecard.assist.base import ProviderError
     from cuecard.audio.errors import AudioError
     from cuecard.config import ConfigError
+    from cuecard.privacy.ledger_store import LedgerStoreError
     from cuecard.profile.documents import ProfileError
 
     return [
@@ -251,4 +433,6 @@ def targets() -> list[Target]:
         Target(DOCX_FULL.name, DOCX_FULL.strategy, DOCX_FULL.run, (ProfileError,)),
         Target(DOCX.name, DOCX.strategy, DOCX.run, ()),
         Target(PDF.name, PDF.strategy, PDF.run, ()),
+        Target(STREAMS.name, STREAMS.strategy, STREAMS.run, (ProviderError,)),
+        Target(LEDGER.name, LEDGER.strategy, LEDGER.run, (LedgerStoreError,)),
     ]

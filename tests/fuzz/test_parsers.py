@@ -25,7 +25,8 @@ from fuzz.targets import Target, targets
 
 # Inputs per target in the suite: together about 20 s on 2 cores (docx-full starts a
 # sandboxed worker per input, a quarter second each).
-SLICE = {"config": 300, "audio": 300, "documents": 300, "docx": 200, "pdf": 150, "docx-full": 12}
+SLICE = {"config": 300, "audio": 300, "documents": 300, "docx": 200, "pdf": 150, "docx-full": 12,
+         "provider-streams": 300, "ledger-rows": 200}
 
 
 @pytest.mark.parametrize("target", targets(), ids=lambda t: t.name)
