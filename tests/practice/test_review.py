@@ -167,3 +167,30 @@ def test_html_export_renders_its_charts_in_headless_chromium(tmp_path: Path) -> 
         assert colour in colours, colour
     DOCS.mkdir(exist_ok=True)
     shutil.copyfile(shot, DOCS / "review-export.png")
+
+
+def test_a_kept_session_with_a_record_this_version_cannot_read_is_one_line(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """An utterance record without its start (an older cuecard's, or edited by hand) was a
+    KeyError traceback in `review`; it is one line, and `data export` still has it."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from cuecard.privacy.vault import Vault\n"
+        "with Vault.open(retention_days=30) as vault:\n"
+        "    with vault.start_session() as kept:\n"
+        "        kept.append('session', {'stages': ['practice']})\n"
+        "        kept.append('utterance', {'id': 1, 'speaker': 'you', 'text': 'hi',"
+        " 'end_s': 1.0})\n"
+    )
+    made = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, **env, "CUECARD_HOME": str(tmp_path)},
+                          timeout=120, check=False)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    review = run_cuecard(tmp_path, "review", env=env)
+    assert review.returncode == 1, review.stderr
+    assert "Traceback" not in review.stderr and review.stderr.strip().count("\n") == 0
+    assert "cannot read" in review.stderr and "data export" in review.stderr

@@ -301,7 +301,17 @@ def _read_vault(
             wanted = session or (infos[-1].id if infos else None)
             for info in infos:
                 data = vault.read_session(info.id)
-                review = review_session(data, matcher=matcher)
+                try:
+                    review = review_session(data, matcher=matcher)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    # a record without a field this version reads (an older cuecard's, or
+                    # one edited by hand): that session cannot be reviewed, the others can
+                    if info.id == wanted:
+                        raise ReviewError(
+                            f"session {info.id} has a record this cuecard cannot read (from an "
+                            "older version?): `cuecard data export` still gives its contents"
+                        ) from None
+                    continue
                 listing.append(KeptSession(info.id, review.started, review.mode,
                                            len(review.answers)))  # fmt: skip
                 if info.id == wanted:
