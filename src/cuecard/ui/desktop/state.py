@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cuecard.audio.levels import MESSAGES, SILENT_DBFS
+from cuecard.audio.levels import HEARD_AGAIN, MESSAGES, SILENT_DBFS
 from cuecard.events import Event, Level, Notice, SessionEnded, Speaker, Utterance
 from cuecard.ui.view import SessionView
 
@@ -29,6 +29,11 @@ def silent_channel(message: str) -> Speaker | None:
     return None
 
 
+def heard_channel(message: str) -> Speaker | None:
+    """The channel a "heard again" notice is about (the watcher's own wording), else None."""
+    return next((ch for ch, text in HEARD_AGAIN.items() if message == text), None)
+
+
 @dataclass
 class OverlayState(SessionView):
     """The session as the overlay sees it; ``apply`` every event, then redraw what changed."""
@@ -42,6 +47,13 @@ class OverlayState(SessionView):
     """When a question was last read from the screen (privacy panel); the picture never is."""
 
     def apply(self, event: Event) -> None:
+        if isinstance(event, Notice) and (heard := heard_channel(event.message)) is not None:
+            # The watcher takes its warning back; in the overlay the banner going away says
+            # it, and an info banner in its place would keep the answer's room for 8 s (or
+            # cover the other channel's warning, which still stands).
+            if self.notice_silent == heard:
+                self.clear_notice()
+            return
         super().apply(event)
         if isinstance(event, Notice):
             self.notice_silent = silent_channel(event.message)
