@@ -16,7 +16,7 @@ import pytest
 
 from cuecard.profile import embedding
 from cuecard.profile.documents import chunk_text
-from cuecard.profile.retrieval import ProfileIndex
+from cuecard.profile.retrieval import ProfileIndex, strip_framing
 
 needs_model = pytest.mark.skipif(
     find_spec(embedding.PACKAGE) is None,
@@ -129,3 +129,36 @@ def test_loading_and_encoding_touch_no_network(monkeypatch: pytest.MonkeyPatch) 
     finally:
         recording = False
     assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Tell me about a time you saved your company money", "saved your company money"),
+        (
+            "Describe a situation where you had to push back on your boss.",
+            "had to push back on your boss.",
+        ),
+        ("Give me an example of leading a team.", "leading a team."),
+        ("Why us?", "Why us?"),  # nothing but framing would be left: the question stays whole
+        ("How would you shard a 2 TB table?", "How would you shard a 2 TB table?"),
+    ],
+)
+def test_the_encoder_reads_the_topic_not_the_interviewers_framing(
+    question: str, asked: str
+) -> None:
+    assert strip_framing(question) == asked
+
+
+@needs_model
+def test_a_story_is_matched_by_its_closest_sentence_not_only_its_average() -> None:
+    """One line of a long story ("I paired with Maya…") is what a question is often about."""
+    chunks = chunk_text(STORIES, "stories.md", kind="stories")
+    index = ProfileIndex(chunks, semantic="add")
+    question = "We paired twice a week and I handed her the ingestion service"
+    index.search(question, 1)
+    maya = next(i for i, c in enumerate(chunks) if c.title.startswith("Bringing Maya"))
+    asked = embedding.model().encode([question])[0]
+    assert index._vectors is not None
+    average_only = float(index._vectors[maya] @ asked)
+    assert index._cosine[maya] > average_only + 0.05
