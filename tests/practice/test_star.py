@@ -6,6 +6,8 @@ frozen and never used to change them. Each row: the answer and its (S, T, A, R).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cuecard.practice.star import PARTS, numbers_in, star_of
 
 TUNE = [
@@ -116,7 +118,7 @@ def _flags(text: str) -> tuple[int, ...]:
     return tuple(int(parts[p]) for p in PARTS)
 
 
-def _accuracy(rows: list[tuple[str, tuple[int, ...]]]) -> tuple[float, float, list[str]]:
+def _accuracy(rows: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[float, float, list[str]]:
     answers = sum(1 for text, want in rows if _flags(text) == want)
     flags = sum(a == b for text, want in rows for a, b in zip(_flags(text), want, strict=True))
     wrong = [f"{_flags(t)} != {w}: {t[:60]}" for t, w in rows if _flags(t) != w]
@@ -147,15 +149,43 @@ def test_star_parts_on_the_held_out_clips() -> None:
 
 
 def test_star_parts_on_the_fresh_answers() -> None:
-    """``FRESH`` was the first clean hold-out (34 of 40 flags) and then tuning; ``FRESH2`` is
-    the clean one: 35 of 40 flags (87.5 %), 6 of 10 answers, measured once and left as is.
-    Its misses: "started timing out" and "went quiet" not read as a problem, "the company
-    lost" not seen as the scene, "the hardest part of my job is" read as a task, and "ever
-    since" not heard as a result."""
-    answers, flags, wrong = _accuracy(FRESH)
+    """``FRESH`` was the first clean hold-out (34 of 40 flags) and then tuning; ``FRESH2`` was
+    the next one: 35 of 40 flags (87.5 %), measured once. Its misses ("started timing out" and
+    "went quiet" not read as a problem, "the company lost" not seen as the scene, "the
+    hardest part of my job is" read as a task, "ever since" not heard as a result) then
+    changed the rules, so it is tuning material now: 40 of 40. The clean figure is
+    ``test_star_parts_on_the_published_answers``'s."""
+    answers, _flags_right, wrong = _accuracy(FRESH)
     assert answers == 1.0, wrong
-    _answers, flags, wrong = _accuracy(FRESH2)
-    assert flags >= 0.875, wrong
+    answers, _flags_right, wrong = _accuracy(FRESH2)
+    assert answers == 1.0, wrong
+
+
+def _published(split: str) -> list[tuple[str, tuple[int, ...]]]:
+    import json
+    from pathlib import Path
+
+    lines = (Path(__file__).parents[1] / "data" / "star_answers.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return [(r["text"], tuple(int(r["star"][p]) for p in PARTS)) for r in rows
+            if r["split"] == split]  # fmt: skip
+
+
+def test_star_parts_on_the_published_answers() -> None:
+    """Answers nobody on cuecard wrote: STAR examples from public careers pages, labelled
+    before any run (tests/data/star_answers_SOURCES.md). Before this round's rules both halves
+    scored 43 of 48 flags. The rules were then changed on the ``tune`` half (and FRESH2's
+    misses): 47 of 48 there. The ``test`` half, measured once after: 43 of 48 flags
+    (89.6 %), 7 of 12 answers: below the 90 % target, and left as measured. Its misses: a
+    scene said by the speaker ("In my final-year project our team fell behind", "I noticed a
+    0.3 percent failure rate", "Our main API was responding in four to five seconds"), an
+    ending said as an agreement ("our team leader agreed that this was fair"), and a
+    habit's "after that" read as a result. The floors below hold those figures, so a change
+    that loses a flag fails."""
+    _answers, flags, wrong = _accuracy(_published("tune"))
+    assert flags >= 47 / 48, wrong
+    _answers, flags, wrong = _accuracy(_published("test"))
+    assert flags >= 43 / 48, wrong
 
 
 def test_plain_speech_parts() -> None:
