@@ -48,7 +48,8 @@ from cuecard.tally import Tally
 
 if TYPE_CHECKING:
     from cuecard.assist.engine import AnswerEngine
-    from cuecard.audio.capture import Device, LiveSource
+    from cuecard.audio.backend import Device
+    from cuecard.audio.capture import LiveSource
     from cuecard.pipeline import Pipeline, Processor, Sink
     from cuecard.privacy.egress import Guard
     from cuecard.speech.stage import SpeechOptions, SpeechStage

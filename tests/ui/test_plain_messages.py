@@ -12,7 +12,8 @@ import re
 import pytest
 
 from cuecard.assist.errors import Vendor, auth, missing_key
-from cuecard.audio.capture import Backend, DeviceError, select_device
+from cuecard.audio.backend import Backend
+from cuecard.audio.capture import DeviceError, select_device
 from cuecard.audio.levels import MESSAGES
 from cuecard.privacy import secrets
 from cuecard.privacy.egress import EgressBlocked, SubprocessBlocked
