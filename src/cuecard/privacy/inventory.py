@@ -136,7 +136,7 @@ def env_keys() -> list[Item]:
     """Keys in the environment: not stored by cuecard, but in use while they are set."""
     return [
         Item("env", f"{provider} API key (environment, not stored by cuecard)", var)
-        for provider, var in secrets.ENV_VARS.items()
+        for provider, var in secrets.env_vars().items()
         if os.environ.get(var, "").strip()
     ]
 

@@ -113,6 +113,11 @@ def _form() -> QFormLayout:
     return form
 
 
+def _with_model() -> list[str]:
+    """Providers that take a model name (every catalog row but the offline notes)."""
+    return [name for name, info in catalog.PROVIDERS.items() if info.default_model]
+
+
 def installed_speech_models(current: str) -> list[str]:
     """tiny.en (bundled), every model already on this computer, and the configured one."""
     from cuecard.speech.model import BUNDLED, models_dir
@@ -284,9 +289,9 @@ class SettingsDialog(QDialog):
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self.provider_note = _wrapped("", "hint")
         form.addRow("", self.provider_note)
-        for name in ("openai", "anthropic", "google", "local"):
-            settings = getattr(a, name)
-            self._line(form, "Model", ("assist", name, "model"), settings.model, optional=True)
+        for name in _with_model():
+            self._line(form, "Model", ("assist", name, "model"), a.section(name).model,
+                       optional=True)  # fmt: skip
         self._line(form, "Server address", ("assist", "local", "base_url"), a.local.base_url,
                    optional=True, hint="Ollama: http://127.0.0.1:11434/v1 · LM Studio: "
                    "http://127.0.0.1:1234/v1")  # fmt: skip
@@ -309,7 +314,7 @@ class SettingsDialog(QDialog):
 
     def _provider_changed(self) -> None:
         chosen = str(self.provider.currentData())
-        for name in ("openai", "anthropic", "google", "local"):
+        for name in _with_model():
             self._row_visible(("assist", name, "model"), name == chosen)
         self._row_visible(("assist", "local", "base_url"), chosen == "local")
         notes = {
