@@ -448,7 +448,8 @@ def test_the_reader_runs_under_a_session_guard_and_is_sealed_itself(write_pdf: W
     code = (
         "import socket, subprocess, sys\n"
         "from cuecard.config import Config\n"
-        "from cuecard.privacy.egress import EgressBlocked, seal, startup\n"
+        "from cuecard.privacy.egress import startup\n"
+        "from cuecard.privacy.policy import EgressBlocked\n"
         "startup(Config())\n"
         "from cuecard.profile.documents import read_text\n"
         "print('read:', 'guard is armed' in read_text(__import__('pathlib').Path(sys.argv[1])))\n"
@@ -459,7 +460,8 @@ def test_the_reader_runs_under_a_session_guard_and_is_sealed_itself(write_pdf: W
                           text=True, timeout=120)  # fmt: skip
     assert proc.stdout.splitlines() == ["read: True", "other python: blocked"], proc.stderr
     sealed = (
-        "import socket\nfrom cuecard.privacy.egress import EgressBlocked, seal\nseal()\n"
+        "import socket\nfrom cuecard.privacy.policy import EgressBlocked\n"
+        "from cuecard.privacy.tripwire import seal\nseal()\n"
         "try:\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
         "except EgressBlocked:\n    print('socket: blocked')\n"
     )

@@ -168,7 +168,7 @@ def test_config_the_egress_allowlist_and_doctor_take_a_new_row(
     from cuecard import config as config_mod
     from cuecard.cli import app
     from cuecard.cli.assist_cmds import _doctor
-    from cuecard.privacy.egress import EgressPolicy
+    from cuecard.privacy.policy import EgressPolicy
 
     monkeypatch.setattr(catalog, "PROVIDERS", {**catalog.PROVIDERS, "echo": LOCALISH})
     cfg = config_mod.parse({"assist": {"provider": "echo",

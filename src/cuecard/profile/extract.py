@@ -193,7 +193,7 @@ def main(argv: list[str]) -> int:
     max_pages, max_chars, memory_bytes, cpu_s = (int(a) for a in argv[2:6])
     _LIMITS["memory"] = memory_bytes
     limit_self(memory_bytes, cpu_s)
-    from cuecard.privacy.egress import seal
+    from cuecard.privacy.tripwire import seal
 
     seal()  # before any parser is imported: no socket, lookup or program from here on
     try:
