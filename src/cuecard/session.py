@@ -570,7 +570,8 @@ class Session:
     def _open_vault(self) -> tuple[Any, Sink]:
         from cuecard.privacy.recorder import VaultRecorder
         from cuecard.privacy.secrets import SecretsError
-        from cuecard.privacy.vault import Vault, VaultError
+        from cuecard.privacy.vault import Vault
+        from cuecard.privacy.vault_keys import VaultError
 
         try:
             vault = Vault.open(retention_days=self.cfg.privacy.retention_days)

@@ -19,7 +19,8 @@ from typing import Any, Final
 
 from cuecard import paths
 from cuecard.privacy import ledger_store, secrets
-from cuecard.privacy.vault import VAULT_FILE, EraseIncomplete, Vault, VaultError, vault_files
+from cuecard.privacy.vault import VAULT_FILE, EraseIncomplete, Vault, vault_files
+from cuecard.privacy.vault_keys import VaultError
 
 MODELS_DIR = "models"
 PROFILE_DIR = "profile"
