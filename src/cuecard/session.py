@@ -540,7 +540,7 @@ class Session:
         The terms come from ``speech.vocabulary`` and the profile the answers use (the
         sample profile in the demo), chosen on the device (``cuecard.profile.vocabulary``).
         """
-        from cuecard.profile.documents import ProfileError
+        from cuecard.profile.reading import ProfileError
         from cuecard.profile.store import profile_chunks
         from cuecard.profile.vocabulary import as_prompt, vocabulary
         from cuecard.speech.stage import SpeechOptions

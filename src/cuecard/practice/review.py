@@ -274,7 +274,7 @@ def _read_vault(
     from cuecard.privacy.secrets import SecretsError
     from cuecard.privacy.vault import Vault, vault_path
     from cuecard.privacy.vault_keys import VaultError
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import profile_chunks
 
     if not vault_path().exists():

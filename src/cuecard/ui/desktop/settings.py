@@ -156,7 +156,7 @@ class DocList(QListWidget):
 
 def add_to_profile(files: list[Path]) -> tuple[list[str], list[str]]:
     """Add documents to the profile; returns (names added, one-line problems)."""
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import ProfileStore
 
     store, added, problems = ProfileStore(), [], []
@@ -527,7 +527,7 @@ class SettingsDialog(QDialog):
         self.doc_message.setText("; ".join([t for t in [text, *problems] if t]))
 
     def remove_selected(self) -> None:
-        from cuecard.profile.documents import ProfileError
+        from cuecard.profile.reading import ProfileError
         from cuecard.profile.store import ProfileStore
 
         store = ProfileStore()
