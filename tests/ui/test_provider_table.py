@@ -37,18 +37,19 @@ def echo_row(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_settings_offer_a_new_row_and_ask_for_its_key(qtbot: QtBot, echo_row: None) -> None:
     dialog = SettingsDialog(Config())
     qtbot.addWidget(dialog)
-    assert dialog.provider.findData("echo") >= 0
-    assert dialog.provider.itemText(dialog.provider.findData("echo")) == "Echo Labs (your key)"
+    assert dialog.answers.provider.findData("echo") >= 0
+    provider = dialog.answers.provider
+    assert provider.itemText(provider.findData("echo")) == "Echo Labs (your key)"
     assert dialog.findChild(QLineEdit, "key_echo") is not None
     model = dialog.fields[("assist", "echo", "model")].widget
     assert isinstance(model, QLineEdit)
-    dialog.provider.setCurrentIndex(dialog.provider.findData("echo"))
-    assert dialog._answers_form.isRowVisible(model.parentWidget())
+    dialog.answers.provider.setCurrentIndex(dialog.answers.provider.findData("echo"))
+    assert dialog.answers.form.isRowVisible(model.parentWidget())
     model.setText("echo-2")
     assert dialog.validate(), dialog.collect()["assist"]
     assert dialog.candidate.assist.section("echo").model == "echo-2"
-    dialog.provider.setCurrentIndex(dialog.provider.findData("openai"))
-    assert not dialog._answers_form.isRowVisible(model.parentWidget())
+    dialog.answers.provider.setCurrentIndex(dialog.answers.provider.findData("openai"))
+    assert not dialog.answers.form.isRowVisible(model.parentWidget())
 
 
 
