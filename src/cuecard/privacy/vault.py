@@ -25,16 +25,9 @@ ids, start/end times and record counts.
 
 Crash safety: WAL mode, ``synchronous=FULL``, one transaction per record, so
 ``kill -9`` loses at most the record being written and never corrupts the file.
-A full disk is raised as ``VaultWriteError``, never swallowed. The key rotation
-is crash-safe too, and never loses the remaining sessions (``privacy.vault_keys``):
-the erase is committed with a "rekey due" mark, the re-wrap is committed
-together with the new key wrapped by the old one, and only then is the
-keychain entry replaced; whatever step a crash interrupts, the next open
-finishes it from what the file and the keychain hold.
-
-If the master key is missing from the keychain while sessions exist, the vault
-says so (``VaultLocked``) and never quietly makes a new key that would orphan
-the data.
+A full disk is raised as ``VaultWriteError``, never swallowed. The master key,
+its crash-safe rotation and ``VaultLocked`` (the keychain lost the key: never a
+quiet new key that would orphan the data) are ``privacy.vault_keys``.
 """
 
 from __future__ import annotations
