@@ -28,7 +28,8 @@ def term_error(
     import jiwer
 
     from cuecard.events import Event, Utterance
-    from cuecard.profile.documents import chunk_text, strip_comments
+    from cuecard.profile.documents import chunk_text
+    from cuecard.profile.reading import strip_comments
     from cuecard.profile.vocabulary import as_prompt, vocabulary
     from cuecard.session import FileInput, Session
     from cuecard.speech.stage import SpeechOptions

@@ -23,8 +23,9 @@ from typing import Any
 from _common import summary
 from cuecard.assist.keycheck import check_key
 from cuecard.config import Config
-from cuecard.privacy.egress import EgressPolicy, Guard
+from cuecard.privacy.egress import Guard
 from cuecard.privacy.ledger import Ledger
+from cuecard.privacy.policy import EgressPolicy
 from fakes.provider_server import FakeProviderServer
 
 KEY = "sk-bench-" + "k" * 32

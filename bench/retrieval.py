@@ -59,7 +59,8 @@ _LEAK = re.compile(
 
 def _folder_chunks(folder: Path) -> list[Any]:
     """Every document in ``folder``, read the way ``cuecard profile add`` reads it."""
-    from cuecard.profile.documents import chunk_text, guess_kind, read_text
+    from cuecard.profile.documents import chunk_text, guess_kind
+    from cuecard.profile.reading import read_text
 
     chunks: list[Any] = []
     for path in sorted(folder.iterdir()):
@@ -71,7 +72,8 @@ def _folder_chunks(folder: Path) -> list[Any]:
 
 
 def _profile_chunks(name: str) -> list[Any]:
-    from cuecard.profile.documents import chunk_text, strip_comments
+    from cuecard.profile.documents import chunk_text
+    from cuecard.profile.reading import strip_comments
 
     if (DATA / "profiles" / name).is_dir() and name not in ("jordan", "public"):
         return _folder_chunks(DATA / "profiles" / name)

@@ -53,7 +53,8 @@ def term_sentences(folder: Path) -> tuple[list[str], list[str]]:
     """Sentences of a profile that carry its rarer terms, and those terms."""
     import re
 
-    from cuecard.profile.documents import chunk_text, strip_comments
+    from cuecard.profile.documents import chunk_text
+    from cuecard.profile.reading import strip_comments
     from cuecard.profile.vocabulary import vocabulary
 
     chunks = []

@@ -128,12 +128,9 @@ PROVIDERS: Final[dict[str, ProviderInfo]] = {
 }
 """Every provider, in the order the UI lists them."""
 
-KEYED: Final[tuple[str, ...]] = tuple(n for n, p in PROVIDERS.items() if p.needs_key)
-"""Providers whose key lives in the keychain (or their environment variable)."""
-
-
 def keyed() -> tuple[str, ...]:
-    """``KEYED``, read from the table as it is now (a provider added at run time included)."""
+    """Providers whose key lives in the keychain (or their environment variable), read from
+    the table as it is now (a provider added at run time included)."""
     return tuple(n for n, p in PROVIDERS.items() if p.needs_key)
 
 

@@ -48,7 +48,8 @@ from cuecard.tally import Tally
 
 if TYPE_CHECKING:
     from cuecard.assist.engine import AnswerEngine
-    from cuecard.audio.capture import Device, LiveSource
+    from cuecard.audio.backend import Device
+    from cuecard.audio.capture import LiveSource
     from cuecard.pipeline import Pipeline, Processor, Sink
     from cuecard.privacy.egress import Guard
     from cuecard.speech.stage import SpeechOptions, SpeechStage
@@ -539,7 +540,7 @@ class Session:
         The terms come from ``speech.vocabulary`` and the profile the answers use (the
         sample profile in the demo), chosen on the device (``cuecard.profile.vocabulary``).
         """
-        from cuecard.profile.documents import ProfileError
+        from cuecard.profile.reading import ProfileError
         from cuecard.profile.store import profile_chunks
         from cuecard.profile.vocabulary import as_prompt, vocabulary
         from cuecard.speech.stage import SpeechOptions
@@ -569,7 +570,8 @@ class Session:
     def _open_vault(self) -> tuple[Any, Sink]:
         from cuecard.privacy.recorder import VaultRecorder
         from cuecard.privacy.secrets import SecretsError
-        from cuecard.privacy.vault import Vault, VaultError
+        from cuecard.privacy.vault import Vault
+        from cuecard.privacy.vault_keys import VaultError
 
         try:
             vault = Vault.open(retention_days=self.cfg.privacy.retention_days)

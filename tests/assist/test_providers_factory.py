@@ -13,7 +13,7 @@ from cuecard.assist.base import Message, Prompt, Provider, ProviderError, Stream
 from cuecard.assist.errors import Vendor
 from cuecard.assist.providers import Deadlines, HttpClient, build_provider
 from cuecard.config import AssistConfig, ProviderSettings
-from cuecard.privacy.egress import GuardedTransport
+from cuecard.privacy.transport import GuardedTransport
 from fakes.provider_server import DEFAULT_TEXT, FakeProviderServer
 
 KEY = "sk-test-" + "y" * 30

@@ -27,14 +27,12 @@ import numpy as np
 import pytest
 
 from cuecard.audio import capture
+from cuecard.audio.backend import Backend, Device, DeviceKind
 from cuecard.audio.backend_coreaudio import CoreAudioBackend
 from cuecard.audio.backend_wasapi import WasapiBackend
 from cuecard.audio.capture import (
-    Backend,
     Converter,
-    Device,
     DeviceError,
-    DeviceKind,
     LiveSource,
     list_devices,
     select_device,
@@ -437,11 +435,11 @@ async def test_a_named_device_gone_for_long_falls_back_to_the_default_then_comes
     got = await run_source(source, 9.5, [(0.8, unplug), (5.5, replug)])
     chunks = got["interviewer"]
     check_timeline(chunks, source.clock.now())
-    assert freq_at(chunks, 0.2, 0.7) == pytest.approx(300, abs=10)       # the headset
+    assert freq_at(chunks, 0.2, 0.7) == pytest.approx(300, abs=10)  # the headset
     fallback = 0.8 + 1.0 + capture.FALLBACK_AFTER_S + 0.3
-    assert freq_at(chunks, fallback, 5.4) == pytest.approx(440, abs=10)   # the speakers meanwhile
+    assert freq_at(chunks, fallback, 5.4) == pytest.approx(440, abs=10)  # the speakers meanwhile
     back = 5.5 + capture.RECHECK_S + 0.5
-    assert freq_at(chunks, back, 9.4) == pytest.approx(300, abs=10)       # the headset again
+    assert freq_at(chunks, back, 9.4) == pytest.approx(300, abs=10)  # the headset again
     notices = [m for _, m in source.drain_notices()]
     assert any("instead" in m for m in notices) and any("switching" in m for m in notices)
 

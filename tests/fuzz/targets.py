@@ -187,7 +187,7 @@ DOCX_FULL = Target("docx-full", _docx(), _run_docx_full, ())
 def _run_docx(data: bytes, scratch: Path) -> None:
     """The parent's zip check, then the worker's parser in this process (it must never raise)."""
     from cuecard.profile import extract
-    from cuecard.profile.documents import ProfileError, docx_unzipped_size
+    from cuecard.profile.reading import ProfileError, docx_unzipped_size
 
     file = scratch / "doc.docx"
     file.write_bytes(data)
@@ -424,7 +424,7 @@ def targets() -> list[Target]:
     from cuecard.audio.errors import AudioError
     from cuecard.config import ConfigError
     from cuecard.privacy.ledger_store import LedgerStoreError
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
 
     return [
         Target(CONFIG.name, CONFIG.strategy, CONFIG.run, (ConfigError,)),

@@ -25,9 +25,10 @@ import pytest
 
 from cuecard import config as config_mod
 from cuecard import paths
-from cuecard.privacy.egress import EgressPolicy, make_http_client
 from cuecard.privacy.ledger import Ledger
 from cuecard.privacy.logsafe import configure_logging, log_file
+from cuecard.privacy.policy import EgressPolicy
+from cuecard.privacy.transport import make_http_client
 from fakes.provider_server import FakeProviderServer
 from privacy.support import fake_key, files_under, grep_bytes
 

@@ -228,7 +228,7 @@ async def test_erase_all_asks_once_and_removes_everything(cuecard_home: Path) ->
     assert "removed keychain entry cuecard / openai" in out
     assert "removed keychain entry cuecard / vault-master-key" in out
     assert f"kept {model}" in out
-    for user in secrets.KEYCHAIN_USERS:
+    for user in secrets.keychain_users():
         assert keyring.get_password("cuecard", user) is None
     assert files_under(cuecard_home) == [model]  # only the public model download remains
     code, out, _ = invoke("data", "where", "--json")

@@ -18,14 +18,9 @@ import httpx2
 import pytest
 
 from cuecard import config as config_mod
-from cuecard.privacy.egress import (
-    DOWNLOAD_HOSTS,
-    Destination,
-    EgressBlocked,
-    EgressPolicy,
-    make_http_client,
-)
 from cuecard.privacy.ledger import Ledger
+from cuecard.privacy.policy import DOWNLOAD_HOSTS, Destination, EgressBlocked, EgressPolicy
+from cuecard.privacy.transport import make_http_client
 from privacy.support import LoopbackServer
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -302,9 +297,9 @@ async def test_real_openai_sdk_uses_the_guarded_client(
 HOOK_SCRIPT = textwrap.dedent(
     """
     import json, os, socket, subprocess, sys
-    from cuecard.privacy.egress import (
-        Destination, EgressBlocked, EgressPolicy, install_audit_hook, make_http_client,
-    )
+    from cuecard.privacy.policy import Destination, EgressBlocked, EgressPolicy
+    from cuecard.privacy.transport import make_http_client
+    from cuecard.privacy.tripwire import install_audit_hook
     from cuecard.privacy.ledger import Ledger
 
     allowed_port, other_port = int(sys.argv[1]), int(sys.argv[2])
@@ -439,7 +434,7 @@ def test_connect_is_allowed_only_to_addresses_an_allowed_name_resolved_to(
     for var in ("HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):  # set_policy sets them
         monkeypatch.delenv(var, raising=False)
 
-    from cuecard.privacy.egress import Tripwire
+    from cuecard.privacy.tripwire import Tripwire
 
     ledger = Ledger()
     policy = EgressPolicy((Destination("api.example", 443, "answer", "example"),))
@@ -501,7 +496,9 @@ STARTUP_SCRIPT = textwrap.dedent(
     import asyncio, json, os, sys
     import huggingface_hub.constants as hf
     from cuecard import config
-    from cuecard.privacy.egress import EgressBlocked, installed_tripwire, startup
+    from cuecard.privacy.egress import startup
+    from cuecard.privacy.policy import EgressBlocked
+    from cuecard.privacy.tripwire import installed_tripwire
 
     port = int(sys.argv[1])
     cfg = config.parse(

@@ -18,13 +18,14 @@ from cuecard.assist.chain import Deadlines
 from cuecard.assist.factory import build_providers
 from cuecard.assist.providers import build_provider
 from cuecard.config import ProviderSettings, parse
-from cuecard.privacy.egress import GuardedTransport, startup
+from cuecard.privacy.egress import startup
+from cuecard.privacy.transport import GuardedTransport
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "cuecard"
 CLIENTS = {"AsyncClient", "Client"}
 ALLOWED = {
     # the guard's own builders: every client they make has the guarded transport
-    ("privacy/egress.py", "make_http_client"),
+    ("privacy/transport.py", "make_http_client"),
     # the warm-up dry run: an in-memory MockTransport, no socket (checked below)
     ("assist/providers/_sdk.py", "dry_run"),
 }
@@ -61,7 +62,7 @@ def test_no_code_builds_an_http_client_outside_the_guard() -> None:
     calls = client_constructions()
     where = {(f, fn) for f, fn, _ in calls}
     assert where <= ALLOWED, f"an HTTP client built outside the guard: {where - ALLOWED}"
-    assert ("privacy/egress.py", "make_http_client") in where  # the scan sees real calls
+    assert ("privacy/transport.py", "make_http_client") in where  # the scan sees real calls
     for file, fn, call in calls:
         transport = next((k.value for k in call.keywords if k.arg == "transport"), None)
         assert isinstance(transport, ast.Call), f"{file}:{fn} builds a client with no transport"

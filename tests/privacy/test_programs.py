@@ -98,7 +98,8 @@ def test_libraries_are_found_as_ctypes_finds_them_without_starting_a_program() -
 NAMED_WITH_WHY = textwrap.dedent(
     """
     import ctypes.util
-    from cuecard.privacy.egress import EgressPolicy, install_audit_hook
+    from cuecard.privacy.policy import EgressPolicy
+    from cuecard.privacy.tripwire import install_audit_hook
     from cuecard.privacy.ledger import Ledger
     from cuecard.privacy.report import render_text, summarize
 

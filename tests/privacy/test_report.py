@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from cuecard import config as config_mod
 from cuecard.cli import app
 from cuecard.privacy import ledger_store
-from cuecard.privacy.egress import EgressPolicy, Guard
+from cuecard.privacy.egress import Guard
 from cuecard.privacy.ledger import Ledger, LedgerEntry
+from cuecard.privacy.policy import EgressPolicy
 from cuecard.privacy.report import render_text, status_line, summarize
 from fakes.provider_server import FakeProviderServer, Reply
 from privacy.support import files_under

@@ -28,8 +28,9 @@ from cryptography.x509.oid import NameOID
 
 import cuecard
 from cuecard import config as config_mod
-from cuecard.privacy.egress import EgressPolicy, make_http_client, tls_context
 from cuecard.privacy.ledger import Ledger
+from cuecard.privacy.policy import EgressPolicy
+from cuecard.privacy.transport import make_http_client, tls_context
 from fakes.provider_server import FakeProviderServer, Reply
 
 SRC = str(Path(cuecard.__file__).resolve().parents[1])

@@ -26,15 +26,8 @@ from cli_process import cuecard
 from cuecard.cli import app
 from cuecard.privacy import secrets
 from cuecard.privacy.ledger import Ledger
-from cuecard.privacy.vault import (
-    SessionNotFound,
-    Vault,
-    VaultLocked,
-    VaultWriteError,
-    _ad,
-    vault_files,
-    vault_path,
-)
+from cuecard.privacy.vault import SessionNotFound, Vault, _ad, vault_files, vault_path
+from cuecard.privacy.vault_keys import VaultLocked, VaultWriteError
 from privacy.support import files_under
 
 runner = CliRunner()
@@ -537,7 +530,8 @@ CRASH_WRITER = textwrap.dedent(
 FILE_LIMIT_WRITER = textwrap.dedent(
     """
     import os, resource, signal
-    from cuecard.privacy.vault import Vault, VaultWriteError
+    from cuecard.privacy.vault import Vault
+    from cuecard.privacy.vault_keys import VaultWriteError
     vault = Vault.open()
     writer = vault.start_session()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

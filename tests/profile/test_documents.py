@@ -16,17 +16,9 @@ import docx
 import pypdf
 import pytest
 
-from cuecard.profile.documents import (
-    MAX_WORDS,
-    ProfileError,
-    chunk_text,
-    guess_kind,
-    is_star_story,
-    load_chunks,
-    read_text,
-    sentences,
-    strip_comments,
-)
+from cuecard.profile.documents import MAX_WORDS, chunk_text, guess_kind, load_chunks, sentences
+from cuecard.profile.normalise import is_star_story
+from cuecard.profile.reading import ProfileError, read_text, strip_comments
 
 WritePdf = Callable[[str, Sequence[Sequence[str]]], Path]
 PdfBytes = Callable[[Sequence[Sequence[str]]], bytes]
@@ -350,7 +342,7 @@ def test_pdfs_are_read_from_any_main_module(write_pdf: WritePdf) -> None:
     script = f"""
 import time
 from pathlib import Path
-from cuecard.profile.documents import ProfileError, read_text
+from cuecard.profile.reading import ProfileError, read_text
 print(read_text(Path({str(good)!r})))
 started = time.monotonic()
 try:
@@ -432,7 +424,7 @@ def test_a_damaged_docx_read_from_a_big_process_is_not_called_too_big(tmp_path: 
     code = (
         "import sys, numpy\n"
         "held = numpy.ones(450 * 1024 * 1024 // 8)  # a parent as big as a running session\n"
-        "from cuecard.profile.documents import ProfileError, read_text\n"
+        "from cuecard.profile.reading import ProfileError, read_text\n"
         "try:\n    read_text(__import__('pathlib').Path(sys.argv[1]))\n"
         "except ProfileError as err:\n    print(err)\n"
     )
@@ -448,9 +440,10 @@ def test_the_reader_runs_under_a_session_guard_and_is_sealed_itself(write_pdf: W
     code = (
         "import socket, subprocess, sys\n"
         "from cuecard.config import Config\n"
-        "from cuecard.privacy.egress import EgressBlocked, seal, startup\n"
+        "from cuecard.privacy.egress import startup\n"
+        "from cuecard.privacy.policy import EgressBlocked\n"
         "startup(Config())\n"
-        "from cuecard.profile.documents import read_text\n"
+        "from cuecard.profile.reading import read_text\n"
         "print('read:', 'guard is armed' in read_text(__import__('pathlib').Path(sys.argv[1])))\n"
         "try:\n    subprocess.run([sys.executable, '-c', 'pass'])\n"
         "except EgressBlocked:\n    print('other python: blocked')\n"
@@ -459,7 +452,8 @@ def test_the_reader_runs_under_a_session_guard_and_is_sealed_itself(write_pdf: W
                           text=True, timeout=120)  # fmt: skip
     assert proc.stdout.splitlines() == ["read: True", "other python: blocked"], proc.stderr
     sealed = (
-        "import socket\nfrom cuecard.privacy.egress import EgressBlocked, seal\nseal()\n"
+        "import socket\nfrom cuecard.privacy.policy import EgressBlocked\n"
+        "from cuecard.privacy.tripwire import seal\nseal()\n"
         "try:\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
         "except EgressBlocked:\n    print('socket: blocked')\n"
     )

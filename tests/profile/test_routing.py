@@ -10,7 +10,8 @@ from tests.profile.test_styles import ISSUE_STORIES, PLAIN_JOB
 
 from cuecard.assist.offline import ESTIMATE, compose
 from cuecard.assist.prompting import ESTIMATION_GUIDANCE, build_prompt
-from cuecard.profile.documents import Chunk, chunk_text, plain_to_markdown
+from cuecard.profile.documents import Chunk, chunk_text
+from cuecard.profile.normalise import plain_to_markdown
 from cuecard.profile.retrieval import ProfileIndex, is_estimation
 
 RESUME = """# Dana Okafor

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cuecard import paths
-from cuecard.profile.documents import ProfileError
+from cuecard.profile.reading import ProfileError
 from cuecard.profile.store import ProfileStore, profile_chunks, sample_chunks
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "cuecard" / "assets" / "sample_profile"

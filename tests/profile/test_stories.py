@@ -14,7 +14,8 @@ import pytest
 from docx.shared import Pt
 
 from cuecard.profile.company import company_name, company_of
-from cuecard.profile.documents import Chunk, chunk_text, load_chunks, read_text, story_title
+from cuecard.profile.documents import Chunk, chunk_text, load_chunks, story_title
+from cuecard.profile.reading import read_text
 from cuecard.profile.store import sample_chunks
 
 TWO_STORIES = {

@@ -13,15 +13,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from cuecard.profile.documents import (
-    Chunk,
-    chunk_text,
-    guess_kind,
-    is_star_story,
-    metadata,
-    plain_to_markdown,
-    read_text,
-)
+from cuecard.profile.documents import Chunk, chunk_text, guess_kind
+from cuecard.profile.normalise import is_star_story, metadata, plain_to_markdown
+from cuecard.profile.reading import read_text
 
 DASHED_BOLD = """# My stories
 

@@ -120,19 +120,19 @@ def test_erase_all_empties_vault_profile_and_keychain(
     # session in the vault (which creates the master key), a profile document, settings.
     dialog = SettingsDialog(Config())
     qtbot.addWidget(dialog)
-    dialog.key_edits["anthropic"].setText("sk-ant-test-" + "0123456789abcdef")
+    dialog.keys.key_edits["anthropic"].setText("sk-ant-test-" + "0123456789abcdef")
     save_key = dialog.findChild(QPushButton, "save_key_anthropic")
     assert save_key is not None
     qtbot.mouseClick(save_key, Qt.MouseButton.LeftButton)
-    assert dialog.key_edits["anthropic"].text() == ""  # never shown again
-    assert "cdef" in dialog.key_status["anthropic"].text()
-    assert "0123456789" not in dialog.key_status["anthropic"].text()
+    assert dialog.keys.key_edits["anthropic"].text() == ""  # never shown again
+    assert "cdef" in dialog.keys.key_status["anthropic"].text()
+    assert "0123456789" not in dialog.keys.key_status["anthropic"].text()
     with Vault.open() as vault, vault.start_session() as writer:
         writer.append("utterance", {"speaker": "you", "text": "something private"})
     resume = tmp_path / "resume.md"
     resume.write_text("# Experience\n\nBuilt payment APIs for six years.\n", encoding="utf-8")
-    dialog.add_documents([resume])
-    assert dialog.docs.count() == 1
+    dialog.profile.add_documents([resume])
+    assert dialog.profile.docs.count() == 1
     assert dialog.save()
     save_prefs({"first_run_done": True})
     assert set(secrets.keychain_entries()) == {"anthropic", "vault-master-key"}
@@ -307,7 +307,7 @@ def test_settings_set_the_interview_language(qtbot: QtBot) -> None:
     """Issue 22: speech.language in Settings, as on the command line."""
     dialog = SettingsDialog(Config())
     qtbot.addWidget(dialog)
-    combo = dialog.speech_language
+    combo = dialog.speech.speech_language
     assert combo.currentData() == "auto"
     combo.setCurrentIndex(combo.findData("de"))
     assert dialog.save()

@@ -12,10 +12,11 @@ import re
 import pytest
 
 from cuecard.assist.errors import Vendor, auth, missing_key
-from cuecard.audio.capture import Backend, DeviceError, select_device
+from cuecard.audio.backend import Backend
+from cuecard.audio.capture import DeviceError, select_device
 from cuecard.audio.levels import MESSAGES
 from cuecard.privacy import secrets
-from cuecard.privacy.egress import EgressBlocked, SubprocessBlocked
+from cuecard.privacy.policy import EgressBlocked, SubprocessBlocked
 from cuecard.ui.desktop.plain import FALLBACK, plain
 
 COMMANDS = "keys|profile|devices|models|data|privacy|config|demo|replay|listen|app|doctor|ask"

@@ -7,7 +7,8 @@ from pytestqt.qtbot import QtBot
 
 from cuecard import config as config_mod
 from cuecard.config import Config
-from cuecard.ui.desktop.settings import SPECULATIVE_HINT, SettingsDialog
+from cuecard.ui.desktop.settings import SettingsDialog
+from cuecard.ui.desktop.settings_pages import SPECULATIVE_HINT
 
 
 def test_turning_speculation_off_is_saved_and_explained(qtbot: QtBot) -> None:

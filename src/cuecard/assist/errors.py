@@ -299,7 +299,7 @@ def _egress_verdict(exc: BaseException) -> BaseException | None:
     A blocked destination will stay blocked: retrying it would only hammer the
     guard, so the engine moves to the next provider at once.
     """
-    from cuecard.privacy.egress import EgressBlocked
+    from cuecard.privacy.policy import EgressBlocked
 
     seen: set[int] = set()
     current: BaseException | None = exc

@@ -39,12 +39,11 @@ from dataclasses import dataclass
 from cuecard.assist.base import Prompt, StreamEnd, StreamItem, TextDelta, Usage
 from cuecard.assist.prompting import estimate_tokens, parse_context_source
 from cuecard.profile.company import company_name
-from cuecard.profile.documents import (
-    DocKind,
+from cuecard.profile.documents import DocKind, sentences
+from cuecard.profile.normalise import (
     clean_inline,
     is_star_story,
     metadata,
-    sentences,
     star_label,
     strip_star_label,
 )

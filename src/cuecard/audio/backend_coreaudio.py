@@ -17,8 +17,8 @@ import re
 from types import ModuleType
 from typing import Any
 
+from cuecard.audio.backend import DeviceKind
 from cuecard.audio.backend_soundcard import SoundcardBackend, load_soundcard, safe_id
-from cuecard.audio.capture import DeviceKind
 
 VIRTUAL_LOOPBACK = re.compile(
     r"blackhole|soundflower|loopback audio|vb-?cable|background music|zoomaudiodevice", re.I

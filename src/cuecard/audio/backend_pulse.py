@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from cuecard.audio.backend import Device, DeviceKind, InputStream
 from cuecard.audio.backend_soundcard import SoundcardBackend, load_soundcard, safe_id
-from cuecard.audio.capture import Device, DeviceKind, InputStream
 from cuecard.audio.errors import AudioError
 from cuecard.audio.files import Block
 
@@ -154,8 +154,6 @@ def _pinned_recorder(pulse: Any) -> Any:
     class PinnedRecorder(pulse._Recorder):  # type: ignore[misc,name-defined]
         def _connect_stream(self, bufattr: Any) -> None:
             flags = pulse._pa.PA_STREAM_ADJUST_LATENCY | pulse._pa.PA_STREAM_DONT_MOVE
-            pulse._pulse._pa_stream_connect_record(
-                self.stream, self._id.encode(), bufattr, flags
-            )
+            pulse._pulse._pa_stream_connect_record(self.stream, self._id.encode(), bufattr, flags)
 
     return PinnedRecorder

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from cuecard.audio.capture import Backend, Device, DeviceKind, InputStream
+from cuecard.audio.backend import Backend, Device, DeviceKind, InputStream
 from cuecard.audio.errors import AudioError
 from cuecard.audio.files import Block
 

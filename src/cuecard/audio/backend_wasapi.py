@@ -12,8 +12,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from cuecard.audio.backend import DeviceKind
 from cuecard.audio.backend_soundcard import SoundcardBackend, load_soundcard, safe_id
-from cuecard.audio.capture import DeviceKind
 
 
 class WasapiBackend(SoundcardBackend):

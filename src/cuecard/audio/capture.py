@@ -36,18 +36,18 @@ import logging
 import sys
 import threading
 import time
-from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import TracebackType
-from typing import ClassVar, Literal, Protocol, Self
+from typing import Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 
+from cuecard.audio.backend import Backend, Device, DeviceKind, InputStream
 from cuecard.audio.device_lock import lock_devices
 from cuecard.audio.errors import AudioError
-from cuecard.audio.files import Block, clean
+from cuecard.audio.files import clean
 from cuecard.audio.resample import Resampler
 from cuecard.audio.sources import CHUNK_SAMPLES
 from cuecard.clock import SessionClock
@@ -56,12 +56,8 @@ from cuecard.events import SAMPLE_RATE, AudioChunk, Speaker
 __all__ = [
     "BLOCK_S",
     "CAPTURE_RATE",
-    "Backend",
     "Converter",
-    "Device",
     "DeviceError",
-    "DeviceKind",
-    "InputStream",
     "LiveSource",
     "backend_for_platform",
     "describe_devices",
@@ -72,7 +68,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DeviceKind = Literal["input", "loopback"]
 Samples = npt.NDArray[np.float32]
 
 CAPTURE_RATE = 48_000
@@ -107,53 +102,6 @@ _WHO: dict[Speaker, str] = {"you": "your microphone", "interviewer": "the interv
 
 class DeviceError(AudioError):
     """A device that cannot be found or used; the message lists what is there."""
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    """One capturable device as the user sees it in ``cuecard devices``.
-
-    ``id`` is the backend's stable identifier (PulseAudio source name, WASAPI
-    endpoint id, CoreAudio device id); ``index`` is the number shown in the
-    listing, so ``--mic 2`` picks what the user saw.
-    """
-
-    id: str
-    name: str
-    kind: DeviceKind
-    channels: int
-    default: bool = False
-    index: int = -1
-
-
-class InputStream(Protocol):
-    """An open device; ``read`` blocks for about one block and returns ``(frames, channels)``."""
-
-    channels: int
-
-    def read(self) -> Block: ...
-
-    def close(self) -> None: ...
-
-
-class Backend(ABC):
-    """The OS-specific part: what can be captured, which is the default, and opening it."""
-
-    name: ClassVar[str]
-
-    @abstractmethod
-    def devices(self) -> list[Device]:
-        """Every input and loopback device now, defaults marked (indexes not yet assigned)."""
-
-    @abstractmethod
-    def open(self, device: Device, rate: int, frames: int) -> InputStream:
-        """Start capturing ``device`` at ``rate`` Hz in blocks of ``frames``; raise if it cannot."""
-
-    def missing_hint(self, kind: DeviceKind) -> str:
-        """What to do when no device of ``kind`` exists, as one sentence."""
-        if kind == "input":
-            return "no microphone found: plug one in, or pass --mic NAME (see `cuecard devices`)"
-        return "no device to capture the call's audio from (see `cuecard devices`)"
 
 
 def backend_for_platform(platform: str = sys.platform) -> Backend:
@@ -216,8 +164,7 @@ def select_device(
                 return d
         if not any(d.id == q for d in devices):  # CoreAudio ids are numbers too
             raise DeviceError(
-                f"{flag} {q}: there is no device number {q}; "
-                f"available: {describe_devices(devices)}"
+                f"{flag} {q}: there is no device number {q}; available: {describe_devices(devices)}"
             )
     low = q.casefold()
     for exact in (
@@ -234,9 +181,7 @@ def select_device(
                 "give more of the name or its number"
             )
     what = "input" if kind == "input" else "loopback"
-    raise DeviceError(
-        f"no {what} device matches {q!r}; available: {describe_devices(devices)}"
-    )
+    raise DeviceError(f"no {what} device matches {q!r}; available: {describe_devices(devices)}")
 
 
 # -- format conversion ---------------------------------------------------------
@@ -538,8 +483,10 @@ class LiveSource:
                 devices, loopback, "loopback", missing_hint=self.backend.missing_hint("loopback")
             )
             self.devices = {"interviewer": self.devices.pop("interviewer"), **self.devices}
-        if len(self.devices) == 2 and self.devices["you"].id == self.devices["interviewer"].id and (
-            self.devices["you"].kind == self.devices["interviewer"].kind
+        if (
+            len(self.devices) == 2
+            and self.devices["you"].id == self.devices["interviewer"].id
+            and (self.devices["you"].kind == self.devices["interviewer"].kind)
         ):
             raise DeviceError(
                 f"the microphone and the interviewer's audio are the same device "

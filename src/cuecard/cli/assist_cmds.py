@@ -216,7 +216,7 @@ async def _doctor(cfg: Any, *, key: str | None = None) -> list[dict[str, Any]]:
     # The keychain matters only for a cloud provider whose key is not in the environment.
     cloud = [
         n for n in provider_chain(cfg)
-        if catalog.info(n).needs_key and not os.environ.get(secrets.ENV_VARS[n])
+        if catalog.info(n).needs_key and not os.environ.get(secrets.env_var(n))
     ]  # fmt: skip
     try:
         add("keychain", True, secrets.keychain_backend(), required=False)

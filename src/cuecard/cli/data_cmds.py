@@ -55,7 +55,8 @@ def _retention_days() -> int:
 
 def _open_vault(*, must_exist: bool) -> Vault | None:
     """The vault with retention enforced, or None if no session was ever kept."""
-    from cuecard.privacy.vault import Vault, VaultError, vault_path
+    from cuecard.privacy.vault import Vault, vault_path
+    from cuecard.privacy.vault_keys import VaultError
 
     if not vault_path().exists():
         if must_exist:
@@ -124,7 +125,7 @@ def data_export(
     ] = False,
 ) -> None:
     """Write a complete, readable JSON export of kept sessions to stdout (GDPR Art. 15/20)."""
-    from cuecard.privacy.vault import VaultError
+    from cuecard.privacy.vault_keys import VaultError
 
     vault = _open_vault(must_exist=session is not None)
     if vault is None:
@@ -140,7 +141,7 @@ def data_export(
 
 def _erase_session(session: str) -> None:
     from cuecard.privacy import ledger_store
-    from cuecard.privacy.vault import VaultError
+    from cuecard.privacy.vault_keys import VaultError
 
     vault = _open_vault(must_exist=True)
     assert vault is not None
@@ -175,7 +176,8 @@ def _erase_session(session: str) -> None:
 def _finish_erasures() -> None:
     """Finish what an earlier erase left: an ``--all`` (keychain entries, files), or sessions."""
     from cuecard.privacy import inventory
-    from cuecard.privacy.vault import EraseIncomplete, VaultError
+    from cuecard.privacy.vault import EraseIncomplete
+    from cuecard.privacy.vault_keys import VaultError
 
     started = inventory.erase_unfinished()
     if started is not None:
@@ -244,7 +246,8 @@ def data_erase(
 ) -> None:
     """Erase one kept session for good (copies included), or everything with --all."""
     from cuecard.privacy import inventory
-    from cuecard.privacy.vault import EraseIncomplete, VaultError
+    from cuecard.privacy.vault import EraseIncomplete
+    from cuecard.privacy.vault_keys import VaultError
 
     if sum((bool(session), erase_all, finish)) != 1:
         fail("say what to erase: --session ID, --all or --finish", code=2)
@@ -311,7 +314,8 @@ def _iso(ts: float) -> str:
 def _session_entries(session: str | None, last: bool) -> tuple[list[LedgerEntry], str]:
     """A kept session's entries: from the egress ledger, else from the vault's own copy."""
     from cuecard.privacy import ledger_store
-    from cuecard.privacy.vault import VaultError, vault_path
+    from cuecard.privacy.vault import vault_path
+    from cuecard.privacy.vault_keys import VaultError
 
     session_id = session
     if last or not ledger_store.ledger_path().is_file() or vault_path().exists():

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from cuecard import catalog
 from cuecard.cli.common import fail, out
 
 
-class ProviderChoice(StrEnum):
-    openai = "openai"
-    anthropic = "anthropic"
-    google = "google"
+def _keyed(value: str) -> str:
+    """The provider named, if it takes a key: read from the catalog when the command runs, so
+    a row added to the table is a ``keys`` provider with no edit here."""
+    if value not in catalog.keyed():
+        raise typer.BadParameter(f"{value!r} takes no key: choose {_choices()}")
+    return value
+
+
+def _choices() -> str:
+    names = catalog.keyed()
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _complete(incomplete: str) -> list[str]:
+    return [name for name in catalog.keyed() if name.startswith(incomplete)]
+
+
+def _provider() -> Any:
+    return typer.Argument(help=_choices(), metavar="PROVIDER", callback=_keyed,
+                          autocompletion=_complete, show_default=False)  # fmt: skip
 
 
 keys_app = typer.Typer(
@@ -27,7 +43,7 @@ keys_app = typer.Typer(
 
 @keys_app.command("set")
 def keys_set(
-    provider: Annotated[ProviderChoice, typer.Argument(help="openai, anthropic or google")],
+    provider: Annotated[str, _provider()],
     use: Annotated[
         bool | None,
         typer.Option(
@@ -52,7 +68,7 @@ def keys_set(
     """
     from cuecard.privacy import secrets
 
-    name = secrets.DISPLAY_NAMES[provider.value]
+    name = secrets.display_name(provider)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if interactive:
         value = typer.prompt(f"{name} API key", hide_input=True, err=True)
@@ -60,17 +76,17 @@ def keys_set(
         value = sys.stdin.readline() if sys.stdin is not None else ""
     try:
         key = secrets.clean_key(value)
-        secrets.get_secret(provider.value)  # no keychain: say so before asking the provider
+        secrets.get_secret(provider)  # no keychain: say so before asking the provider
     except secrets.SecretsError as err:
         fail(str(err))
-    verdict = "not checked (--no-check)" if no_check else _check(provider.value, key)
+    verdict = "not checked (--no-check)" if no_check else _check(provider, key)
     try:
-        stored = secrets.set_key(provider.value, key)
+        stored = secrets.set_key(provider, key)
         backend = secrets.keychain_backend()
     except secrets.SecretsError as err:
         fail(str(err))
     out(f"stored your {name} key ({stored.masked}) in the OS keychain ({backend}): {verdict}")
-    _offer_switch(provider.value, name, use, interactive=interactive)
+    _offer_switch(provider, name, use, interactive=interactive)
 
 
 def _check(provider: str, key: str) -> str:
@@ -155,23 +171,23 @@ def keys_list(
         if i.source is None:
             out(f"{i.provider:<10} (none)      run `cuecard keys set {i.provider}`")
         else:
-            where = {"env": f"from {secrets.ENV_VARS[i.provider]}", "keychain": "OS keychain"}
+            where = {"env": f"from {secrets.env_var(i.provider)}", "keychain": "OS keychain"}
             note = " (a keychain key is also stored)" if i.source == "env" and i.in_keychain else ""
             out(f"{i.provider:<10} {i.masked:<11} {where[i.source]}{note}")
 
 
 @keys_app.command("remove")
 def keys_remove(
-    provider: Annotated[ProviderChoice, typer.Argument(help="openai, anthropic or google")],
+    provider: Annotated[str, _provider()],
 ) -> None:
     """Delete a key from the OS keychain."""
     from cuecard.privacy import secrets
 
     try:
-        removed = secrets.delete_key(provider.value)
+        removed = secrets.delete_key(provider)
     except secrets.SecretsError as err:
         fail(str(err))
-    name = secrets.DISPLAY_NAMES[provider.value]
+    name = secrets.display_name(provider)
     if removed:
         out(f"removed your {name} key from the OS keychain")
     else:

@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from cuecard.audio.capture import Device
+    from cuecard.audio.backend import Device
 
 MicOpt = Annotated[
     str | None,

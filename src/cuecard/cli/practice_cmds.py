@@ -153,7 +153,7 @@ def _practice(*, kind: str | None, count: int, answers: Path | None, fast: bool,
         live_source,
         practice_session,
     )
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.session import SessionError
     from cuecard.speech.model import ModelError
     from cuecard.ui.jsonl import JsonLinesSink

@@ -78,7 +78,7 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy a document into your profile (the original stays where it is)."""
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import ProfileStore
 
     store = ProfileStore()
@@ -107,7 +107,7 @@ def add(
 @profile_app.command("list")
 def list_documents(as_json: JsonOpt = False) -> None:
     """List the documents in your profile."""
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import ProfileStore
 
     try:
@@ -131,7 +131,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how a document was cut into chunks, with the first line of each."""
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import ProfileStore
 
     store = ProfileStore()
@@ -158,7 +158,7 @@ def remove(
     doc_id: Annotated[str, typer.Argument(metavar="ID", help="Id (or its start) or file name.")],
 ) -> None:
     """Delete cuecard's copy of a document; your original file is untouched."""
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import ProfileStore
 
     try:
@@ -178,7 +178,7 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Show which parts of your profile an answer to QUERY would be grounded in."""
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.retrieval import ProfileIndex, default_semantic
     from cuecard.profile.store import profile_chunks
 
@@ -209,7 +209,7 @@ def stories(
 ) -> None:
     """List your stories, what each is about, and the common questions you have no story for."""
     from cuecard.profile.bank import load_story_bank
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
 
     try:
         bank = load_story_bank(sample=sample)
@@ -259,7 +259,7 @@ def vocabulary_cmd(
 ) -> None:
     """The names and terms the recogniser expects: yours first, then your profile's."""
     from cuecard import config
-    from cuecard.profile.documents import ProfileError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import profile_chunks
     from cuecard.profile.vocabulary import vocabulary
 

@@ -272,8 +272,9 @@ def _read_vault(
 ) -> tuple[SessionReview | None, list[SessionReview], list[KeptSession]]:
     from cuecard import config as config_mod
     from cuecard.privacy.secrets import SecretsError
-    from cuecard.privacy.vault import Vault, VaultError, vault_path
-    from cuecard.profile.documents import ProfileError
+    from cuecard.privacy.vault import Vault, vault_path
+    from cuecard.privacy.vault_keys import VaultError
+    from cuecard.profile.reading import ProfileError
     from cuecard.profile.store import profile_chunks
 
     if not vault_path().exists():

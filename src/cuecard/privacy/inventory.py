@@ -19,7 +19,8 @@ from typing import Any, Final
 
 from cuecard import paths
 from cuecard.privacy import ledger_store, secrets
-from cuecard.privacy.vault import VAULT_FILE, EraseIncomplete, Vault, VaultError, vault_files
+from cuecard.privacy.vault import VAULT_FILE, EraseIncomplete, Vault, vault_files
+from cuecard.privacy.vault_keys import VaultError
 
 MODELS_DIR = "models"
 PROFILE_DIR = "profile"
@@ -136,7 +137,7 @@ def env_keys() -> list[Item]:
     """Keys in the environment: not stored by cuecard, but in use while they are set."""
     return [
         Item("env", f"{provider} API key (environment, not stored by cuecard)", var)
-        for provider, var in secrets.ENV_VARS.items()
+        for provider, var in secrets.env_vars().items()
         if os.environ.get(var, "").strip()
     ]
 

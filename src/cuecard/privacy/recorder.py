@@ -30,7 +30,8 @@ from cuecard.events import (
     Utterance,
 )
 from cuecard.privacy.ledger import Ledger
-from cuecard.privacy.vault import SessionWriter, VaultError
+from cuecard.privacy.vault import SessionWriter
+from cuecard.privacy.vault_keys import VaultError
 
 log = logging.getLogger(__name__)
 

@@ -23,17 +23,34 @@ from typing import Final, Literal
 from cuecard import catalog
 
 SERVICE: Final = "cuecard"
-PROVIDERS: Final = catalog.KEYED
 VAULT_MASTER_USER: Final = "vault-master-key"
-KEYCHAIN_USERS: Final = (*PROVIDERS, VAULT_MASTER_USER)
-"""Every keychain entry cuecard may create, for ``data where`` and ``data erase --all``."""
 
-ENV_VARS: Final[dict[str, str]] = {
-    name: catalog.PROVIDERS[name].env_var or "" for name in catalog.KEYED
-}
-DISPLAY_NAMES: Final[dict[str, str]] = {
-    name: catalog.PROVIDERS[name].label for name in catalog.KEYED
-}
+
+def providers() -> tuple[str, ...]:
+    """Providers whose key cuecard keeps: the catalog's keyed rows, read now (a row added to
+    the table is a keychain user, an environment variable and a ``keys`` choice at once)."""
+    return catalog.keyed()
+
+
+def keychain_users() -> tuple[str, ...]:
+    """Every keychain entry cuecard may create, for ``data where`` and ``data erase --all``."""
+    return (*providers(), VAULT_MASTER_USER)
+
+
+def env_var(provider: str) -> str:
+    """The variable that overrides the keychain for ``provider`` (``CUECARD_OPENAI_KEY`` …)."""
+    return catalog.info(provider).env_var or ""
+
+
+def env_vars() -> dict[str, str]:
+    """Each keyed provider and its key variable."""
+    return {name: env_var(name) for name in providers()}
+
+
+def display_name(provider: str) -> str:
+    return catalog.info(provider).label
+
+
 _KNOWN_PREFIXES: Final = ("sk-ant-", "sk-proj-", "sk-", "AIza")
 """Vendors' public key prefixes: showing them says which kind of key, and nothing secret."""
 
@@ -57,8 +74,10 @@ class BadKey(SecretsError):
 
 
 def _check_provider(provider: str) -> str:
-    if provider not in PROVIDERS:
-        raise SecretsError(f"unknown provider {provider!r}: keys are for {', '.join(PROVIDERS)}")
+    if provider not in providers():
+        raise SecretsError(
+            f"unknown provider {provider!r}: keys are for {', '.join(providers())}"
+        )
     return provider
 
 
@@ -257,7 +276,7 @@ def get_secret(user: str) -> str | None:
     """Read one cuecard keychain entry (a provider key or the vault master key)."""
     import keyring
 
-    hint = user in PROVIDERS
+    hint = user in providers()
     with _keychain("read the keychain", env_hint=hint):
         _require_os_keychain(hint)
         return keyring.get_password(SERVICE, user)
@@ -267,7 +286,7 @@ def set_secret(user: str, value: str) -> None:
     """Store an entry and read it back: a backend that silently drops it is no keychain."""
     import keyring
 
-    hint = user in PROVIDERS
+    hint = user in providers()
     with _keychain("write to the keychain", env_hint=hint):
         _require_os_keychain(hint)
         keyring.set_password(SERVICE, user, value)
@@ -296,7 +315,7 @@ def delete_secret(user: str) -> bool:
 
 def keychain_entries() -> list[str]:
     """Which cuecard entries the keychain holds now (names only), for ``data where``."""
-    return [user for user in KEYCHAIN_USERS if get_secret(user) is not None]
+    return [user for user in keychain_users() if get_secret(user) is not None]
 
 
 def entry_name(user: str) -> str:
@@ -311,12 +330,13 @@ def delete_all_entries() -> tuple[list[str], list[str], str | None]:
     rather than claim they are gone.
     """
     removed: list[str] = []
-    for i, user in enumerate(KEYCHAIN_USERS):
+    users = keychain_users()
+    for i, user in enumerate(users):
         try:
             if delete_secret(user):
                 removed.append(f"keychain entry {entry_name(user)}")
         except KeychainUnavailable as err:
-            return removed, [entry_name(u) for u in KEYCHAIN_USERS[i:]], str(err)
+            return removed, [entry_name(u) for u in users[i:]], str(err)
     return removed, [], None
 
 
@@ -401,7 +421,7 @@ def resolve_key(provider: str, explicit: str | None = None) -> ResolvedKey | Non
     provider = _check_provider(provider)
     if explicit is not None and explicit.strip():
         return ResolvedKey(provider, clean_key(explicit), "argument")
-    env = os.environ.get(ENV_VARS[provider], "").strip()
+    env = os.environ.get(env_var(provider), "").strip()
     if env:
         return ResolvedKey(provider, clean_key(env), "env")
     stored = get_secret(provider)
@@ -414,8 +434,8 @@ def require_key(provider: str, explicit: str | None = None) -> ResolvedKey:
     found = resolve_key(provider, explicit)
     if found is None:
         raise MissingKey(
-            f"no {DISPLAY_NAMES[provider]} key: run `cuecard keys set {provider}` "
-            f"or set {ENV_VARS[provider]}"
+            f"no {display_name(provider)} key: run `cuecard keys set {provider}` "
+            f"or set {env_var(provider)}"
         )
     return found
 
@@ -428,14 +448,14 @@ def list_keys() -> list[KeyInfo]:
     """
     infos: list[KeyInfo] = []
     keychain_ok = True
-    for provider in PROVIDERS:
+    for provider in providers():
         stored: str | None = None
         if keychain_ok:
             try:
                 stored = get_secret(provider)
             except KeychainUnavailable:
                 keychain_ok = False
-        env = os.environ.get(ENV_VARS[provider], "").strip()
+        env = os.environ.get(env_var(provider), "").strip()
         if env:
             infos.append(KeyInfo(provider, mask(env), "env", stored is not None))
         elif stored:

@@ -25,22 +25,13 @@ ids, start/end times and record counts.
 
 Crash safety: WAL mode, ``synchronous=FULL``, one transaction per record, so
 ``kill -9`` loses at most the record being written and never corrupts the file.
-A full disk is raised as ``VaultWriteError``, never swallowed. The key rotation
-is crash-safe too, and never loses the remaining sessions (see ``_rekey``):
-the erase is committed with a "rekey due" mark, the re-wrap is committed
-together with the new key wrapped by the old one, and only then is the
-keychain entry replaced; whatever step a crash interrupts, the next open
-finishes it from what the file and the keychain hold.
-
-If the master key is missing from the keychain while sessions exist, the vault
-says so (``VaultLocked``) and never quietly makes a new key that would orphan
-the data.
+A full disk is raised as ``VaultWriteError``, never swallowed. The master key,
+its crash-safe rotation and ``VaultLocked`` (the keychain lost the key: never a
+quiet new key that would orphan the data) are ``privacy.vault_keys``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import json
 import logging
@@ -63,16 +54,23 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from cuecard import paths
 from cuecard.privacy import secrets
 from cuecard.privacy.ledger import Ledger
+from cuecard.privacy.vault_keys import (
+    AD_PREFIX,
+    NONCE_BYTES,
+    REKEY_DUE,
+    ShredIncomplete,
+    VaultError,
+    VaultKeys,
+    VaultLocked,
+    VaultWriteError,
+    write_error,
+)
 
 log = logging.getLogger(__name__)
 
 VAULT_FILE: Final = "vault.sqlite3"
 SIDE_FILES: Final = ("-wal", "-shm", "-journal")
 FORMAT_VERSION: Final = 1
-_AD_PREFIX: Final = b"cuecard-vault/v1"
-_CHECK_PLAINTEXT: Final = b"cuecard vault master key check v1"
-_NONCE_BYTES: Final = 12
-_KEY_BYTES: Final = 32
 
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -95,29 +93,8 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
-class VaultError(Exception):
-    """A one-line, actionable problem with the vault."""
-
-
-class VaultLocked(VaultError):
-    """The master key is missing from the keychain (or is not this vault's) while sessions exist."""
-
-
-class VaultWriteError(VaultError):
-    """A record could not be saved: the disk is full, or it failed."""
-
-
 class SessionNotFound(VaultError):
     pass
-
-
-class ShredIncomplete(VaultError):
-    """An erase removed the data from the file, but could not replace the keychain's key.
-
-    Until it is replaced, a copy of the vault taken before the erase could be
-    decrypted with the key still in the keychain; the vault remembers and
-    finishes the job the next time it can reach the keychain.
-    """
 
 
 class EraseIncomplete(VaultError):
@@ -127,12 +104,6 @@ class EraseIncomplete(VaultError):
         super().__init__(message)
         self.removed = removed
         self.left = left
-
-
-REKEY_DUE: Final = "rekey_due"
-"""meta: JSON list of erased session ids whose shredding waits for a new master key."""
-PENDING_MASTER: Final = "pending_master"
-"""meta: the new master key wrapped by the old one, between the re-wrap and the keychain update."""
 
 
 def vault_path() -> Path:
@@ -150,18 +121,7 @@ def _iso(ts: float | None) -> str | None:
 
 
 def _ad(session_id: str, seq: int) -> bytes:
-    return b"|".join((_AD_PREFIX, session_id.encode(), str(seq).encode()))
-
-
-def _locked_message(count: int, path: Path, reason: str) -> str:
-    plural = "session" if count == 1 else "sessions"
-    return (
-        f"{reason}, so the {count} saved {plural} in {path} cannot be decrypted, by cuecard or "
-        "anyone. Restore the keychain entry 'cuecard / vault-master-key' (from the keychain or "
-        "desktop session it was made in) to read them; `cuecard data export --readable-only` "
-        "exports what is still readable (dates and record counts only: the content cannot be "
-        "recovered without the key); or start fresh with `cuecard data erase --all`"
-    )
+    return b"|".join((AD_PREFIX, session_id.encode(), str(seq).encode()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,20 +155,7 @@ class SessionData:
         return Ledger()
 
 
-def _write_error(err: sqlite3.Error, path: Path) -> VaultWriteError:
-    text = str(err).lower()
-    if "full" in text:
-        return VaultWriteError(
-            f"the disk is full: cuecard could not save to {path}; free some space, or turn "
-            "keep_sessions off (the last record of this session was not saved)"
-        )
-    return VaultWriteError(
-        f"cuecard could not save to {path} ({type(err).__name__}: {err}); "
-        "check the disk and its free space"
-    )
-
-
-class Vault:
+class Vault(VaultKeys):
     """One vault file and its connection. Thread-safe: writers may run in worker threads."""
 
     def __init__(
@@ -267,7 +214,7 @@ class Vault:
                     f"{path} is not a readable cuecard vault ({err}); move it aside, or erase it "
                     "with `cuecard data erase --all`"
                 ) from None
-            raise _write_error(err, path) from None
+            raise write_error(err, path) from None
         vault = cls(conn, path, clock=clock)
         if retention_days is not None:
             vault.enforce_retention(retention_days)
@@ -288,138 +235,6 @@ class Vault:
         self.close()
 
     # -- keys ---------------------------------------------------------------------
-
-    def _keyed_sessions(self) -> int:
-        row = self._conn.execute(
-            "SELECT count(*) FROM sessions WHERE wrapped_key IS NOT NULL"
-        ).fetchone()
-        return int(row[0])
-
-    def _master_key(self, *, create: bool) -> bytes:
-        """The master key from the keychain; made only when no session could be orphaned.
-
-        A cached key is checked against the file each time: another process may
-        have rotated it (an erase) since this one read it.
-        """
-        with self._lock:
-            if self._master is not None and self._opens(self._master):
-                return self._master
-            self._master = None
-            if self._meta(REKEY_DUE) is not None:
-                with contextlib.suppress(ShredIncomplete):
-                    self._rekey()
-                if self._master is not None:
-                    return self._master
-            keyed = self._keyed_sessions()
-            try:
-                stored = secrets.get_secret(secrets.VAULT_MASTER_USER)
-            except secrets.KeychainUnavailable as err:
-                if keyed:
-                    raise VaultLocked(
-                        _locked_message(
-                            keyed, self._path, f"the OS keychain is unavailable ({err})"
-                        )
-                    ) from None
-                raise VaultError(f"cannot keep sessions: {err}") from None
-            check = self._conn.execute(
-                "SELECT value FROM meta WHERE name='master_check'"
-            ).fetchone()
-            if stored is None:
-                if keyed:
-                    raise VaultLocked(
-                        _locked_message(
-                            keyed, self._path, "your OS keychain no longer has the vault's key"
-                        )
-                    )
-                if not create:
-                    raise VaultError("the vault has no key yet: no session has been kept")
-                key = AESGCM.generate_key(bit_length=256)
-                secrets.set_secret(secrets.VAULT_MASTER_USER, base64.b64encode(key).decode("ascii"))
-                self._write_check(key)
-                self._master = key
-                return key
-            try:
-                key = base64.b64decode(stored, validate=True)
-            except (binascii.Error, ValueError):
-                key = b""
-            valid = len(key) == _KEY_BYTES and (check is None or self._check_ok(key, check[0]))
-            if not valid:
-                if keyed:
-                    raise VaultLocked(
-                        _locked_message(
-                            keyed,
-                            self._path,
-                            "the vault key in your OS keychain is not this vault's",
-                        )
-                    )
-                # nothing stored could be orphaned: adopt the keychain's key (or a new one)
-                if len(key) != _KEY_BYTES:
-                    if not create:
-                        raise VaultError("the vault has no key yet: no session has been kept")
-                    key = AESGCM.generate_key(bit_length=256)
-                    secrets.set_secret(
-                        secrets.VAULT_MASTER_USER, base64.b64encode(key).decode("ascii")
-                    )
-                check = None
-            if check is None:
-                self._write_check(key)
-            self._master = key
-            return key
-
-    def _write_check(self, key: bytes) -> None:
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = nonce + AESGCM(key).encrypt(nonce, _CHECK_PLAINTEXT, _AD_PREFIX)
-        self._conn.execute(
-            "INSERT OR REPLACE INTO meta(name, value) VALUES ('master_check', ?)", (sealed,)
-        )
-
-    @staticmethod
-    def _check_ok(key: bytes, sealed: bytes) -> bool:
-        try:
-            plain = AESGCM(key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _AD_PREFIX)
-        except InvalidTag:
-            return False
-        return plain == _CHECK_PLAINTEXT
-
-    def _opens(self, key: bytes) -> bool:
-        """Is ``key`` this vault's master key now? (the check record, else a wrapped key)."""
-        if len(key) != _KEY_BYTES:
-            return False
-        check = self._conn.execute("SELECT value FROM meta WHERE name='master_check'").fetchone()
-        if check is not None:
-            return self._check_ok(key, bytes(check[0]))
-        row = self._conn.execute(
-            "SELECT wrapped_key FROM sessions WHERE wrapped_key IS NOT NULL LIMIT 1"
-        ).fetchone()
-        if row is None:
-            return True  # nothing is wrapped yet: any key will do
-        try:
-            aes_key_unwrap(key, bytes(row[0]))
-        except InvalidUnwrap:
-            return False
-        return True
-
-    def _meta(self, name: str) -> bytes | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-        if row is None:
-            return None
-        value = row[0]
-        return value.encode() if isinstance(value, str) else bytes(value)
-
-    def _keychain_master(self) -> bytes | None:
-        """The keychain's vault key as bytes (None if absent or not a key). May raise."""
-        stored = secrets.get_secret(secrets.VAULT_MASTER_USER)
-        if stored is None:
-            return None
-        try:
-            key = base64.b64decode(stored, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        return key if len(key) == _KEY_BYTES else None
-
-    @staticmethod
-    def _store_master(key: bytes) -> None:
-        secrets.set_secret(secrets.VAULT_MASTER_USER, base64.b64encode(key).decode("ascii"))
 
     def _session_key(self, session_id: str) -> bytes:
         row = self._conn.execute(
@@ -467,7 +282,7 @@ class Vault:
                     self._conn.execute("COMMIT")
                 except sqlite3.Error as err:
                     self._rollback()
-                    raise _write_error(err, self._path) from None
+                    raise write_error(err, self._path) from None
                 log.info("vault: session started")
                 return SessionWriter(self, session_id, key)
             raise VaultError(
@@ -481,7 +296,7 @@ class Vault:
                 self._conn.execute("ROLLBACK")
 
     def _append(self, session_id: str, key: bytes, seq: int, plaintext: bytes) -> None:
-        nonce = os.urandom(_NONCE_BYTES)
+        nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(key).encrypt(nonce, plaintext, _ad(session_id, seq))
         with self._lock:
             try:
@@ -493,7 +308,7 @@ class Vault:
                 with contextlib.suppress(sqlite3.Error):
                     if self._conn.in_transaction:
                         self._conn.execute("ROLLBACK")
-                raise _write_error(err, self._path) from None
+                raise write_error(err, self._path) from None
 
     def _end(self, session_id: str) -> None:
         with self._lock:
@@ -502,7 +317,7 @@ class Vault:
                     "UPDATE sessions SET ended=? WHERE id=?", (self._clock(), session_id)
                 )
             except sqlite3.Error as err:
-                raise _write_error(err, self._path) from None
+                raise write_error(err, self._path) from None
 
     # -- reading ------------------------------------------------------------------
 
@@ -654,118 +469,7 @@ class Vault:
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
             self._rollback()
-            raise _write_error(err, self._path) from None
-
-    def _shred_incomplete(self, err: Exception) -> ShredIncomplete:
-        return ShredIncomplete(
-            "the erased session is gone from the vault file, but the vault key could not be "
-            f"replaced ({err}); until it is, a copy of {self._path.name} made before the erase "
-            "(a backup) could still be decrypted with the key in your keychain. Unlock the "
-            "keychain and run `cuecard data erase --finish`"
-        )
-
-    def _rekey(self) -> None:
-        """Replace the master key after an erase; resumable after a crash at any point.
-
-        States, from what the file and the keychain hold:
-
-        - no mark: nothing to do;
-        - no key in the keychain and no session left: clear the mark (the next
-          kept session makes a fresh key);
-        - the keychain key opens the file and nothing is pending: generate a new
-          key, re-wrap every session key with it and store the new key wrapped
-          by the old one (``pending_master``), in one transaction; then put the
-          new key in the keychain (replacing the old one, which is then gone);
-          then clear the mark;
-        - the keychain key does not open the file but unwraps ``pending_master``
-          into a key that does: a crash came between the re-wrap and the
-          keychain update; store that key, then clear the mark;
-        - the keychain key opens the file and ``pending_master`` is set: only the
-          mark was left; clear it;
-        - neither: the keychain lost this vault's key (``VaultLocked`` state):
-          nothing in it opens the erased sessions either; the mark stays, so a
-          restored key is rotated the next time.
-        """
-        if self._meta(REKEY_DUE) is None:
-            return
-        try:
-            stored = self._keychain_master()
-            if stored is None and self._keyed_sessions() == 0:
-                # no key and nothing left to open: the next kept session makes a fresh key
-                erased = self.pending_erasures()
-                self._clear_rekey(drop_check=True)
-                self._master = None
-                self.completed += erased
-                return
-            pending = self._meta(PENDING_MASTER)
-            if stored is not None and not self._opens(stored) and pending is not None:
-                try:
-                    recovered = aes_key_unwrap(stored, pending)
-                except InvalidUnwrap:
-                    recovered = None
-                if recovered is not None and self._opens(recovered):
-                    self._store_master(recovered)
-                    stored = recovered
-            if stored is None or not self._opens(stored):
-                return  # locked: see the docstring
-            if pending is None:
-                new = self._rewrap(stored)
-                self._store_master(new)
-                stored = new
-            erased = self.pending_erasures()
-            self._clear_rekey()
-            self._master = stored
-            self.completed += erased
-        except secrets.KeychainUnavailable as err:
-            raise self._shred_incomplete(err) from None
-
-    def _rewrap(self, old: bytes) -> bytes:
-        """Every session key re-wrapped with a new master key, committed with the new key
-        wrapped by the old one (so a crash before the keychain update loses nothing)."""
-        new = AESGCM.generate_key(bit_length=256)
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            rows = self._conn.execute(
-                "SELECT id, wrapped_key FROM sessions WHERE wrapped_key IS NOT NULL"
-            ).fetchall()
-            updates = []
-            for session_id, wrapped in rows:
-                try:
-                    key = aes_key_unwrap(old, bytes(wrapped))
-                except InvalidUnwrap:
-                    raise VaultLocked(
-                        f"session {session_id}'s key does not unwrap with the keychain's vault "
-                        "key; nothing was changed"
-                    ) from None
-                updates.append((aes_key_wrap(new, key), session_id))
-            self._conn.executemany("UPDATE sessions SET wrapped_key=? WHERE id=?", updates)
-            nonce = os.urandom(_NONCE_BYTES)
-            sealed = nonce + AESGCM(new).encrypt(nonce, _CHECK_PLAINTEXT, _AD_PREFIX)
-            self._conn.execute(
-                "INSERT OR REPLACE INTO meta(name, value) VALUES ('master_check', ?)", (sealed,)
-            )
-            self._conn.execute(
-                "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)",
-                (PENDING_MASTER, aes_key_wrap(old, new)),
-            )
-            self._conn.execute("COMMIT")
-        except VaultLocked:
-            self._rollback()
-            raise
-        except sqlite3.Error as err:
-            self._rollback()
-            raise _write_error(err, self._path) from None
-        return new
-
-    def _clear_rekey(self, *, drop_check: bool = False) -> None:
-        names = [REKEY_DUE, PENDING_MASTER] + (["master_check"] if drop_check else [])
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.executemany("DELETE FROM meta WHERE name=?", [(n,) for n in names])
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as err:
-            self._rollback()
-            raise _write_error(err, self._path) from None
+            raise write_error(err, self._path) from None
 
     def _compact(self, *, strict: bool = True) -> None:
         """Leave no old page in the live file: WAL checkpointed and truncated, free pages vacuumed.
@@ -782,7 +486,7 @@ class Vault:
             if not strict:
                 log.warning("vault: compaction after an erase deferred (%s)", type(err).__name__)
                 return
-            raise _write_error(err, self._path) from None
+            raise write_error(err, self._path) from None
         if busy and busy[0] and strict:
             raise VaultError(
                 "erased, but another cuecard process holds the vault open, so its old pages "

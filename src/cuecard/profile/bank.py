@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cuecard.profile import competencies
-from cuecard.profile.documents import Chunk, star_label
+from cuecard.profile.documents import Chunk
+from cuecard.profile.normalise import star_label
 from cuecard.profile.retrieval import is_story
 
 WORDS_PER_MINUTE = 150

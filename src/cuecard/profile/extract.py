@@ -4,7 +4,7 @@ PDF and Word files are untrusted input parsed by large libraries (pypdf, lxml
 under python-docx). A 119 KB DOCX can hold 40 MB of XML that python-docx chews
 on for minutes, and a 291 KB one took 4.4 GB; one PDF page with a 10 MB
 content stream keeps pypdf busy for most of a minute. A cooperative deadline
-cannot stop that, so the parent (``documents._run_worker``) starts this module
+cannot stop that, so the parent (``reading._run_worker``) starts this module
 as a real subprocess, ``python -m cuecard.profile.extract FORMAT PATH``, and:
 
 - on POSIX this process caps itself before importing any parser: the address
@@ -193,7 +193,7 @@ def main(argv: list[str]) -> int:
     max_pages, max_chars, memory_bytes, cpu_s = (int(a) for a in argv[2:6])
     _LIMITS["memory"] = memory_bytes
     limit_self(memory_bytes, cpu_s)
-    from cuecard.privacy.egress import seal
+    from cuecard.privacy.tripwire import seal
 
     seal()  # before any parser is imported: no socket, lookup or program from here on
     try:

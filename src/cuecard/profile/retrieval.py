@@ -36,7 +36,8 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from cuecard.profile import competencies
 from cuecard.profile.company import company_of
-from cuecard.profile.documents import Chunk, is_star_story
+from cuecard.profile.documents import Chunk
+from cuecard.profile.normalise import is_star_story
 
 Intent = Literal["self", "why_us"]
 

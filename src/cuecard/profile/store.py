@@ -28,16 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from cuecard import paths
-from cuecard.profile.documents import (
-    DOC_KINDS,
-    Chunk,
-    DocKind,
-    ProfileError,
-    chunk_text,
-    load_chunks,
-    read_text,
-    strip_comments,
-)
+from cuecard.profile.documents import DOC_KINDS, Chunk, DocKind, chunk_text, load_chunks
+from cuecard.profile.reading import ProfileError, read_text, strip_comments
 
 _log = logging.getLogger(__name__)
 

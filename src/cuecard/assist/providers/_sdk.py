@@ -112,7 +112,7 @@ class SdkProvider(ABC):
 
     def _guarded_client(self) -> HttpClient:
         """No client given: one that may reach only this provider's endpoint, still guarded."""
-        from cuecard.privacy.egress import client_for
+        from cuecard.privacy.transport import client_for
 
         return client_for(self.name, self.base_url)
 

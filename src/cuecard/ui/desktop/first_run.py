@@ -42,7 +42,7 @@ from cuecard.ui.desktop.config_file import SaveError, config_path, save_changes
 from cuecard.ui.desktop.devices import QUIET_DBFS, DeviceList, DevicePicker
 from cuecard.ui.desktop.engine_thread import EngineBridge, SessionSpec
 from cuecard.ui.desktop.plain import plain
-from cuecard.ui.desktop.settings import DocList, add_to_profile
+from cuecard.ui.desktop.settings_pages import DocList, add_to_profile
 from cuecard.ui.desktop.state import silent_channel
 
 if TYPE_CHECKING:
