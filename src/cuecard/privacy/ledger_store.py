@@ -379,8 +379,11 @@ def _int(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
-        return int(value)
+    if isinstance(value, str) and len(value) < 20:
+        # str.isdigit() is true for '¹' and other digits int() refuses: ASCII only
+        digits = value.strip().removeprefix("-")
+        if digits.isascii() and digits.isdigit():
+            return int(value)
     return None
 
 
